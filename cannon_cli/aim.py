@@ -1,0 +1,391 @@
+"""Problems in, solutions out: `solve` for one target, `solve_many` for a batch, one code path.
+
+The batch is grouped by drag model and by what is unknown; each group is solved as arrays. For
+each group:
+
+1. start from the drag-aware closed forms (`start`), with a step count fitted to the shot;
+2. run the chosen solver on the group's residual (`loss`);
+3. check what it found: a speed-fixed shot must be on the arc asked for; a failure is examined
+   (is the target within reach at all?) and, if reachable, solved again inside the arc's bracket;
+4. check the discretisation: the miss is recomputed with twice the RK4 steps, and a shot whose
+   two answers differ by more than `ACCURACY` x distance is solved again with more steps;
+5. report flight time, apex and impact from the finer integration.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from . import solvers, start
+from .loss import Batch, height_miss, max_height_residual, residual
+from .model import Params, flight
+from .problem import Problem, Solution
+
+#: Default solver tolerance: the miss (and, for the minimum-speed shot, d miss / d angle) over
+#: the distance.
+DEFAULT_TOL = 1e-12
+#: Largest tolerated discretisation error, relative to the distance (the promise is 1e-6).
+ACCURACY = 1e-7
+#: Fewest RK4 steps, and the most before giving up on refining.
+MIN_STEPS, MAX_STEPS = 16, 4096
+#: Speed bound (m/s) when the problem sets none.
+SPEED_CAP = 1.0e5
+_ANGLE_LIMIT = math.radians(89.9)
+
+
+@dataclass(frozen=True)
+class SolveProgress:
+    """One solver iteration of the problems still iterating, in physical units (arrays)."""
+
+    iteration: int
+    index: np.ndarray
+    loss: np.ndarray
+    angle_deg: np.ndarray
+    velocity_mps: np.ndarray
+    miss_m: np.ndarray
+
+
+ProgressCallback = Optional[Callable[[SolveProgress], None]]
+
+
+def solve(problem: Problem, *, solver: str = "lbfgs", tol: float = DEFAULT_TOL,
+          max_iter: Optional[int] = None, learning_rate: Optional[float] = None,
+          callback: ProgressCallback = None) -> Solution:
+    """Solve one problem. See `solve_many`."""
+    return solve_many([problem], solver=solver, tol=tol, max_iter=max_iter,
+                      learning_rate=learning_rate, callback=callback)[0]
+
+
+def solve_many(problems: Sequence[Problem], *, solver: str = "lbfgs", tol: float = DEFAULT_TOL,
+               max_iter: Optional[int] = None, learning_rate: Optional[float] = None,
+               callback: ProgressCallback = None) -> list[Solution]:
+    """Solve many problems at once, vectorised over targets; one `Solution` per problem, in order.
+
+    ``solver`` is one of lbfgs, newton, adam, gd. ``tol`` is the relative miss at which the
+    solver stops; ``max_iter`` and ``learning_rate`` default per solver.
+    """
+    if solver not in solvers.SOLVERS:
+        raise ValueError(f"unknown solver {solver!r}; choose from {', '.join(solvers.SOLVERS)}")
+    opts = dict(
+        solver=solver, tol=float(tol),
+        max_iter=int(max_iter) if max_iter is not None else solvers.DEFAULT_MAX_ITER[solver],
+        learning_rate=learning_rate if learning_rate is not None
+        else solvers.DEFAULT_LEARNING_RATE[solver],
+    )
+    out: list[Optional[Solution]] = [None] * len(problems)
+    groups: dict[tuple, list[int]] = {}
+    for i, pr in enumerate(problems):
+        groups.setdefault((pr.drag, pr.unknowns), []).append(i)
+    for (drag, kind), idx in groups.items():
+        for i, sol in zip(idx, _Group([problems[i] for i in idx], kind, idx, opts,
+                                      callback).run()):
+            out[i] = sol
+    return out  # type: ignore[return-value]
+
+
+def _steps_for(theta) -> np.ndarray:
+    """RK4 steps for a shot launched at theta: 16, doubled for every doubling of the launch
+    slope past 1/2 (steep shots turn fast in x). The a-posteriori check refines further."""
+    slope = np.maximum(1.0, 2.0 * np.abs(np.tan(np.nan_to_num(theta, nan=0.8))))
+    return np.minimum(MIN_STEPS * 2 ** np.ceil(np.log2(slope)), MAX_STEPS).astype(int)
+
+
+class _Group:
+    """The problems of one drag model and one kind of unknowns, solved together."""
+
+    def __init__(self, problems: list[Problem], kind: str, index: list[int], opts: dict,
+                 callback: ProgressCallback):
+        self.problems, self.kind, self.opts, self.callback = problems, kind, opts, callback
+        self.index = np.asarray(index)
+        col = lambda f: np.array([f(pr) for pr in problems], dtype=float)
+        nan = float("nan")
+        params = Params(
+            problems[0].drag, col(lambda p: p.distance), col(lambda p: p.launch_height),
+            col(lambda p: p.gravity), col(lambda p: p.wind), col(lambda p: p.drag_k),
+            col(lambda p: p.drag_c), MIN_STEPS)
+        self.batch = Batch(
+            kind, params, col(lambda p: p.target_height),
+            np.radians(col(lambda p: p.angle if p.angle is not None else nan)),
+            col(lambda p: p.velocity if p.velocity is not None else nan))
+        self.high = np.array([p.arc == "high" for p in problems])
+        self.vmax = col(lambda p: p.max_velocity if p.max_velocity is not None else SPEED_CAP)
+        n = len(problems)
+        self.theta = np.full(n, nan)
+        self.speed = np.full(n, nan)
+        self.converged = np.zeros(n, dtype=bool)
+        self.iterations = np.zeros(n, dtype=int)
+        self.steps = np.zeros(n, dtype=int)
+        self.message = [""] * n
+        self.history: list = []
+
+    # -- bounds on the scaled unknowns -----------------------------------------------------
+    def _bounds(self, b: Batch, vmax, angle_lo=None, angle_hi=None):
+        n = b.size
+        lo_a = np.full(n, -_ANGLE_LIMIT) if angle_lo is None else angle_lo
+        hi_a = np.full(n, _ANGLE_LIMIT) if angle_hi is None else angle_hi
+        lo_v = np.full(n, 1e-3)
+        hi_v = vmax / b.speed_unit
+        if b.kind == "angle":
+            return lo_a[:, None], hi_a[:, None]
+        if b.kind == "speed":
+            return lo_v[:, None], hi_v[:, None]
+        return np.stack([lo_a, lo_v], 1), np.stack([hi_a, hi_v], 1)
+
+    def _start(self):
+        b = self.batch
+        dy = b.target_height - b.params.launch_height
+        if self.kind == "angle":
+            theta = start.angle_for_speed(b.params, dy, b.velocity, self.high)
+            return theta, b.velocity.copy()
+        if self.kind == "speed":
+            v = start.speed_for_angle(b.params, dy, b.angle)
+            return b.angle.copy(), np.minimum(v, self.vmax)
+        theta, v = start.minimum_speed(b.params, dy)
+        return theta, np.minimum(v, self.vmax)
+
+    def _run_solver(self, rows, theta, speed, steps, lower=None, upper=None):
+        """Run the chosen solver on ``rows`` (all with the same step count)."""
+        b = self.batch.take(rows).with_steps(steps)
+        z0 = b.pack(theta, speed)
+        lo, hi = self._bounds(b, self.vmax[rows])
+        if lower is not None:
+            lo, hi = lower, upper
+        z0 = np.clip(z0, lo, hi)
+        fn = solvers.SOLVER_FUNCTIONS[self.opts["solver"]]
+        res = fn(residual(b), z0, lo, hi, tol=self.opts["tol"], max_iter=self.opts["max_iter"],
+                 learning_rate=self.opts["learning_rate"],
+                 callback=self._progress(b, rows) if self.callback else None)
+        th, v = b.unpack(res.z)
+        return np.asarray(th, float), np.asarray(v, float), res
+
+    def _progress(self, b: Batch, rows):
+        def report(p: solvers.Progress):
+            th, v = b.unpack(p.z)
+            sub = b.take(p.active)
+            miss = p.residual[:, 0] * sub.params.distance
+            self.callback(SolveProgress(p.iteration, self.index[rows[p.active]], p.loss,
+                                        np.degrees(np.asarray(th, float) + 0 * miss),
+                                        np.asarray(v, float) + 0 * miss, miss))
+        return report
+
+    def run(self) -> list[Solution]:
+        b = self.batch
+        n = b.size
+        theta, speed = self._start()
+        todo = np.isfinite(theta) & np.isfinite(speed)
+        for i in np.flatnonzero(~todo):  # only a fixed angle below the line of sight does this
+            self.message[i] = (f"out of reach: the line of sight at {math.degrees(b.angle[i]):g}° "
+                               f"passes below the target, no speed can reach it")
+            self.theta[i], self.speed[i] = b.angle[i], self.vmax[i]
+        self.theta[todo], self.speed[todo] = theta[todo], speed[todo]
+        steps = _steps_for(theta) if b.params.drag != "none" else np.full(n, MIN_STEPS)
+        self.steps[:] = steps
+        rows = np.flatnonzero(todo)
+        if b.params.drag != "none":
+            self._make_feasible(rows)
+        self._solve_rows(rows)
+        return self._report()
+
+    def _make_feasible(self, rows):
+        """Move starts from which the shot never reaches the target distance (it falls
+        vertically first, so the loss is undefined) to where it does: faster for an unknown
+        speed, towards 35 degrees for an unknown angle."""
+        for _ in range(40):
+            miss = np.empty(len(rows))
+            for steps in np.unique(self.steps[rows]):
+                sel = self.steps[rows] == steps
+                r = rows[sel]
+                b = self.batch.take(r).with_steps(int(steps))
+                miss[sel] = np.asarray(height_miss(self.theta[r], self.speed[r], b))
+            bad = rows[~np.isfinite(miss)]
+            if not bad.size:
+                return
+            if self.kind == "angle":
+                self.theta[bad] = 0.5 * (self.theta[bad] + math.radians(35.0))
+            else:
+                self.speed[bad] = np.minimum(1.5 * self.speed[bad], self.vmax[bad])
+
+    def _solve_rows(self, rows):
+        """Solve ``rows`` from the current theta/speed, grouped by step count, then check arc,
+        reach and discretisation, refining where needed."""
+        for steps in np.unique(self.steps[rows]):
+            sub = rows[self.steps[rows] == steps]
+            th, v, res = self._run_solver(sub, self.theta[sub], self.speed[sub], int(steps))
+            self.theta[sub], self.speed[sub] = th, v
+            self.iterations[sub] += res.iterations
+            self.converged[sub] = res.converged
+            self._examine(sub, int(steps))
+        self._check_discretisation(rows)
+
+    # -- after the solver ------------------------------------------------------------------
+    def _slope(self, rows, steps):
+        """d y(D) / d angle at the current answer of ``rows`` (m/rad), by autograd."""
+        b = self.batch.take(rows).with_steps(steps)
+        return max_height_residual(b)(self.theta[rows][:, None], np.arange(len(rows)))[:, 0] \
+            * b.params.distance
+
+    def _examine(self, rows, steps):
+        if self.kind == "angle":
+            slope = self._slope(rows, steps)
+            wrong = np.where(self.high[rows], ~(slope < 0), ~(slope > 0))
+            bad = rows[~self.converged[rows] | wrong]
+            self.converged[bad] = False
+            if bad.size:
+                self._reach_at_speed(bad, steps)
+        elif self.kind == "speed":
+            bad = rows[~self.converged[rows]]
+            if bad.size:
+                self._reach_at_angle(bad, steps)
+        else:
+            b = self.batch
+            over = rows[self.converged[rows] & (self.speed[rows] > self.vmax[rows] * (1 + 1e-12))]
+            for i in over:
+                self.converged[i] = False
+                self.message[i] = (f"out of reach: the minimum speed is {self.speed[i]:.6g} m/s, "
+                                   f"above max_velocity_mps {self.vmax[i]:g}")
+            for i in rows[~self.converged[rows]]:
+                if not self.message[i]:
+                    self.message[i] = self._not_converged()
+            del b
+
+    def _not_converged(self):
+        return (f"not converged: {self.opts['solver']} did not reach the tolerance in "
+                f"{self.opts['max_iter']} iterations")
+
+    def _reach_at_speed(self, rows, steps):
+        """Speed fixed, solver failed or found the other arc: is the target within reach? Find
+        the angle that passes x = D highest; below the target means out of reach, otherwise
+        solve again inside the bracket of the arc asked for."""
+        b = self.batch.take(rows).with_steps(steps)
+        dy = b.target_height - b.params.launch_height
+        top0 = np.pi / 4 + 0.5 * np.arctan2(dy, b.params.distance)
+        if b.params.drag != "none":
+            top0 = np.minimum(top0, np.maximum(self.theta[rows], 0.0) + 0.3)
+        lo, hi = np.full((len(rows), 1), -_ANGLE_LIMIT), np.full((len(rows), 1), _ANGLE_LIMIT)
+        res = solvers.newton(max_height_residual(b), top0[:, None], lo, hi, tol=1e-12,
+                             max_iter=100)
+        theta_top = res.z[:, 0]
+        best = np.asarray(height_miss(theta_top, b.velocity, b), float)
+        reachable = best >= -self.opts["tol"] * b.params.distance
+        for j, i in enumerate(rows):
+            if not reachable[j]:
+                self.theta[i] = theta_top[j]
+                self.message[i] = (
+                    f"out of reach at {b.velocity[j]:g} m/s: the highest this speed can pass "
+                    f"x = {b.params.distance[j]:g} m is {best[j] + b.target_height[j]:.6g} m, "
+                    f"the target is at {b.target_height[j]:g} m")
+        again = rows[reachable]
+        if not again.size:
+            return
+        top = theta_top[reachable]
+        grazing = np.abs(best[reachable]) <= self.opts["tol"] * b.params.distance[reachable]
+        self.theta[again[grazing]] = top[grazing]
+        self.converged[again[grazing]] = True
+        again, top = again[~grazing], top[~grazing]
+        if not again.size:
+            return
+        high = self.high[again]
+        lo_a = np.where(high, top, -_ANGLE_LIMIT)
+        hi_a = np.where(high, _ANGLE_LIMIT, top)
+        th0 = np.clip(self.theta[again], lo_a + 0.02 * (hi_a - lo_a), hi_a - 0.02 * (hi_a - lo_a))
+        sub = self.batch.take(again).with_steps(steps)
+        lower, upper = self._bounds(sub, self.vmax[again], lo_a, hi_a)
+        th, _, res2 = self._run_solver(again, th0, self.speed[again], steps, lower, upper)
+        self.theta[again] = th
+        self.iterations[again] += res2.iterations
+        self.converged[again] = res2.converged
+        for i in again[~res2.converged]:
+            self.message[i] = self._not_converged()
+
+    def _reach_at_angle(self, rows, steps):
+        """Angle fixed and the solver failed: out of reach if even the top speed falls short."""
+        b = self.batch.take(rows).with_steps(steps)
+        cap = self.vmax[rows]
+        best = np.asarray(height_miss(b.angle, cap, b), float)
+        for j, i in enumerate(rows):
+            if not best[j] >= 0:
+                self.speed[i] = cap[j]
+                what = ("max_velocity_mps" if self.problems[i].max_velocity is not None
+                        else "the speed cap")
+                where = (f"{best[j] + b.target_height[j]:.6g} m" if np.isfinite(best[j])
+                         else "nowhere: it never gets there")
+                self.message[i] = (
+                    f"out of reach at {math.degrees(b.angle[j]):g}°: even at {cap[j]:g} m/s "
+                    f"({what}) the shot passes x = {b.params.distance[j]:g} m at {where}, "
+                    f"the target is at {b.target_height[j]:g} m")
+            else:
+                self.message[i] = self._not_converged()
+
+    def _check_discretisation(self, rows):
+        """Compare the miss with the one from twice the steps; refine where they disagree."""
+        if self.batch.params.drag == "none":
+            return
+        for _ in range(12):
+            ok = rows[self.converged[rows]]
+            if not ok.size:
+                return
+            err = np.zeros(len(ok))
+            for steps in np.unique(self.steps[ok]):
+                sel = self.steps[ok] == steps
+                r = ok[sel]
+                b = self.batch.take(r)
+                coarse = height_miss(self.theta[r], self.speed[r], b.with_steps(int(steps)))
+                fine = height_miss(self.theta[r], self.speed[r], b.with_steps(2 * int(steps)))
+                err[sel] = np.abs(np.asarray(fine) - np.asarray(coarse)) / b.params.distance
+            redo = ok[~(err <= ACCURACY) & (self.steps[ok] < MAX_STEPS)]
+            if not redo.size:
+                return
+            self.steps[redo] *= 2
+            for steps in np.unique(self.steps[redo]):
+                sub = redo[self.steps[redo] == steps]
+                th, v, res = self._run_solver(sub, self.theta[sub], self.speed[sub], int(steps),
+                                              *self._arc_bounds(sub, int(steps)))
+                self.theta[sub], self.speed[sub] = th, v
+                self.iterations[sub] += res.iterations
+                self.converged[sub] = res.converged
+                for i in sub[~res.converged]:
+                    self.message[i] = self._not_converged()
+
+    def _arc_bounds(self, rows, steps):
+        b = self.batch.take(rows).with_steps(steps)
+        if self.kind != "angle":
+            return self._bounds(b, self.vmax[rows])
+        # a refinement moves the angle a little: keep it on its own side of the top angle
+        th = self.theta[rows]
+        lo = np.where(self.high[rows], th - 0.05, -_ANGLE_LIMIT)
+        hi = np.where(self.high[rows], _ANGLE_LIMIT, th + 0.05)
+        return self._bounds(b, self.vmax[rows], np.maximum(lo, -_ANGLE_LIMIT),
+                            np.minimum(hi, _ANGLE_LIMIT))
+
+    # -- the report --------------------------------------------------------------------------
+    def _report(self) -> list[Solution]:
+        b = self.batch
+        out = [None] * b.size
+        for steps in np.unique(self.steps):
+            r = np.flatnonzero(self.steps == steps)
+            p = b.params.take(r).with_steps(2 * int(steps))
+            y, vx, vy, t, top = flight(self.theta[r], self.speed[r], p)
+            miss = np.abs(y - b.target_height[r])
+            for j, i in enumerate(r):
+                pr = self.problems[i]
+                conv = bool(self.converged[i])
+                out[i] = Solution(
+                    problem=pr,
+                    angle_deg=math.degrees(self.theta[i]),
+                    velocity_mps=float(self.speed[i]),
+                    flight_time_s=float(t[j]),
+                    apex_height_m=float(top[j]),
+                    impact_speed_mps=float(math.hypot(vx[j], vy[j])),
+                    impact_angle_deg=float(math.degrees(math.atan2(vy[j], vx[j]))),
+                    miss_m=float(miss[j]),
+                    converged=conv,
+                    iterations=int(self.iterations[i]),
+                    solver=self.opts["solver"],
+                    message="" if conv else (self.message[i] or self._not_converged()),
+                    steps=int(2 * steps) if b.params.drag != "none" else 0,
+                )
+        return out  # type: ignore[return-value]

@@ -1,0 +1,110 @@
+"""Differentiable objectives built from the model: the residuals the solvers drive to zero.
+
+A `Batch` holds N problems with the same drag model and the same unknowns as arrays. Its residual
+F(z, idx) is written in autograd.numpy on top of `model.endpoint`, so every solver gets its
+derivatives from autograd. Unknowns are scaled to order one: the angle in radians, the speed in
+units of sqrt(g * distance) (the vacuum minimum speed on level ground); residuals are divided by
+the distance, so the tolerance is a relative miss.
+
+- speed fixed, angle unknown:  F = (y(D) - y_target) / D
+- angle fixed, speed unknown:  F = (y(D) - y_target) / D
+- neither fixed:               F = ((y(D) - y_target) / D, dy(D)/dtheta / D)
+  The minimum-speed shot is the one whose highest possible crossing of x = D at that speed just
+  reaches the target, i.e. the hit at which dy/dtheta = 0 (the Lagrange condition for minimising
+  v subject to hitting). dy/dtheta is itself taken by autograd, so the residual is a derivative
+  of the model and its Jacobian holds the model's exact second derivatives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from autograd import make_vjp
+from autograd import numpy as anp
+
+from .model import Params, endpoint
+
+
+@dataclass(frozen=True, eq=False)
+class Batch:
+    """N problems of one drag model and one kind of unknowns, as arrays of shape (N,).
+
+    ``kind`` is 'angle' (speed fixed), 'speed' (angle fixed) or 'both'. ``angle`` (rad) and
+    ``velocity`` (m/s) hold the fixed values (NaN where unknown).
+    """
+
+    kind: str
+    params: Params
+    target_height: np.ndarray
+    angle: np.ndarray
+    velocity: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return self.params.size
+
+    @property
+    def speed_unit(self) -> np.ndarray:
+        return np.sqrt(self.params.gravity * self.params.distance)
+
+    def take(self, idx) -> "Batch":
+        return Batch(self.kind, self.params.take(idx), self.target_height[idx],
+                     self.angle[idx], self.velocity[idx])
+
+    def with_steps(self, steps: int) -> "Batch":
+        return Batch(self.kind, self.params.with_steps(steps), self.target_height, self.angle,
+                     self.velocity)
+
+    # -- unknowns <-> physical values -------------------------------------------------------
+    def unpack(self, z):
+        """(angle rad, speed m/s) from scaled unknowns z (n, k); works on autograd boxes."""
+        if self.kind == "angle":
+            return z[:, 0], self.velocity
+        if self.kind == "speed":
+            return self.angle, z[:, 0] * self.speed_unit
+        return z[:, 0], z[:, 1] * self.speed_unit
+
+    def pack(self, angle, speed) -> np.ndarray:
+        """Scaled unknowns z (n, k) from (angle rad, speed m/s)."""
+        if self.kind == "angle":
+            return np.asarray(angle, float)[:, None].copy()
+        if self.kind == "speed":
+            return (np.asarray(speed, float) / self.speed_unit)[:, None]
+        return np.stack([np.asarray(angle, float), np.asarray(speed, float) / self.speed_unit],
+                        axis=1)
+
+
+def height_miss(theta, v, b: Batch):
+    """Signed vertical miss at the target distance (m): y(D) - y_target. Differentiable."""
+    return endpoint(theta, v, b.params)[0] - b.target_height
+
+
+def residual(batch: Batch):
+    """The residual F(z, idx) of ``batch`` (see the module docstring)."""
+
+    def hit(z, idx):
+        b = batch.take(idx)
+        theta, v = b.unpack(z)
+        return anp.reshape(height_miss(theta, v, b) / b.params.distance, (-1, 1))
+
+    def min_speed(z, idx):
+        b = batch.take(idx)
+        theta, v = b.unpack(z)
+        vjp, miss = make_vjp(lambda th: height_miss(th, v, b))(theta)
+        slope = vjp(np.ones(b.size))
+        return anp.stack([miss, slope], axis=1) / anp.reshape(b.params.distance, (-1, 1))
+
+    return min_speed if batch.kind == "both" else hit
+
+
+def max_height_residual(batch: Batch):
+    """F(z, idx) = dy(D)/dtheta / D at the batch's fixed speed, z = angle: its root is the angle
+    that passes x = D highest, which decides whether a target is within reach at that speed."""
+
+    def slope(z, idx):
+        b = batch.take(idx)
+        vjp, _ = make_vjp(lambda th: height_miss(th, b.velocity, b))(z[:, 0])
+        return anp.reshape(vjp(np.ones(b.size)) / b.params.distance, (-1, 1))
+
+    return slope

@@ -1,0 +1,336 @@
+"""The projectile model: a 2-D point mass under gravity and drag, as pure functions.
+
+The trajectory is integrated with the horizontal distance x as the independent variable, so the
+end point x = distance is fixed: no event detection, and the end state is a smooth function of
+the launch angle and speed (DESIGN.md §1). With state s = (y, vx, vy, t)::
+
+    dy/dx = vy / vx      dvx/dx = ax / vx      dvy/dx = ay / vx      dt/dx = 1 / vx
+
+and a = (0, -g) - kappa(|v_rel|) * v_rel, v_rel = (vx - wind, vy), where kappa = b/m for linear
+drag and kappa = c |v_rel| with c = rho Cd A / 2m for quadratic drag.
+
+Everything here is vectorised over targets: every parameter is an array of shape (N,).
+
+Derivatives. Letting autograd trace each operation of a Runge-Kutta loop costs ~30 us per
+operation, far too much for thousands of steps. So the integrator is one autograd *primitive*:
+it integrates the state together with its forward sensitivities with respect to (angle, speed),
+first and (when asked) second order, by differentiating each RK4 stage by hand. Because explicit
+Runge-Kutta commutes with differentiation, these are the exact derivatives of the discrete map,
+which is what Newton's method and finite-difference checks need. The primitive's VJP reads the
+sensitivities from its own output, written in autograd.numpy, so autograd can differentiate the
+VJP once more (second derivatives for the minimum-speed shot).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from autograd import numpy as anp
+from autograd.extend import defvjp, primitive
+from autograd.tracer import Box
+
+DRAG_MODELS = ("none", "linear", "quadratic")
+
+#: Slots of the packed end-point array along its last axis: the state, then its first derivatives
+#: with respect to (angle, speed), then the second derivatives in row-major (a, b) order.
+_S0, _S1, _S2 = 0, 1, 3
+_NSLOTS = 7
+Y, VX, VY, T = range(4)
+
+
+@dataclass(frozen=True, eq=False)
+class Params:
+    """Physical parameters of N shots, each an array of shape (N,). SI units.
+
+    ``drag_k`` is b/m (1/s) for linear drag; ``drag_c`` is rho Cd A / 2m (1/m) for quadratic drag.
+    ``steps`` is the number of RK4 steps over the distance (one for the whole group).
+    """
+
+    drag: str
+    distance: np.ndarray
+    launch_height: np.ndarray
+    gravity: np.ndarray
+    wind: np.ndarray
+    drag_k: np.ndarray
+    drag_c: np.ndarray
+    steps: int = 24
+
+    @property
+    def size(self) -> int:
+        return self.distance.shape[0]
+
+    def take(self, index) -> "Params":
+        """The parameters of a subset of the shots (boolean mask or index array)."""
+        pick = lambda a: a[index]
+        return Params(self.drag, pick(self.distance), pick(self.launch_height),
+                      pick(self.gravity), pick(self.wind), pick(self.drag_k), pick(self.drag_c),
+                      self.steps)
+
+    def with_steps(self, steps: int) -> "Params":
+        return Params(self.drag, self.distance, self.launch_height, self.gravity, self.wind,
+                      self.drag_k, self.drag_c, int(steps))
+
+
+# --------------------------------------------------------------------------------------------
+# The vector field and its first and second directional derivatives.
+# --------------------------------------------------------------------------------------------
+
+def _field(p: Params, x, d1, d2, k0, k1, k2):
+    """Write d/dx of the state (4, N) into k0, and of its first (4, D, N) and second
+    (4, D, D, N) derivatives into k1 and k2 (when given).
+
+    Every component has the form n / vx, so each is differentiated with the quotient rule,
+    q' = (n' - q vx') / vx. The arrays are preallocated and filled in place because for a single
+    target the cost is the number of numpy calls, not the arithmetic.
+    """
+    u, w = x[VX], x[VY]
+    ur = u - p.wind
+    s = np.sqrt(ur * ur + w * w)
+    iu = 1.0 / u
+    quadratic = p.drag != "linear"
+    kap = p.drag_c * s if quadratic else p.drag_k
+    ki = kap * iu
+    fy = w * iu
+    fu = -ki * ur
+    fw = -(p.gravity * iu + ki * w)
+    k0[Y], k0[VX], k0[VY], k0[T] = fy, fu, fw, iu
+    if k1 is None:
+        return
+
+    du, dw = d1[VX], d1[VY]
+    if quadratic:
+        ds = (ur * du + w * dw) / s
+        dkap = p.drag_c * ds
+        k1[VX] = -(dkap * ur + (kap + fu) * du) * iu
+        k1[VY] = -(dkap * w + kap * dw + fw * du) * iu
+    else:
+        k1[VX] = -((kap + fu) * du) * iu
+        k1[VY] = -(kap * dw + fw * du) * iu
+    k1[Y] = (dw - fy * du) * iu
+    k1[T] = -(iu * iu) * du
+    if k2 is None:
+        return
+
+    # q'' = (n'' - q'_a u'_b - q'_b u'_a - q u'') / u, for all (a, b) pairs at once
+    outer = lambda a, b: a[:, None] * b[None, :]
+    sym = lambda m: m + np.swapaxes(m, 0, 1)
+    d2u, d2w = d2[VX], d2[VY]
+    if quadratic:
+        d2s = (outer(du, du) + outer(dw, dw) + ur * d2u + w * d2w - outer(ds, ds)) / s
+        d2kap = p.drag_c * d2s
+        n_u = -(d2kap * ur + sym(outer(dkap, du)) + kap * d2u)
+        n_w = -(d2kap * w + sym(outer(dkap, dw)) + kap * d2w)
+    else:
+        n_u, n_w = -kap * d2u, -kap * d2w
+    for i, n2 in ((Y, d2w), (VX, n_u), (VY, n_w), (T, 0.0)):
+        k2[i] = (n2 - sym(outer(k1[i], du)) - k0[i] * d2u) * iu
+
+
+def _initial(theta, v, launch_height, order: int, dirs):
+    """Initial state and its derivatives with respect to (angle, speed)[dirs]."""
+    c, s = np.cos(theta), np.sin(theta)
+    n = theta.shape[0]
+    x0 = np.empty((4, n))
+    x0[Y], x0[VX], x0[VY], x0[T] = launch_height, v * c, v * s, 0.0
+    if order < 1:
+        return x0, None, None
+    # columns: d/dtheta, d/dv
+    d1 = np.zeros((4, 2, n))
+    d1[VX, 0], d1[VY, 0] = -v * s, v * c
+    d1[VX, 1], d1[VY, 1] = c, s
+    d1 = np.ascontiguousarray(d1[:, dirs])
+    if order < 2:
+        return x0, d1, None
+    d2 = np.zeros((4, 2, 2, n))
+    d2[VX, 0, 0], d2[VY, 0, 0] = -v * c, -v * s
+    d2[VX, 0, 1] = d2[VX, 1, 0] = -s
+    d2[VY, 0, 1] = d2[VY, 1, 0] = c
+    return x0, d1, np.ascontiguousarray(d2[:, dirs][:, :, dirs])
+
+
+def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = False):
+    """Integrate N shots from x = 0 to x = distance with p.steps classical RK4 steps.
+
+    Returns (state, d1, d2): state (4, N) = (y, vx, vy, t) at x = distance; d1 (4, D, N) and
+    d2 (4, D, D, N) its derivatives with respect to (angle [rad], speed [m/s])[dirs], or None
+    beyond ``order``. With ``apex``, a fourth item: the highest point (m) on the way to the
+    target, from the cubic Hermite interpolant of y over the step where vy changes sign (exact
+    data: y and dy/dx at both ends of the step). Shots whose horizontal velocity does not stay positive come back NaN: they turn
+    back, or fall vertically, before reaching the target distance.
+    """
+    theta = np.asarray(theta, dtype=float)
+    v = np.asarray(v, dtype=float)
+    ys = list(_initial(theta, v, p.launch_height, order, list(dirs)))
+    ks = [[None if y is None else np.empty_like(y) for y in ys] for _ in range(4)]
+    tmp = [None if y is None else np.empty_like(y) for y in ys]
+    h = p.distance / p.steps
+    weights = (0.5 * h, 0.5 * h, h)
+    umin = ys[0][VX].copy()
+    top = ys[0][Y].copy()
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        for _ in range(p.steps):
+            if apex:
+                y0, m0 = ys[0][Y].copy(), ys[0][VY] / ys[0][VX]
+            _field(p, *ys, *ks[0])
+            for j in range(3):
+                for y, k, t in zip(ys, ks[j], tmp):
+                    if y is not None:
+                        np.multiply(k, weights[j], out=t)
+                        t += y
+                _field(p, *tmp, *ks[j + 1])
+            for y, k1, k2, k3, k4 in zip(ys, *ks):
+                if y is not None:
+                    k2 += k3
+                    k2 *= 2.0
+                    k2 += k1
+                    k2 += k4
+                    k2 *= h / 6.0
+                    y += k2
+            np.minimum(umin, ys[0][VX], out=umin)
+            if apex:
+                m1 = ys[0][VY] / ys[0][VX]
+                cross = (m0 > 0) & ~(m1 > 0)
+                if cross.any():
+                    top[cross] = np.maximum(top[cross], _hermite_max(
+                        y0[cross], m0[cross], ys[0][Y][cross], m1[cross], h[cross]))
+        if apex:
+            top = np.maximum(top, ys[0][Y])
+    x, d1, d2 = ys
+    bad = ~(umin > 0) | ~np.isfinite(x).all(axis=0)
+    if bad.any():
+        for y in ys:
+            if y is not None:
+                y[..., bad] = np.nan
+    if apex:
+        top[bad] = np.nan
+        return x, d1, d2, top
+    return x, d1, d2
+
+
+def _hermite_max(y0, m0, y1, m1, h):
+    """Maximum of the cubic Hermite interpolant with values y0, y1 and slopes m0 > 0 >= m1 at
+    the ends of a step of length h."""
+    # dH/dt = a t^2 + b t + c on t in [0, 1]; it is positive at 0 and non-positive at 1
+    a = 6 * (y0 - y1) + 3 * h * (m0 + m1)
+    b = -6 * (y0 - y1) - h * (4 * m0 + 2 * m1)
+    c = h * m0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        disc = np.sqrt(np.maximum(b * b - 4 * a * c, 0.0))
+        # the root where the slope goes from + to -, in a form that does not cancel
+        q = -0.5 * (b + np.copysign(disc, b))
+        r1, r2 = q / a, c / q
+        t = np.where((r1 >= 0) & (r1 <= 1), r1, r2)
+        t = np.where(np.abs(a) < 1e-14 * (np.abs(b) + np.abs(c)), -c / b, t)
+    t = np.clip(np.nan_to_num(t, nan=0.5), 0.0, 1.0)
+    h00 = 2 * t**3 - 3 * t**2 + 1
+    h10 = t**3 - 2 * t**2 + t
+    h01 = -2 * t**3 + 3 * t**2
+    h11 = t**3 - t**2
+    return np.maximum(h00 * y0 + h10 * h * m0 + h01 * y1 + h11 * h * m1, np.maximum(y0, y1))
+
+
+def vacuum(theta, v, p: Params):
+    """Closed-form end state in vacuum (no drag), in autograd.numpy: autograd traces it directly.
+
+    Returns a tuple (y, vx, vy, t) at x = distance.
+    """
+    c = anp.cos(theta)
+    vx = v * c
+    t = p.distance / vx
+    y = p.launch_height + p.distance * anp.tan(theta) - 0.5 * p.gravity * t * t
+    vy = v * anp.sin(theta) - p.gravity * t
+    return y, vx, vy, t
+
+
+# --------------------------------------------------------------------------------------------
+# The autograd primitive.
+# --------------------------------------------------------------------------------------------
+
+@primitive
+def _endpoint(theta, v, p: Params, order: int, dirs: tuple):
+    """Packed (N, 4, 7) array: state, d/d(theta, v), d2/d(theta, v)^2 at x = distance.
+
+    Only the derivatives along ``dirs`` up to ``order`` are integrated; the slots of the others
+    are NaN, so that a derivative nobody computed can never pass for a zero.
+    """
+    x, d1, d2 = integrate(theta, v, p, order=order, dirs=dirs)
+    n = x.shape[1]
+    out = np.full((n, 4, _NSLOTS), np.nan)
+    out[:, :, _S0] = x.T
+    for i, a in enumerate(dirs):
+        if d1 is not None:
+            out[:, :, _S1 + a] = d1[:, i].T
+        if d2 is not None:
+            for j, b in enumerate(dirs):
+                out[:, :, _S2 + 2 * a + b] = d2[:, i, j].T
+    return out
+
+
+def _endpoint_vjp(argnum):
+    def make(ans, theta, v, p, order, dirs):
+        def vjp(g):
+            raw = _unbox(g)
+            if np.any(raw[:, :, _S2:] != 0):
+                raise NotImplementedError("third derivatives of the trajectory are not available")
+            # d(state)/dp_c is slot S1+c; d(d state/dp_a)/dp_c is slot S2 + 2a + c
+            out = anp.sum(g[:, :, _S0] * ans[:, :, _S1 + argnum], axis=1)
+            for a in range(2):
+                if np.any(raw[:, :, _S1 + a] != 0):
+                    out = out + anp.sum(g[:, :, _S1 + a] * ans[:, :, _S2 + 2 * a + argnum], axis=1)
+            return out
+        return vjp
+    return make
+
+
+def _unbox(x):
+    while isinstance(x, Box):
+        x = x._value
+    return x
+
+
+defvjp(_endpoint, _endpoint_vjp(0), _endpoint_vjp(1))
+
+
+def _traces(x) -> set:
+    """The autograd traces that box x, outermost last."""
+    found = set()
+    while isinstance(x, Box):
+        found.add(x._trace)
+        x = x._value
+    return found
+
+
+def endpoint(theta, v, p: Params):
+    """End state (y, vx, vy, t) at x = distance for N shots, differentiable by autograd.
+
+    theta (rad) and v (m/s) are arrays of shape (N,) (possibly boxed by autograd). Returns a tuple
+    of four (N,) arrays. With drag it integrates (RK4, p.steps steps); in vacuum it is closed form.
+    """
+    if p.drag == "none":
+        return vacuum(theta, v, p)
+    # integrate the sensitivities only as deep as the surrounding differentiation will reach
+    t_theta, t_v = _traces(theta), _traces(v)
+    order = min(2, len(t_theta | t_v))
+    dirs = tuple(a for a, t in enumerate((t_theta, t_v)) if t)
+    out = _endpoint(theta, v, p, order, dirs)
+    return tuple(out[:, i, _S0] for i in range(4))
+
+
+def flight(theta, v, p: Params):
+    """What a shot does on its way to x = distance, for reporting (not differentiated).
+
+    Returns (y, vx, vy, t, apex), arrays of shape (N,): the end state and the highest point
+    reached on the way (closed form in vacuum, `integrate` with ``apex`` otherwise).
+    """
+    theta = np.asarray(theta, dtype=float)
+    v = np.asarray(v, dtype=float)
+    if p.drag == "none":
+        y, vx, vy, t = (np.asarray(a, dtype=float) for a in vacuum(theta, v, p))
+        vy0 = v * np.sin(theta)
+        x_top = vy0 * v * np.cos(theta) / p.gravity
+        top = np.where(x_top >= p.distance, y, p.launch_height + vy0 * vy0 / (2 * p.gravity))
+        top = np.where(vy0 > 0, top, p.launch_height)
+        return y, vx, vy, t, top
+    x, _, _, top = integrate(theta, v, p, apex=True)
+    return x[Y], x[VX], x[VY], x[T], top
