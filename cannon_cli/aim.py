@@ -54,25 +54,30 @@ ProgressCallback = Optional[Callable[[SolveProgress], None]]
 
 def solve(problem: Problem, *, solver: str = "lbfgs", tol: float = DEFAULT_TOL,
           max_iter: Optional[int] = None, learning_rate: Optional[float] = None,
-          callback: ProgressCallback = None) -> Solution:
+          start: Optional[tuple] = None, callback: ProgressCallback = None) -> Solution:
     """Solve one problem. See `solve_many`."""
     return solve_many([problem], solver=solver, tol=tol, max_iter=max_iter,
-                      learning_rate=learning_rate, callback=callback)[0]
+                      learning_rate=learning_rate, start=start, callback=callback)[0]
 
 
 def solve_many(problems: Sequence[Problem], *, solver: str = "lbfgs", tol: float = DEFAULT_TOL,
                max_iter: Optional[int] = None, learning_rate: Optional[float] = None,
+               start: Optional[tuple] = None,
                callback: ProgressCallback = None) -> list[Solution]:
     """Solve many problems at once, vectorised over targets; one `Solution` per problem, in order.
 
     ``solver`` is one of lbfgs, newton, adam, gd. ``tol`` is the relative miss at which the
-    solver stops; ``max_iter`` and ``learning_rate`` default per solver.
+    solver stops; ``max_iter`` and ``learning_rate`` default per solver. ``start`` =
+    (angle_deg, velocity_mps) replaces the built-in starting point for the unknowns (either may
+    be None); the built-in one is exact in vacuum, so this is how to watch a solver work there.
+    ``callback`` receives a `SolveProgress` after every iteration.
     """
     if solver not in solvers.SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose from {', '.join(solvers.SOLVERS)}")
     opts = dict(
         solver=solver, tol=float(tol),
         max_iter=int(max_iter) if max_iter is not None else solvers.DEFAULT_MAX_ITER[solver],
+        start=start,
         learning_rate=learning_rate if learning_rate is not None
         else solvers.DEFAULT_LEARNING_RATE[solver],
     )
@@ -176,6 +181,12 @@ class _Group:
         b = self.batch
         n = b.size
         theta, speed = self._start()
+        given = self.opts.get("start")
+        if given is not None:
+            if given[0] is not None and self.kind != "speed":
+                theta = np.full(n, math.radians(given[0]))
+            if given[1] is not None and self.kind != "angle":
+                speed = np.full(n, float(given[1]))
         todo = np.isfinite(theta) & np.isfinite(speed)
         for i in np.flatnonzero(~todo):  # only a fixed angle below the line of sight does this
             self.message[i] = (f"out of reach: the line of sight at {math.degrees(b.angle[i]):g}° "

@@ -17,6 +17,8 @@ class ExitCode(enum.IntEnum):
     NO_SOLUTION = 3
     #: interrupted by Ctrl-C
     INTERRUPTED = 130
+    #: the reader of stdout went away (``cannon ... | head -1``): 128 + SIGPIPE, as a shell says
+    PIPE_CLOSED = 141
 
 
 class CannonError(Exception):

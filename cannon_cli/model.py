@@ -334,3 +334,13 @@ def flight(theta, v, p: Params):
         return y, vx, vy, t, top
     x, _, _, top = integrate(theta, v, p, apex=True)
     return x[Y], x[VX], x[VY], x[T], top
+
+
+def acceleration(vx, vy, p: Params):
+    """(ax, ay) in m/s^2 at velocity (vx, vy): DESIGN.md §1, the same physics as `_field`, in
+    time form, for integrating a whole flight (`trajectory.simulate`)."""
+    ur = vx - p.wind
+    if p.drag == "none":
+        return 0.0 * vx, -p.gravity + 0.0 * vy
+    kap = p.drag_k if p.drag == "linear" else p.drag_c * np.sqrt(ur * ur + vy * vy)
+    return -kap * ur, -p.gravity - kap * vy

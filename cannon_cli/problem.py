@@ -34,20 +34,14 @@ _JSON_NAMES = {
     "max_velocity": "max_velocity_mps",
 }
 #: Echoed only when given: the unknowns that were fixed, and the optional bound.
-_OPTIONAL = ("angle", "velocity", "max_velocity")
+_OPTIONAL = ("angle", "velocity", "max_velocity", "distance")
 PROBLEM_FIELDS = tuple(_JSON_NAMES.values())
 
 
 @dataclass(frozen=True, kw_only=True)
-class Problem:
-    """A target to hit and the physics to hit it under. SI units; angles in degrees.
+class Physics:
+    """The gun, the projectile and the air. SI units. Shared by `Problem` and `Shot`."""
 
-    Fix ``angle`` to solve for the speed, fix ``velocity`` to solve for the angle (on the ``arc``
-    asked for), or fix neither for the minimum-speed shot. ``max_velocity`` bounds the speed.
-    """
-
-    distance: float
-    target_height: float = 0.0
     launch_height: float = 0.0
     gravity: float = STANDARD_GRAVITY
     drag: str = "none"
@@ -57,25 +51,18 @@ class Problem:
     air_density: float = 1.225
     linear_drag: float = 0.1
     wind: float = 0.0
-    angle: Optional[float] = None
-    velocity: Optional[float] = None
-    arc: str = "low"
-    max_velocity: Optional[float] = None
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("drag", "arc"):
-                continue
-            if value is None and f.name in _OPTIONAL:
+            if f.name in ("drag", "arc") or (value is None and f.name in _OPTIONAL):
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise InputError(f"{_JSON_NAMES[f.name]} must be a number, got {value!r}")
             if not math.isfinite(value):
                 raise InputError(f"{_JSON_NAMES[f.name]} must be finite, got {value}")
             object.__setattr__(self, f.name, float(value))
-        positive = ("distance", "gravity", "mass", "diameter")
-        for name in positive:
+        for name in ("gravity", "mass", "diameter"):
             if getattr(self, name) <= 0:
                 raise InputError(f"{_JSON_NAMES[name]} must be > 0, got {getattr(self, name):g}")
         for name in ("drag_coefficient", "air_density", "linear_drag"):
@@ -83,6 +70,52 @@ class Problem:
                 raise InputError(f"{_JSON_NAMES[name]} must be >= 0, got {getattr(self, name):g}")
         if self.drag not in DRAG_MODELS:
             raise InputError(f"drag must be one of {', '.join(DRAG_MODELS)}, got {self.drag!r}")
+
+    @property
+    def drag_k(self) -> float:
+        """Linear drag per unit mass b/m (1/s); zero unless drag is linear."""
+        return self.linear_drag / self.mass if self.drag == "linear" else 0.0
+
+    @property
+    def drag_c(self) -> float:
+        """Quadratic drag factor rho Cd A / 2m (1/m), A = pi d^2 / 4; zero unless quadratic."""
+        if self.drag != "quadratic":
+            return 0.0
+        area = math.pi * self.diameter ** 2 / 4.0
+        return self.air_density * self.drag_coefficient * area / (2.0 * self.mass)
+
+    def to_json(self) -> dict[str, Any]:
+        """Every field under its JSON name, in a fixed order; unset optional fields left out."""
+        out = {}
+        for name, key in _JSON_NAMES.items():
+            if not hasattr(self, name):
+                continue
+            value = getattr(self, name)
+            if name in _OPTIONAL and value is None:
+                continue
+            out[key] = value
+        return out
+
+
+@dataclass(frozen=True, kw_only=True)
+class Problem(Physics):
+    """A target to hit and the physics to hit it under. SI units; angles in degrees.
+
+    Fix ``angle`` to solve for the speed, fix ``velocity`` to solve for the angle (on the ``arc``
+    asked for), or fix neither for the minimum-speed shot. ``max_velocity`` bounds the speed.
+    """
+
+    distance: float
+    target_height: float = 0.0
+    angle: Optional[float] = None
+    velocity: Optional[float] = None
+    arc: str = "low"
+    max_velocity: Optional[float] = None
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if self.distance <= 0:
+            raise InputError(f"distance_m must be > 0, got {self.distance:g}")
         if self.arc not in ARCS:
             raise InputError(f"arc must be one of {', '.join(ARCS)}, got {self.arc!r}")
         if self.angle is not None and self.velocity is not None:
@@ -107,29 +140,11 @@ class Problem:
             return "speed"
         return "both"
 
-    @property
-    def drag_k(self) -> float:
-        """Linear drag per unit mass b/m (1/s); zero unless drag is linear."""
-        return self.linear_drag / self.mass if self.drag == "linear" else 0.0
-
-    @property
-    def drag_c(self) -> float:
-        """Quadratic drag factor rho Cd A / 2m (1/m), A = pi d^2 / 4; zero unless quadratic."""
-        if self.drag != "quadratic":
-            return 0.0
-        area = math.pi * self.diameter ** 2 / 4.0
-        return self.air_density * self.drag_coefficient * area / (2.0 * self.mass)
-
     def to_json(self) -> dict[str, Any]:
         """The problem as echoed in the solution JSON: every input with the defaults used."""
-        out = {}
-        for name, key in _JSON_NAMES.items():
-            value = getattr(self, name)
-            if name in _OPTIONAL and value is None:
-                continue
-            if name == "arc" and self.unknowns != "angle":
-                continue
-            out[key] = value
+        out = super().to_json()
+        if self.unknowns != "angle":
+            out.pop("arc")
         return out
 
     @classmethod
@@ -146,6 +161,26 @@ class Problem:
         if "distance" not in kwargs:
             raise InputError("distance_m is required")
         return cls(**kwargs)
+
+
+@dataclass(frozen=True, kw_only=True)
+class Shot(Physics):
+    """A shot to fly: launch angle (degrees) and speed (m/s), and optionally the distance at
+    which to report where it passes (and the target height there)."""
+
+    angle: float
+    velocity: float
+    distance: Optional[float] = None
+    target_height: float = 0.0
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        if not -90.0 < self.angle < 90.0:
+            raise InputError(f"angle_deg must be in (-90, 90), got {self.angle:g}")
+        if self.velocity <= 0:
+            raise InputError(f"velocity_mps must be > 0, got {self.velocity:g}")
+        if self.distance is not None and self.distance <= 0:
+            raise InputError(f"distance_m must be > 0, got {self.distance:g}")
 
 
 @dataclass(frozen=True)

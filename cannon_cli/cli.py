@@ -1,0 +1,312 @@
+"""The `cannon` command: typer parameters and validation only; the work is in the library.
+
+Exit codes (errors.ExitCode): 0 solved · 1 bad input · 2 usage · 3 no solution · 130 interrupted
+· 141 output pipe closed. Exceptions become exit codes in one place, `_guard`.
+
+Heavy modules (numpy, autograd, scipy, rich rendering) are imported inside the commands, so that
+`cannon --version` and `--help` start fast.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import json
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from . import __version__
+from .errors import CannonError, ExitCode
+from .problem import STANDARD_GRAVITY
+
+EXIT_CODES_HELP = (
+    "Exit status: 0 solved · 1 bad input · 2 usage error · 3 no solution (out of reach, or not "
+    "converged) · 130 interrupted · 141 output pipe closed."
+)
+
+app = typer.Typer(
+    name="cannon",
+    help="Aim a cannon by differentiable programming: find the launch angle and speed that hit "
+    "a target, by descending on a differentiable projectile model.",
+    no_args_is_help=True,
+    context_settings={"help_option_names": ["-h", "--help"]},
+    add_completion=True,
+    rich_markup_mode="rich",
+    pretty_exceptions_enable=False,
+)
+
+_state = {"traceback": bool(os.environ.get("CANNON_TRACEBACK"))}
+
+
+class Drag(str, enum.Enum):
+    none = "none"
+    linear = "linear"
+    quadratic = "quadratic"
+
+
+class Arc(str, enum.Enum):
+    low = "low"
+    high = "high"
+
+
+class Solver(str, enum.Enum):
+    lbfgs = "lbfgs"
+    newton = "newton"
+    adam = "adam"
+    gd = "gd"
+
+
+PHYSICS = "Physics"
+TARGET = "Target"
+UNKNOWNS = "What to solve"
+HOW = "Solver"
+OUTPUT = "Output"
+
+# -- shared parameter types -----------------------------------------------------------------
+TargetHeight = Annotated[float, typer.Option(help="Height of the target (m).",
+                                             rich_help_panel=TARGET)]
+LaunchHeight = Annotated[float, typer.Option(help="Height of the muzzle (m).",
+                                             rich_help_panel=PHYSICS)]
+Gravity = Annotated[float, typer.Option(help="Gravitational acceleration (m/s²).",
+                                        rich_help_panel=PHYSICS)]
+DragOpt = Annotated[Drag, typer.Option(help="Drag model.", case_sensitive=False,
+                                       rich_help_panel=PHYSICS)]
+Mass = Annotated[float, typer.Option(help="Projectile mass (kg).", rich_help_panel=PHYSICS)]
+Diameter = Annotated[float, typer.Option(help="Projectile diameter (m), for quadratic drag.",
+                                         rich_help_panel=PHYSICS)]
+DragCoefficient = Annotated[float, typer.Option(help="Drag coefficient Cd, for quadratic drag.",
+                                                rich_help_panel=PHYSICS)]
+AirDensity = Annotated[float, typer.Option(help="Air density (kg/m³), for quadratic drag.",
+                                           rich_help_panel=PHYSICS)]
+LinearDrag = Annotated[float, typer.Option(help="Linear drag constant b (kg/s), for linear drag.",
+                                           rich_help_panel=PHYSICS)]
+Wind = Annotated[float, typer.Option(help="Horizontal wind (m/s), positive toward the target.",
+                                     rich_help_panel=PHYSICS)]
+Quiet = Annotated[bool, typer.Option("--quiet", "-q",
+                                     help="No progress and no summary; errors still show.",
+                                     rich_help_panel=OUTPUT)]
+
+
+def _physics(launch_height, gravity, drag, mass, diameter, drag_coefficient, air_density,
+             linear_drag, wind) -> dict:
+    return dict(launch_height=launch_height, gravity=gravity, drag=drag.value, mass=mass,
+                diameter=diameter, drag_coefficient=drag_coefficient, air_density=air_density,
+                linear_drag=linear_drag, wind=wind)
+
+
+def _write_json(obj) -> None:
+    sys.stdout.write(json.dumps(obj, allow_nan=False) + "\n")
+    sys.stdout.flush()
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"cannon {__version__}")
+        raise typer.Exit()
+
+
+@app.callback(epilog=EXIT_CODES_HELP)
+def _root(
+    version: Annotated[Optional[bool], typer.Option(
+        "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = None,
+    traceback: Annotated[bool, typer.Option(
+        "--traceback", help="On an error, show the Python traceback (for bug reports).")] = False,
+) -> None:
+    """Aim a cannon by differentiable programming."""
+    if traceback:
+        _state["traceback"] = True
+
+
+def _guard(command):
+    """Turn every outcome of a command into an exit code and, for errors, one line on stderr:
+    the one place where exceptions meet exit codes (`--traceback` shows the traceback)."""
+
+    @functools.wraps(command)
+    def wrapper(*args, **kwargs):
+        try:
+            return command(*args, **kwargs)
+        except (typer.Exit, typer.Abort, typer.BadParameter):
+            raise
+        except CannonError as e:
+            if _state["traceback"]:
+                raise
+            _report(str(e))
+            raise typer.Exit(e.exit_code) from None
+        except KeyboardInterrupt:
+            _report("interrupted")
+            raise typer.Exit(ExitCode.INTERRUPTED) from None
+        except BrokenPipeError:
+            _silence_stdout()
+            raise typer.Exit(ExitCode.PIPE_CLOSED) from None
+        except Exception as e:  # a traceback is a bug: report it in one line
+            if _state["traceback"]:
+                raise
+            _report(f"internal error: {type(e).__name__}: {e} (rerun with --traceback and "
+                    "report it)")
+            raise typer.Exit(ExitCode.BAD_INPUT) from None
+
+    return wrapper
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+@_guard
+def solve(
+    distance: Annotated[float, typer.Option(help="Horizontal distance to the target (m), > 0.",
+                                            rich_help_panel=TARGET, show_default=False)],
+    target_height: TargetHeight = 0.0,
+    launch_height: LaunchHeight = 0.0,
+    gravity: Gravity = STANDARD_GRAVITY,
+    drag: DragOpt = Drag.none,
+    mass: Mass = 1.0,
+    diameter: Diameter = 0.1,
+    drag_coefficient: DragCoefficient = 0.47,
+    air_density: AirDensity = 1.225,
+    linear_drag: LinearDrag = 0.1,
+    wind: Wind = 0.0,
+    angle: Annotated[Optional[float], typer.Option(
+        "--angle", metavar="DEG", rich_help_panel=UNKNOWNS,
+        help="Fix the launch angle (°) and solve for the speed.")] = None,
+    velocity: Annotated[Optional[float], typer.Option(
+        "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS,
+        help="Fix the muzzle speed (m/s) and solve for the angle.")] = None,
+    arc: Annotated[Arc, typer.Option(help="With --velocity: the low or the high arc.",
+                                     case_sensitive=False, rich_help_panel=UNKNOWNS)] = Arc.low,
+    max_velocity: Annotated[Optional[float], typer.Option(
+        metavar="M/S", rich_help_panel=UNKNOWNS,
+        help="Upper bound on the speed (m/s); beyond it the target is out of reach.")] = None,
+    solver: Annotated[Solver, typer.Option(
+        help="lbfgs: scipy L-BFGS-B; newton: Newton with exact derivatives; adam; gd: plain "
+        "gradient descent.", case_sensitive=False, rich_help_panel=HOW)] = Solver.lbfgs,
+    tol: Annotated[Optional[float], typer.Option(
+        help="Stop when |miss| / distance is below this. [default: 1e-12]",
+        rich_help_panel=HOW, show_default=False)] = None,
+    max_iter: Annotated[Optional[int], typer.Option(
+        min=1, help="Iteration limit. [default: per solver: lbfgs 200, newton 50, adam/gd 2000]",
+        rich_help_panel=HOW, show_default=False)] = None,
+    learning_rate: Annotated[Optional[float], typer.Option(
+        help="Step size for gd and adam, in preconditioned units. [default: gd 0.5, adam 0.2]",
+        rich_help_panel=HOW, show_default=False)] = None,
+    json_out: Annotated[bool, typer.Option("--json", help="Write the solution as one JSON "
+                                           "object on stdout.", rich_help_panel=OUTPUT)] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Find the launch angle and muzzle speed that hit a target.
+
+    Fix --velocity to solve for the angle, fix --angle to solve for the speed, or fix neither
+    for the minimum-speed shot. The summary goes to stderr; --json writes the solution to stdout.
+    """
+    if angle is not None and velocity is not None:
+        raise typer.BadParameter("give --angle or --velocity, not both: the other is solved for",
+                                 param_hint="'--angle' / '--velocity'")
+    for name, value in (("--tol", tol), ("--learning-rate", learning_rate)):
+        if value is not None and not value > 0:
+            raise typer.BadParameter(f"must be > 0, got {value}", param_hint=f"'{name}'")
+    from .problem import Problem
+
+    problem = Problem(
+        distance=distance, target_height=target_height, angle=angle, velocity=velocity,
+        arc=arc.value, max_velocity=max_velocity,
+        **_physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
+                   air_density, linear_drag, wind))
+    from . import aim, render
+
+    kwargs = dict(solver=solver.value, max_iter=max_iter, learning_rate=learning_rate)
+    if tol is not None:
+        kwargs["tol"] = tol
+    if quiet:
+        solution = aim.solve(problem, **kwargs)
+    else:
+        with render.ProgressTable(solver.value) as table:
+            solution = aim.solve(problem, callback=table, **kwargs)
+    if json_out:
+        _write_json(solution.to_json())
+    if not quiet:
+        render.solution_summary(solution)
+    elif not solution.converged and not json_out:
+        render.error(solution.message)
+    if not solution.converged:
+        raise typer.Exit(ExitCode.NO_SOLUTION)
+
+
+class _Format(str, enum.Enum):
+    human = "human"
+    json = "json"
+    csv = "csv"
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+@_guard
+def simulate(
+    angle: Annotated[float, typer.Option("--angle", metavar="DEG", show_default=False,
+                                         help="Launch angle (°), in (-90, 90).")],
+    velocity: Annotated[float, typer.Option("--velocity", metavar="M/S", show_default=False,
+                                            help="Muzzle speed (m/s), > 0.")],
+    distance: Annotated[Optional[float], typer.Option(
+        help="Report where the shot passes this distance (m).", rich_help_panel=TARGET)] = None,
+    target_height: TargetHeight = 0.0,
+    launch_height: LaunchHeight = 0.0,
+    gravity: Gravity = STANDARD_GRAVITY,
+    drag: DragOpt = Drag.none,
+    mass: Mass = 1.0,
+    diameter: Diameter = 0.1,
+    drag_coefficient: DragCoefficient = 0.47,
+    air_density: AirDensity = 1.225,
+    linear_drag: LinearDrag = 0.1,
+    wind: Wind = 0.0,
+    samples: Annotated[int, typer.Option(min=2, max=1_000_000, help="Points along the flight, "
+                                         "evenly spaced in time.", rich_help_panel=OUTPUT)] = 101,
+    json_out: Annotated[bool, typer.Option("--json", help="Write the trajectory as JSON on "
+                                           "stdout.", rich_help_panel=OUTPUT)] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", help="Write the samples as CSV on stdout "
+                                          "(t_s,x_m,y_m,vx_mps,vy_mps).",
+                                          rich_help_panel=OUTPUT)] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Fly one shot from launch to landing: where it passes the target distance, its apex,
+    landing and time of flight. This is how to check an answer."""
+    if json_out and csv_out:
+        raise typer.BadParameter("give --json or --csv, not both", param_hint="'--json' / '--csv'")
+    from .problem import Shot
+
+    shot = Shot(angle=angle, velocity=velocity, distance=distance, target_height=target_height,
+                **_physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
+                           air_density, linear_drag, wind))
+    from . import render
+    from .trajectory import simulate as fly
+
+    tr = fly(shot, samples=samples)
+    if json_out:
+        _write_json(tr.to_json())
+    elif csv_out:
+        import csv
+
+        w = csv.writer(sys.stdout, lineterminator="\n")
+        w.writerow(["t_s", "x_m", "y_m", "vx_mps", "vy_mps"])
+        for row in zip(*(a.tolist() for a in tr.columns())):
+            w.writerow([repr(v) for v in row])
+        sys.stdout.flush()
+    if not quiet:
+        render.trajectory_summary(tr)
+
+
+def _report(message: str) -> None:
+    from . import render
+
+    render.error(message)
+
+
+def _silence_stdout() -> None:
+    """After a closed pipe, point stdout at /dev/null so the interpreter's final flush of the
+    buffered data does not raise again at exit (Python docs, 'Note on SIGPIPE')."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
+def run() -> None:  # pragma: no cover - the console script; tests call `app` directly
+    app(prog_name="cannon")

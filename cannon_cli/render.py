@@ -1,0 +1,115 @@
+"""Everything rich: one stderr console, the live progress table, the summaries.
+
+stdout carries data only (JSON, CSV); whatever a person reads goes to stderr through `console`.
+Colour is rich's call (NO_COLOR, FORCE_COLOR, not a terminal).
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from typing import Optional
+
+from rich.console import Console
+from rich.live import Live
+from rich.table import Table
+
+from .aim import SolveProgress
+from .problem import Solution
+from .trajectory import Trajectory
+
+console = Console(stderr=True, highlight=False)
+
+
+def error(message: str) -> None:
+    """The one-line error report: ``cannon: error: ...`` on stderr."""
+    console.print(f"cannon: error: {message}", markup=False, highlight=False, soft_wrap=True,
+                  style="bold red" if console.is_terminal else None)
+
+
+def warn(message: str) -> None:
+    console.print(f"cannon: warning: {message}", markup=False, soft_wrap=True,
+                  style="yellow" if console.is_terminal else None)
+
+
+class ProgressTable:
+    """A live table of the last iterations of a single solve (iteration, loss, angle, speed,
+    miss), redrawn at most ``fps`` times a second. Use as a context manager; call it with each
+    `SolveProgress`."""
+
+    def __init__(self, solver: str, *, rows: int = 8, fps: float = 12.0):
+        self.solver = solver
+        self.rows: deque = deque(maxlen=rows)
+        self.period = 1.0 / fps
+        self.last = 0.0
+        self.live: Optional[Live] = None
+
+    def _table(self) -> Table:
+        t = Table(title=f"solving ({self.solver})", title_justify="left", expand=False)
+        for name in ("iteration", "loss", "angle (°)", "speed (m/s)", "miss (m)"):
+            t.add_column(name, justify="right")
+        for r in self.rows:
+            t.add_row(*r)
+        return t
+
+    def __enter__(self) -> "ProgressTable":
+        self.live = Live(self._table(), console=console, auto_refresh=False, transient=True)
+        self.live.__enter__()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.live is not None:
+            self.live.__exit__(*exc)
+
+    def __call__(self, p: SolveProgress) -> None:
+        self.rows.append((str(p.iteration), f"{p.loss[0]:.3e}", f"{p.angle_deg[0]:.6f}",
+                          f"{p.velocity_mps[0]:.6f}", f"{p.miss_m[0]:+.3e}"))
+        now = time.monotonic()
+        if self.live is not None and now - self.last >= self.period:
+            self.last = now
+            self.live.update(self._table(), refresh=True)
+
+
+def _kv_table(title: str) -> Table:
+    t = Table(title=title, title_justify="left", show_header=False, box=None, pad_edge=False)
+    t.add_column(style="bold")
+    t.add_column(justify="right")
+    t.add_column()
+    return t
+
+
+def solution_summary(s: Solution) -> None:
+    """The human summary of a solution, on stderr."""
+    ok = s.converged
+    title = "firing solution" if ok else "no firing solution"
+    t = _kv_table(title)
+    t.add_row("angle", f"{s.angle_deg:.6f}", "°")
+    t.add_row("speed", f"{s.velocity_mps:.6f}", "m/s")
+    t.add_row("time of flight", f"{s.flight_time_s:.4f}", "s")
+    t.add_row("apex height", f"{s.apex_height_m:.4f}", "m")
+    t.add_row("impact speed", f"{s.impact_speed_mps:.4f}", "m/s")
+    t.add_row("impact angle", f"{s.impact_angle_deg:.4f}", "°")
+    t.add_row("miss", f"{s.miss_m:.3e}", "m")
+    t.add_row("iterations", str(s.iterations), "")
+    t.add_row("solver", s.solver, "")
+    console.print(t)
+    if not ok:
+        console.print(f"cannon: {s.message}", markup=False, soft_wrap=True)
+
+
+def trajectory_summary(tr: Trajectory) -> None:
+    """The human summary of a simulated flight, on stderr."""
+    t = _kv_table(f"shot at {tr.shot.angle:g}° and {tr.shot.velocity:g} m/s")
+    c = tr.crossing
+    if tr.shot.distance is not None:
+        if c is None:
+            t.add_row(f"at {tr.shot.distance:g} m", "never gets there", "")
+        else:
+            t.add_row(f"at {c.distance_m:g} m", f"{c.height_m:.4f}", "m high")
+            t.add_row("", f"{c.time_s:.4f}", "s")
+            t.add_row("", f"{c.miss_m:+.4f}", "m from the target")
+    t.add_row("apex", f"{tr.apex_height_m:.4f}", f"m high at {tr.apex_distance_m:.4f} m")
+    t.add_row("lands", f"{tr.range_m:.4f}", f"m away (ground at {tr.ground_m:g} m)")
+    t.add_row("time of flight", f"{tr.flight_time_s:.4f}", "s")
+    t.add_row("impact", f"{tr.impact_speed_mps:.4f}", f"m/s at {tr.impact_angle_deg:.4f}°")
+    console.print(t)

@@ -1,0 +1,149 @@
+"""`simulate`: fly one shot from launch to landing and sample it, to check an answer by eye.
+
+The flight is integrated in time (scipy DOP853, rtol 1e-11) with the model's own acceleration,
+so it also covers what the x-integration of the solver cannot: the descent past vertical, and a
+headwind that blows the shot back.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import numpy as np
+
+from .model import Params, acceleration
+from .problem import Shot
+
+TRAJECTORY_SCHEMA = "cannon.trajectory/1"
+_T_MAX = 1.0e5
+
+
+@dataclass(frozen=True)
+class Crossing:
+    """Where the shot passes the target distance."""
+
+    distance_m: float
+    height_m: float
+    time_s: float
+    speed_mps: float
+    angle_deg: float
+    miss_m: float
+
+
+@dataclass(frozen=True)
+class Trajectory:
+    """A sampled flight. Arrays of shape (samples,): t (s), x, y (m), vx, vy (m/s)."""
+
+    shot: Shot
+    t: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    vx: np.ndarray
+    vy: np.ndarray
+    ground_m: float
+    flight_time_s: float
+    range_m: float
+    apex_height_m: float
+    apex_distance_m: float
+    impact_speed_mps: float
+    impact_angle_deg: float
+    crossing: Optional[Crossing]
+
+    def to_json(self, *, samples: bool = True) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "schema": TRAJECTORY_SCHEMA,
+            "flight_time_s": self.flight_time_s,
+            "range_m": self.range_m,
+            "ground_m": self.ground_m,
+            "apex_height_m": self.apex_height_m,
+            "apex_distance_m": self.apex_distance_m,
+            "impact_speed_mps": self.impact_speed_mps,
+            "impact_angle_deg": self.impact_angle_deg,
+            "crossing": None if self.crossing is None else dict(vars(self.crossing)),
+            "shot": self.shot.to_json(),
+        }
+        if samples:
+            out["samples"] = [
+                {"t_s": t, "x_m": x, "y_m": y, "vx_mps": vx, "vy_mps": vy}
+                for t, x, y, vx, vy in zip(*(a.tolist() for a in self.columns()))
+            ]
+        return out
+
+    def columns(self):
+        return self.t, self.x, self.y, self.vx, self.vy
+
+
+def params_for(shot, distance: float = 1.0) -> Params:
+    """Model parameters (one shot) for the physics of a `Shot` or `Problem`."""
+    one = lambda v: np.array([float(v)])
+    return Params(shot.drag, one(distance), one(shot.launch_height), one(shot.gravity),
+                  one(shot.wind), one(shot.drag_k), one(shot.drag_c))
+
+
+def simulate(shot: Shot, *, samples: int = 101) -> Trajectory:
+    """Fly ``shot`` until it comes down to the ground: y = min(0, launch height, target height).
+
+    Returns ``samples`` points evenly spaced in time, the apex, the landing and, when the shot
+    has a distance, where it passes it (None if it never gets that far).
+    """
+    from scipy.integrate import solve_ivp  # slow import: only when simulating
+
+    if samples < 2:
+        raise ValueError("samples must be at least 2")
+    p = params_for(shot)
+    ground = min(0.0, shot.launch_height, shot.target_height if shot.distance else 0.0)
+    th = math.radians(shot.angle)
+
+    def rhs(t, s):
+        ax, ay = acceleration(s[2], s[3], p)
+        return [s[2], s[3], float(ax[0]), float(ay[0])]
+
+    def landed(t, s):
+        return s[1] - ground if t > 0 else 1.0
+
+    landed.terminal, landed.direction = True, -1
+
+    def apex(t, s):
+        return s[3]
+
+    apex.direction = -1
+    events = [landed, apex]
+    if shot.distance:
+        def cross(t, s):
+            return s[0] - shot.distance
+        cross.direction = 1
+        events.append(cross)
+    s0 = [0.0, shot.launch_height, shot.velocity * math.cos(th), shot.velocity * math.sin(th)]
+    sol = solve_ivp(rhs, (0.0, _T_MAX), s0, method="DOP853", rtol=1e-11, atol=1e-9,
+                    events=events, dense_output=True)
+    t_end = float(sol.t[-1])
+    ts = np.linspace(0.0, t_end, samples)
+    x, y, vx, vy = sol.sol(ts)
+    end = sol.y[:, -1]
+    if len(sol.t_events[1]):
+        top = sol.y_events[1][0]
+        apex_h, apex_x = float(top[1]), float(top[0])
+    else:
+        apex_h, apex_x = float(shot.launch_height), 0.0
+    crossing = None
+    if shot.distance and len(sol.t_events[2]):
+        c = sol.y_events[2][0]
+        crossing = Crossing(
+            distance_m=float(shot.distance), height_m=float(c[1]),
+            time_s=float(sol.t_events[2][0]), speed_mps=float(math.hypot(c[2], c[3])),
+            angle_deg=float(math.degrees(math.atan2(c[3], c[2]))),
+            miss_m=float(c[1] - shot.target_height))
+    elif shot.distance and end[0] >= shot.distance * (1 - 1e-9):
+        # it lands right at the distance: the landing event ended the flight first
+        crossing = Crossing(
+            distance_m=float(shot.distance), height_m=float(end[1]), time_s=t_end,
+            speed_mps=float(math.hypot(end[2], end[3])),
+            angle_deg=float(math.degrees(math.atan2(end[3], end[2]))),
+            miss_m=float(end[1] - shot.target_height))
+    return Trajectory(
+        shot=shot, t=ts, x=x, y=y, vx=vx, vy=vy, ground_m=ground, flight_time_s=t_end,
+        range_m=float(end[0]), apex_height_m=apex_h, apex_distance_m=apex_x,
+        impact_speed_mps=float(math.hypot(end[2], end[3])),
+        impact_angle_deg=float(math.degrees(math.atan2(end[3], end[2]))), crossing=crossing)
