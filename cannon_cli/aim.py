@@ -7,9 +7,11 @@ each group:
 2. run the chosen solver on the group's residual (`loss`);
 3. check what it found: a speed-fixed shot must be on the arc asked for; a failure is examined
    (is the target within reach at all?) and, if reachable, solved again inside the arc's bracket;
-4. check the discretisation: the miss is recomputed with twice the RK4 steps, and a shot whose
-   two answers differ by more than `ACCURACY` x distance is solved again with more steps;
-5. report flight time, apex and impact from the finer integration.
+4. check the discretisation: the miss is recomputed with half the RK4 steps, and a shot whose
+   estimated error (y_n - y_{n/2}) / 15 exceeds `ACCURACY` x distance is solved again with
+   twice the steps;
+5. report flight time, apex and impact from that last integration, and the miss with the
+   estimated discretisation error taken out.
 """
 
 from __future__ import annotations
@@ -21,8 +23,10 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from . import solvers, start
+from autograd import elementwise_grad
+
 from .loss import Batch, height_miss, max_height_residual, residual
-from .model import Params, flight
+from .model import Y, Params, flight, integrate
 from .problem import Problem, Solution
 
 #: Default solver tolerance: the miss (and, for the minimum-speed shot, d miss / d angle) over
@@ -125,7 +129,10 @@ class _Group:
         self.iterations = np.zeros(n, dtype=int)
         self.steps = np.zeros(n, dtype=int)
         self.message = [""] * n
-        self.history: list = []
+        #: at the current answer: (y, vx, vy, t, apex), discretisation error of y, d y / d angle
+        self.end = np.full((5, n), nan)
+        self.error = np.full(n, nan)
+        self.slope = np.full(n, nan)
 
     # -- bounds on the scaled unknowns -----------------------------------------------------
     def _bounds(self, b: Batch, vmax, angle_lo=None, angle_hi=None):
@@ -199,6 +206,8 @@ class _Group:
         if b.params.drag != "none":
             self._make_feasible(rows)
         self._solve_rows(rows)
+        for i in np.flatnonzero(~todo):
+            self._measure(np.array([i]), int(self.steps[i]))
         return self._report()
 
     def _make_feasible(self, rows):
@@ -210,7 +219,7 @@ class _Group:
             for steps in np.unique(self.steps[rows]):
                 sel = self.steps[rows] == steps
                 r = rows[sel]
-                b = self.batch.take(r).with_steps(int(steps))
+                b = self.batch.take(r).with_steps(max(int(steps) // 2, 1))
                 miss[sel] = np.asarray(height_miss(self.theta[r], self.speed[r], b))
             bad = rows[~np.isfinite(miss)]
             if not bad.size:
@@ -221,38 +230,74 @@ class _Group:
                 self.speed[bad] = np.minimum(1.5 * self.speed[bad], self.vmax[bad])
 
     def _solve_rows(self, rows):
-        """Solve ``rows`` from the current theta/speed, grouped by step count, then check arc,
-        reach and discretisation, refining where needed."""
+        """Solve ``rows`` from the current theta/speed, grouped by step count; then check arc
+        and reach, and the discretisation, refining where needed."""
         for steps in np.unique(self.steps[rows]):
             sub = rows[self.steps[rows] == steps]
-            th, v, res = self._run_solver(sub, self.theta[sub], self.speed[sub], int(steps))
-            self.theta[sub], self.speed[sub] = th, v
-            self.iterations[sub] += res.iterations
-            self.converged[sub] = res.converged
-            self._examine(sub, int(steps))
-        self._check_discretisation(rows)
+            self._solve(sub, int(steps))
+            self._examine(sub)
+        for _ in range(12):
+            ok = rows[self.converged[rows]]
+            redo = ok[~(np.abs(self.error[ok]) <= ACCURACY * self.batch.params.distance[ok])
+                      & (self.steps[ok] < MAX_STEPS)]
+            if not redo.size:
+                break
+            self.steps[redo] *= 2
+            for steps in np.unique(self.steps[redo]):
+                sub = redo[self.steps[redo] == steps]
+                self._solve(sub, int(steps), *self._arc_bounds(sub, int(steps)))
+                for i in sub[~self.converged[sub]]:
+                    self.message[i] = self._not_converged()
 
-    # -- after the solver ------------------------------------------------------------------
-    def _slope(self, rows, steps):
-        """d y(D) / d angle at the current answer of ``rows`` (m/rad), by autograd."""
-        b = self.batch.take(rows).with_steps(steps)
-        return max_height_residual(b)(self.theta[rows][:, None], np.arange(len(rows)))[:, 0] \
-            * b.params.distance
+    def _solve(self, rows, steps, lower=None, upper=None):
+        """Run the solver on ``rows`` (one step count) and measure where it ended (`_measure`)."""
+        th, v, res = self._run_solver(rows, self.theta[rows], self.speed[rows], steps,
+                                      lower, upper)
+        self.theta[rows], self.speed[rows] = th, v
+        self.iterations[rows] += res.iterations
+        self.converged[rows] = res.converged
+        self._measure(rows, steps)
 
-    def _examine(self, rows, steps):
+    def _measure(self, rows, steps):
+        """One integration at the answer with ``steps`` steps (with d/dangle for a fixed speed,
+        and the apex) for the report and the arc check, and one with half the steps for the
+        discretisation error: RK4 is 4th order, so y_n - y_true ~ (y_n - y_{n/2}) / 15."""
+        self.steps[rows] = steps
+        b = self.batch.take(rows)
+        p = b.params.with_steps(steps)
+        th, v = self.theta[rows], self.speed[rows]
+        if p.drag == "none":
+            y, vx, vy, t, top = flight(th, v, p)
+            slope = np.asarray(elementwise_grad(lambda a: height_miss(a, v, b))(th), float) \
+                if self.kind == "angle" else None
+            error = np.zeros(len(rows))
+        else:
+            order = 1 if self.kind == "angle" else 0
+            x, d1, _, top = integrate(th, v, p, order=order, dirs=(0,), apex=True)
+            y, vx, vy, t = x
+            slope = d1[Y, 0] if order else None
+            half = integrate(th, v, p.with_steps(max(steps // 2, 1)))[0][Y]
+            error = (y - half) / 15.0
+        self.end[:, rows] = np.stack([y, vx, vy, t, top])
+        self.error[rows] = error
+        if slope is not None:
+            self.slope[rows] = slope
+
+    def _examine(self, rows):
+        """After the solver: the fixed-speed answer must be on the arc asked for; a failure
+        is examined for reach."""
         if self.kind == "angle":
-            slope = self._slope(rows, steps)
+            slope = self.slope[rows]
             wrong = np.where(self.high[rows], ~(slope < 0), ~(slope > 0))
             bad = rows[~self.converged[rows] | wrong]
             self.converged[bad] = False
-            if bad.size:
-                self._reach_at_speed(bad, steps)
+            for steps in np.unique(self.steps[bad]):
+                self._reach_at_speed(bad[self.steps[bad] == steps], int(steps))
         elif self.kind == "speed":
             bad = rows[~self.converged[rows]]
-            if bad.size:
-                self._reach_at_angle(bad, steps)
+            for steps in np.unique(self.steps[bad]):
+                self._reach_at_angle(bad[self.steps[bad] == steps], int(steps))
         else:
-            b = self.batch
             over = rows[self.converged[rows] & (self.speed[rows] > self.vmax[rows] * (1 + 1e-12))]
             for i in over:
                 self.converged[i] = False
@@ -261,7 +306,6 @@ class _Group:
             for i in rows[~self.converged[rows]]:
                 if not self.message[i]:
                     self.message[i] = self._not_converged()
-            del b
 
     def _not_converged(self):
         return (f"not converged: {self.opts['solver']} did not reach the tolerance in "
@@ -289,27 +333,28 @@ class _Group:
                     f"out of reach at {b.velocity[j]:g} m/s: the highest this speed can pass "
                     f"x = {b.params.distance[j]:g} m is {best[j] + b.target_height[j]:.6g} m, "
                     f"the target is at {b.target_height[j]:g} m")
+        if (~reachable).any():
+            self._measure(rows[~reachable], steps)
         again = rows[reachable]
         if not again.size:
             return
         top = theta_top[reachable]
         grazing = np.abs(best[reachable]) <= self.opts["tol"] * b.params.distance[reachable]
-        self.theta[again[grazing]] = top[grazing]
-        self.converged[again[grazing]] = True
+        if grazing.any():
+            self.theta[again[grazing]] = top[grazing]
+            self.converged[again[grazing]] = True
+            self._measure(again[grazing], steps)
         again, top = again[~grazing], top[~grazing]
         if not again.size:
             return
         high = self.high[again]
         lo_a = np.where(high, top, -_ANGLE_LIMIT)
         hi_a = np.where(high, _ANGLE_LIMIT, top)
-        th0 = np.clip(self.theta[again], lo_a + 0.02 * (hi_a - lo_a), hi_a - 0.02 * (hi_a - lo_a))
+        self.theta[again] = np.clip(self.theta[again], lo_a + 0.02 * (hi_a - lo_a),
+                                    hi_a - 0.02 * (hi_a - lo_a))
         sub = self.batch.take(again).with_steps(steps)
-        lower, upper = self._bounds(sub, self.vmax[again], lo_a, hi_a)
-        th, _, res2 = self._run_solver(again, th0, self.speed[again], steps, lower, upper)
-        self.theta[again] = th
-        self.iterations[again] += res2.iterations
-        self.converged[again] = res2.converged
-        for i in again[~res2.converged]:
+        self._solve(again, steps, *self._bounds(sub, self.vmax[again], lo_a, hi_a))
+        for i in again[~self.converged[again]]:
             self.message[i] = self._not_converged()
 
     def _reach_at_angle(self, rows, steps):
@@ -317,8 +362,9 @@ class _Group:
         b = self.batch.take(rows).with_steps(steps)
         cap = self.vmax[rows]
         best = np.asarray(height_miss(b.angle, cap, b), float)
+        short = ~(best >= 0)
         for j, i in enumerate(rows):
-            if not best[j] >= 0:
+            if short[j]:
                 self.speed[i] = cap[j]
                 what = ("max_velocity_mps" if self.problems[i].max_velocity is not None
                         else "the speed cap")
@@ -330,36 +376,8 @@ class _Group:
                     f"the target is at {b.target_height[j]:g} m")
             else:
                 self.message[i] = self._not_converged()
-
-    def _check_discretisation(self, rows):
-        """Compare the miss with the one from twice the steps; refine where they disagree."""
-        if self.batch.params.drag == "none":
-            return
-        for _ in range(12):
-            ok = rows[self.converged[rows]]
-            if not ok.size:
-                return
-            err = np.zeros(len(ok))
-            for steps in np.unique(self.steps[ok]):
-                sel = self.steps[ok] == steps
-                r = ok[sel]
-                b = self.batch.take(r)
-                coarse = height_miss(self.theta[r], self.speed[r], b.with_steps(int(steps)))
-                fine = height_miss(self.theta[r], self.speed[r], b.with_steps(2 * int(steps)))
-                err[sel] = np.abs(np.asarray(fine) - np.asarray(coarse)) / b.params.distance
-            redo = ok[~(err <= ACCURACY) & (self.steps[ok] < MAX_STEPS)]
-            if not redo.size:
-                return
-            self.steps[redo] *= 2
-            for steps in np.unique(self.steps[redo]):
-                sub = redo[self.steps[redo] == steps]
-                th, v, res = self._run_solver(sub, self.theta[sub], self.speed[sub], int(steps),
-                                              *self._arc_bounds(sub, int(steps)))
-                self.theta[sub], self.speed[sub] = th, v
-                self.iterations[sub] += res.iterations
-                self.converged[sub] = res.converged
-                for i in sub[~res.converged]:
-                    self.message[i] = self._not_converged()
+        if short.any():
+            self._measure(rows[short], steps)
 
     def _arc_bounds(self, rows, steps):
         b = self.batch.take(rows).with_steps(steps)
@@ -375,28 +393,25 @@ class _Group:
     # -- the report --------------------------------------------------------------------------
     def _report(self) -> list[Solution]:
         b = self.batch
-        out = [None] * b.size
-        for steps in np.unique(self.steps):
-            r = np.flatnonzero(self.steps == steps)
-            p = b.params.take(r).with_steps(2 * int(steps))
-            y, vx, vy, t, top = flight(self.theta[r], self.speed[r], p)
-            miss = np.abs(y - b.target_height[r])
-            for j, i in enumerate(r):
-                pr = self.problems[i]
-                conv = bool(self.converged[i])
-                out[i] = Solution(
-                    problem=pr,
-                    angle_deg=math.degrees(self.theta[i]),
-                    velocity_mps=float(self.speed[i]),
-                    flight_time_s=float(t[j]),
-                    apex_height_m=float(top[j]),
-                    impact_speed_mps=float(math.hypot(vx[j], vy[j])),
-                    impact_angle_deg=float(math.degrees(math.atan2(vy[j], vx[j]))),
-                    miss_m=float(miss[j]),
-                    converged=conv,
-                    iterations=int(self.iterations[i]),
-                    solver=self.opts["solver"],
-                    message="" if conv else (self.message[i] or self._not_converged()),
-                    steps=int(2 * steps) if b.params.drag != "none" else 0,
-                )
-        return out  # type: ignore[return-value]
+        y, vx, vy, t, top = self.end
+        # the miss with the discretisation error taken out (Richardson)
+        miss = np.abs(y + self.error - b.target_height)
+        out = []
+        for i, pr in enumerate(self.problems):
+            conv = bool(self.converged[i])
+            out.append(Solution(
+                problem=pr,
+                angle_deg=math.degrees(self.theta[i]),
+                velocity_mps=float(self.speed[i]),
+                flight_time_s=float(t[i]),
+                apex_height_m=float(top[i]),
+                impact_speed_mps=float(math.hypot(vx[i], vy[i])),
+                impact_angle_deg=float(math.degrees(math.atan2(vy[i], vx[i]))),
+                miss_m=float(miss[i]),
+                converged=conv,
+                iterations=int(self.iterations[i]),
+                solver=self.opts["solver"],
+                message="" if conv else (self.message[i] or self._not_converged()),
+                steps=int(self.steps[i]) if b.params.drag != "none" else 0,
+            ))
+        return out

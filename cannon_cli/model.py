@@ -60,6 +60,11 @@ class Params:
     def size(self) -> int:
         return self.distance.shape[0]
 
+    @property
+    def wind_any(self) -> bool:
+        """Whether any shot has wind (the no-wind field skips a few operations)."""
+        return bool(np.any(self.wind != 0))
+
     def take(self, index) -> "Params":
         """The parameters of a subset of the shots (boolean mask or index array)."""
         pick = lambda a: a[index]
@@ -74,7 +79,23 @@ class Params:
 
 # --------------------------------------------------------------------------------------------
 # The vector field and its first and second directional derivatives.
+#
+# The packed state z has shape (4, K, N): for each of (y, vx, vy, t), K = 1 + D (+ D*D) slots
+# for the value, its D first derivatives and its D x D second derivatives. One array means one
+# numpy call per Runge-Kutta update instead of three.
+#
+# (An earlier version integrated (y, p = vy/vx, q = 1/vx, t), which takes fewer operations per
+# step, but RK4 is 10-20x less accurate in those variables at the same step: measured 7.9e-7 vs
+# ~4e-8 relative error at 16 steps for 500 m at 150 m/s. Fewer steps win.)
 # --------------------------------------------------------------------------------------------
+
+def _views(z, ndir: int, order: int):
+    """(value (4, N), first (4, D, N), second (4, D, D, N)) views into a packed state."""
+    n = z.shape[2]
+    d1 = z[:, 1:1 + ndir] if order >= 1 else None
+    d2 = z[:, 1 + ndir:].reshape(4, ndir, ndir, n) if order >= 2 else None
+    return z[:, 0], d1, d2
+
 
 def _field(p: Params, x, d1, d2, k0, k1, k2):
     """Write d/dx of the state (4, N) into k0, and of its first (4, D, N) and second
@@ -127,11 +148,56 @@ def _field(p: Params, x, d1, d2, k0, k1, k2):
         k2[i] = (n2 - sym(outer(k1[i], du)) - k0[i] * d2u) * iu
 
 
-def _initial(theta, v, launch_height, order: int, dirs):
+def _field_first(p: Params, z, out, nb, dn, ndir: int, windy: bool):
+    """d/dx of the packed state z (4, 1 + D, N) into out, value and first derivatives only.
+
+    The hot loop of every solve: each component is n / vx with numerators n = (vy, -kappa ur,
+    -g - kappa vy, 1), so the four are computed as one (4, N) array and differentiated at once,
+    q' = (n' - q vx') / vx. About 30 numpy calls a stage instead of 60 (`_field` does the same
+    maths component by component, up to second order).
+    """
+    x = z[:, 0]
+    u, w = x[VX], x[VY]
+    vrel = x[VX:VY + 1]
+    if windy:
+        vrel = vrel.copy()
+        vrel[0] -= p.wind
+    quadratic = p.drag == "quadratic"
+    if quadratic:
+        # hypot is one call, but not analytic: the complex-step path needs sqrt(a^2 + b^2)
+        s = np.hypot(vrel[0], w) if z.dtype != complex else np.sqrt(vrel[0] * vrel[0] + w * w)
+        kap = p.drag_c * s
+    else:
+        kap = p.drag_k
+    iu = 1.0 / u
+    np.multiply(vrel, kap, out=nb[VX:VY + 1])
+    np.negative(nb[VX:VY + 1], out=nb[VX:VY + 1])
+    nb[VY] -= p.gravity
+    nb[Y] = w
+    f = out[:, 0]
+    np.multiply(nb, iu, out=f)
+    if not ndir:
+        return
+    d = z[:, 1:]
+    du = d[VX]
+    dnv = dn[VX:VY + 1]
+    np.multiply(d[VX:VY + 1], kap, out=dnv)
+    if quadratic:
+        dkap = (vrel[0] * du + w * d[VY]) * (p.drag_c / s)
+        dnv += dkap * vrel[:, None]
+    np.negative(dnv, out=dnv)
+    dn[Y] = d[VY]
+    o = out[:, 1:]
+    np.multiply(f[:, None], du, out=o)
+    np.subtract(dn, o, out=o)
+    o *= iu
+
+
+def _initial_parts(theta, v, launch_height, order: int, dirs):
     """Initial state and its derivatives with respect to (angle, speed)[dirs]."""
     c, s = np.cos(theta), np.sin(theta)
     n = theta.shape[0]
-    x0 = np.empty((4, n))
+    x0 = np.empty((4, n), dtype=np.result_type(theta, v, float))
     x0[Y], x0[VX], x0[VY], x0[T] = launch_height, v * c, v * s, 0.0
     if order < 1:
         return x0, None, None
@@ -149,59 +215,103 @@ def _initial(theta, v, launch_height, order: int, dirs):
     return x0, d1, np.ascontiguousarray(d2[:, dirs][:, :, dirs])
 
 
+def _initial(theta, v, launch_height, order: int, dirs):
+    """The packed initial state (4, K, N) and the number of directions D."""
+    x0, d1, d2 = _initial_parts(theta, v, launch_height, order, list(dirs))
+    ndir = len(dirs) if order >= 1 else 0
+    n = theta.shape[0]
+    z = np.zeros((4, 1 + ndir + (ndir * ndir if order >= 2 else 0), n), dtype=x0.dtype)
+    x, z1, z2 = _views(z, ndir, order)
+    x[...] = x0
+    if order >= 1:
+        z1[...] = d1
+    if order >= 2:
+        z2[...] = d2
+    return z, ndir
+
+
+_STEP = 1e-60
+
+
+def _integrate_complex_step(theta, v, p: Params, direction: int, apex: bool):
+    """`integrate` with the first derivative along one direction by the complex step:
+    integrating f(x + i h) gives f(x) + i h f'(x) + O(h^2), so Im / h is the derivative of the
+    discrete map to machine precision, with no subtraction and so no truncation error (Squire &
+    Trapp, SIAM Review 40, 1998). It costs one complex order-0 integration, the same number of
+    numpy calls as the value alone: half the cost of the tangent equations for one target."""
+    if direction == 0:
+        theta = theta + 1j * _STEP
+    else:
+        v = v + 1j * _STEP
+    out = integrate(theta, v, p, order=0, apex=apex)
+    x = out[0]
+    d1 = (x.imag / _STEP)[:, None, :]
+    rest = (np.real(out[3]),) if apex else ()
+    return (np.ascontiguousarray(x.real), d1, None) + rest
+
+
 def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = False):
     """Integrate N shots from x = 0 to x = distance with p.steps classical RK4 steps.
 
     Returns (state, d1, d2): state (4, N) = (y, vx, vy, t) at x = distance; d1 (4, D, N) and
     d2 (4, D, D, N) its derivatives with respect to (angle [rad], speed [m/s])[dirs], or None
     beyond ``order``. With ``apex``, a fourth item: the highest point (m) on the way to the
-    target, from the cubic Hermite interpolant of y over the step where vy changes sign (exact
-    data: y and dy/dx at both ends of the step). Shots whose horizontal velocity does not stay positive come back NaN: they turn
-    back, or fall vertically, before reaching the target distance.
+    target, from the cubic Hermite interpolant of y over the step where vy changes sign
+    (exact data: y and dy/dx at both ends of the step). Shots whose horizontal velocity does not
+    stay positive come back NaN: they turn back, or fall vertically, before the distance.
     """
-    theta = np.asarray(theta, dtype=float)
-    v = np.asarray(v, dtype=float)
-    ys = list(_initial(theta, v, p.launch_height, order, list(dirs)))
-    ks = [[None if y is None else np.empty_like(y) for y in ys] for _ in range(4)]
-    tmp = [None if y is None else np.empty_like(y) for y in ys]
+    theta, v = np.asarray(theta), np.asarray(v)
+    dtype = np.result_type(theta, v, float)  # complex on the complex-step path
+    theta, v = theta.astype(dtype), v.astype(dtype)
+    dirs = tuple(dirs)
+    if order == 1 and len(dirs) == 1:
+        return _integrate_complex_step(theta, v, p, dirs[0], apex)
+    z, ndir = _initial(theta, v, p.launch_height, order, dirs)
+    ks = [np.empty_like(z) for _ in range(4)]
+    tmp = np.empty_like(z)
     h = p.distance / p.steps
-    weights = (0.5 * h, 0.5 * h, h)
-    umin = ys[0][VX].copy()
-    top = ys[0][Y].copy()
+    half, sixth = 0.5 * h, h / 6.0
+    umin = z[VX, 0].real.copy()
+    top = z[Y, 0].real.copy()
+    if order < 2:
+        nb = np.zeros((4, z.shape[2]), dtype=dtype)
+        nb[T] = 1.0
+        dn = np.zeros((4, ndir, z.shape[2]), dtype=dtype) if order == 1 else None
+        windy = p.wind_any
+        field = lambda src, dst: _field_first(p, src, dst, nb, dn, ndir if order else 0, windy)
+    else:
+        field = lambda src, dst: _field(p, *_views(src, ndir, order), *_views(dst, ndir, order))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         for _ in range(p.steps):
             if apex:
-                y0, m0 = ys[0][Y].copy(), ys[0][VY] / ys[0][VX]
-            _field(p, *ys, *ks[0])
-            for j in range(3):
-                for y, k, t in zip(ys, ks[j], tmp):
-                    if y is not None:
-                        np.multiply(k, weights[j], out=t)
-                        t += y
-                _field(p, *tmp, *ks[j + 1])
-            for y, k1, k2, k3, k4 in zip(ys, *ks):
-                if y is not None:
-                    k2 += k3
-                    k2 *= 2.0
-                    k2 += k1
-                    k2 += k4
-                    k2 *= h / 6.0
-                    y += k2
-            np.minimum(umin, ys[0][VX], out=umin)
+                y0, s0 = z[Y, 0].real.copy(), (z[VY, 0] / z[VX, 0]).real
+            field(z, ks[0])
+            for j, w in enumerate((half, half, h)):
+                np.multiply(ks[j], w, out=tmp)
+                tmp += z
+                field(tmp, ks[j + 1])
+            k1, k2, k3, k4 = ks
+            k2 += k3
+            k2 *= 2.0
+            k2 += k1
+            k2 += k4
+            k2 *= sixth
+            z += k2
+            np.minimum(umin, z[VX, 0].real, out=umin)
             if apex:
-                m1 = ys[0][VY] / ys[0][VX]
-                cross = (m0 > 0) & ~(m1 > 0)
+                s1 = (z[VY, 0] / z[VX, 0]).real
+                cross = (s0 > 0) & ~(s1 > 0)
                 if cross.any():
                     top[cross] = np.maximum(top[cross], _hermite_max(
-                        y0[cross], m0[cross], ys[0][Y][cross], m1[cross], h[cross]))
+                        y0[cross], s0[cross], z[Y, 0].real[cross], s1[cross], h[cross]))
+        x, d1, d2 = (None if a is None else a.copy() for a in _views(z, ndir, order))
         if apex:
-            top = np.maximum(top, ys[0][Y])
-    x, d1, d2 = ys
+            top = np.maximum(top, x[Y].real)
     bad = ~(umin > 0) | ~np.isfinite(x).all(axis=0)
     if bad.any():
-        for y in ys:
-            if y is not None:
-                y[..., bad] = np.nan
+        for a in (x, d1, d2):
+            if a is not None:
+                a[..., bad] = np.nan
     if apex:
         top[bad] = np.nan
         return x, d1, d2, top

@@ -115,6 +115,11 @@ def _preconditioner(jac: np.ndarray) -> np.ndarray:
     return out
 
 
+def _residual_size(f: np.ndarray) -> np.ndarray:
+    size = np.sqrt(2.0 * _loss(f))
+    return np.where(np.isfinite(size) & (size > 0), size, 1.0)
+
+
 def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
            callback: Callback = None, **_: object) -> Result:
     """Newton's method on F(z) = 0 with the exact Jacobian from autograd, damped by a
@@ -183,8 +188,7 @@ def _first_order(update, residual: Residual, z0, lower, upper, *, tol: float, ma
     f, g, jac = evaluate(residual, z, active, jacobian=True)
     pre = _preconditioner(jac)
     if unit_start:  # measure w in units of the starting residual: |w - w*| is about 1 at start
-        size = np.sqrt(2.0 * _loss(f))
-        pre *= np.where(np.isfinite(size) & (size > 0), size, 1.0)[:, None, None]
+        pre *= _residual_size(f)[:, None, None]
     lr = np.full(n, float(learning_rate))
     state: dict = {}
     f_all = f.copy()
@@ -264,17 +268,22 @@ def lbfgs(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
 
     n, k = z0.shape
     active = np.arange(n)
-    f0, _, jac = evaluate(residual, z0, active, jacobian=True)
+    f0, g0, jac = evaluate(residual, z0, active, jacobian=True)
     if _done(f0, tol).all():
         return Result(z0.copy(), f0, np.ones(n, dtype=bool), np.zeros(n, dtype=int))
+    # with M = J0^-1 the gradient in w at the start is F0, and L-BFGS-B's first step, w = -g,
+    # is the Newton step
     pre = _preconditioner(jac)
     z0 = z0.copy()
     to_z = lambda w: z0 + np.einsum("nkj,nj->nk", pre, w.reshape(n, k))
     last: dict = {}
 
     def fun(w):
-        z = _clip(to_z(w), lower, upper, active)
-        f, g, _ = evaluate(residual, z, active)
+        if not w.any():  # the start, already evaluated
+            f, g, z = f0, g0, z0
+        else:
+            z = _clip(to_z(w), lower, upper, active)
+            f, g, _ = evaluate(residual, z, active)
         loss = _loss(f)
         last.update(w=w.copy(), z=z, f=f)
         if not np.isfinite(loss).all():
@@ -305,8 +314,11 @@ def lbfgs(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
     res = minimize(fun, np.zeros(n * k), jac=True, method="L-BFGS-B", bounds=bounds,
                    callback=on_iteration,
                    options={"maxiter": max_iter, "ftol": 0.0, "gtol": 0.0, "maxcor": 10})
-    z = _clip(to_z(res.x), lower, upper, active)
-    f, _, _ = evaluate(residual, z, active)
+    if "w" in last and np.array_equal(last["w"], res.x):
+        z, f = last["z"], last["f"]
+    else:
+        z = _clip(to_z(res.x), lower, upper, active)
+        f, _, _ = evaluate(residual, z, active)
     return Result(z, f, _done(f, tol), np.full(n, max(iteration[0], 1)))
 
 

@@ -1,0 +1,161 @@
+"""Independent oracles for the tests, written from DESIGN.md §1 and nothing else.
+
+Nothing here imports `cannon_cli.model`: the closed forms are the textbook ones, and the drag
+reference integrates the equations of motion in *time* with scipy's DOP853 (the model integrates
+in x with its own RK4), so an error in the model cannot hide in its own oracle.
+
+Physics (SI units): v_rel = v - (wind, 0);
+    none:      a = (0, -g)
+    linear:    a = (0, -g) - (b/m) v_rel
+    quadratic: a = (0, -g) - (rho Cd A / 2m) |v_rel| v_rel,  A = pi d^2 / 4
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+from scipy.integrate import solve_ivp
+from scipy.special import lambertw
+
+STANDARD_GRAVITY = 9.80665
+
+#: Integration tolerances of the time-domain reference.
+RTOL = ATOL = 1e-12
+#: Longest flight the reference integrates (s) before calling the shot a miss.
+T_MAX = 1.0e4
+
+
+# --------------------------------------------------------------------------------------------
+# Vacuum closed forms.
+# --------------------------------------------------------------------------------------------
+
+def vacuum_angles(x, y, v, g=STANDARD_GRAVITY):
+    """(low, high) launch angles (rad) that hit (x, y) from the origin at speed v:
+    tan(theta) = (v^2 -+ sqrt(v^4 - g (g x^2 + 2 y v^2))) / (g x). NaN if out of reach."""
+    disc = v ** 4 - g * (g * x * x + 2.0 * y * v * v)
+    if disc < 0:
+        return math.nan, math.nan
+    root = math.sqrt(disc)
+    return math.atan((v * v - root) / (g * x)), math.atan((v * v + root) / (g * x))
+
+
+def vacuum_speed(x, y, theta, g=STANDARD_GRAVITY):
+    """Launch speed (m/s) that hits (x, y) at angle theta (rad):
+    v^2 = g x^2 / (2 cos^2(theta) (x tan(theta) - y)). NaN below the line of sight."""
+    rise = x * math.tan(theta) - y
+    if rise <= 0:
+        return math.nan
+    return math.sqrt(g * x * x / (2.0 * math.cos(theta) ** 2 * rise))
+
+
+def vacuum_min_speed(x, y, g=STANDARD_GRAVITY):
+    """(theta rad, v m/s) of the minimum-speed shot to (x, y):
+    v^2 = g (y + sqrt(x^2 + y^2)), tan(theta) = (y + sqrt(x^2 + y^2)) / x."""
+    r = math.hypot(x, y)
+    return math.atan((y + r) / x), math.sqrt(g * (y + r))
+
+
+def vacuum_height(x, theta, v, h0=0.0, g=STANDARD_GRAVITY):
+    """Height (m) at distance x: y = h0 + x tan(theta) - g x^2 / (2 v^2 cos^2(theta))."""
+    return h0 + x * np.tan(theta) - g * x * x / (2.0 * v * v * np.cos(theta) ** 2)
+
+
+# --------------------------------------------------------------------------------------------
+# Linear drag: Lambert W range.
+# --------------------------------------------------------------------------------------------
+
+def linear_drag_range(v, theta, k, g=STANDARD_GRAVITY):
+    """Range (m) on level ground with linear drag k = b/m (1/s), no wind (Packel & Yuen 2004):
+    A = 1 + k v sin(theta) / g, T = (A + W0(-A e^-A)) / k, R = (v cos(theta) / k)(1 - e^(-k T))."""
+    a = 1.0 + k * v * math.sin(theta) / g
+    w = lambertw(-a * math.exp(-a), 0).real
+    t = (a + w) / k
+    return v * math.cos(theta) / k * (-math.expm1(-k * t))
+
+
+# --------------------------------------------------------------------------------------------
+# Time-domain reference with drag and wind.
+# --------------------------------------------------------------------------------------------
+
+def drag_constants(problem_like):
+    """(k, c): linear b/m (1/s) and quadratic rho Cd A / 2m (1/m) for the drag model in use
+    (the other is zero), from the physics fields of a Problem/Shot."""
+    pr = problem_like
+    k = pr.linear_drag / pr.mass if pr.drag == "linear" else 0.0
+    c = 0.0
+    if pr.drag == "quadratic":
+        area = math.pi * pr.diameter ** 2 / 4.0
+        c = pr.air_density * pr.drag_coefficient * area / (2.0 * pr.mass)
+    return k, c
+
+
+def _rhs(problem_like):
+    k, c = drag_constants(problem_like)
+    g, wind, drag = problem_like.gravity, problem_like.wind, problem_like.drag
+
+    def rhs(t, s):
+        _, _, vx, vy = s
+        ux, uy = vx - wind, vy
+        if drag == "linear":
+            kap = k
+        elif drag == "quadratic":
+            kap = c * math.hypot(ux, uy)
+        else:
+            kap = 0.0
+        return [vx, vy, -kap * ux, -g - kap * uy]
+
+    return rhs
+
+
+def _fly(problem_like, theta_rad, v, events):
+    s0 = [0.0, float(problem_like.launch_height),
+          float(v) * math.cos(theta_rad), float(v) * math.sin(theta_rad)]
+    return solve_ivp(_rhs(problem_like), (0.0, T_MAX), s0, method="DOP853", rtol=RTOL,
+                     atol=ATOL, events=events)
+
+
+def reference_state_at(problem_like, theta_rad, v, distance):
+    """(y, vx, vy, t) where the shot first crosses x = distance, by DOP853 in time; NaN if it
+    never gets there (it turns back or falls vertically first)."""
+
+    def reach(t, s):
+        return s[0] - distance
+
+    reach.terminal, reach.direction = True, 1
+
+    def stall(t, s):  # horizontal velocity gone: it will never get there
+        return s[2]
+
+    stall.terminal, stall.direction = True, -1
+    sol = _fly(problem_like, theta_rad, v, [reach, stall])
+    if not len(sol.t_events[0]):
+        return (math.nan,) * 4
+    x, y, vx, vy = sol.y_events[0][0]
+    return float(y), float(vx), float(vy), float(sol.t_events[0][0])
+
+
+def reference_height_at(problem_like, theta_rad, v, distance):
+    """Height (m) at which the shot crosses x = distance (NaN if it never does)."""
+    return reference_state_at(problem_like, theta_rad, v, distance)[0]
+
+
+def reference_apex(problem_like, theta_rad, v):
+    """Highest point (m) of the flight, where vy = 0 (the launch height if it never rises)."""
+
+    def top(t, s):
+        return s[3]
+
+    top.terminal, top.direction = True, -1
+    if math.sin(theta_rad) <= 0:
+        return float(problem_like.launch_height)
+    sol = _fly(problem_like, theta_rad, v, [top])
+    return float(sol.y_events[0][0][1])
+
+
+def true_miss(solution):
+    """|y_ref(D) - target_height| (m) for a cannon_cli Solution, by the time-domain reference."""
+    pr = solution.problem
+    y = reference_height_at(pr, math.radians(solution.angle_deg), solution.velocity_mps,
+                            pr.distance)
+    return abs(y - pr.target_height)
