@@ -133,7 +133,7 @@ def _guard(command):
         except CannonError as e:
             if _state["traceback"]:
                 raise
-            _report(str(e))
+            _report(_in_flag_terms(str(e)))
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:
             _report("interrupted")
@@ -195,9 +195,8 @@ def solve(
 ) -> None:
     """Find the launch angle and muzzle speed that hit a target.
 
-    Fix --velocity to solve for the angle, fix --angle to solve for the speed, or fix neither
-    for the minimum-speed shot. The summary goes to stderr; --json writes the solution to stdout.
-    """
+    Fix --velocity to solve for the angle, fix --angle to solve for the speed, or fix neither for the minimum-speed shot. Progress and the summary go to stderr; --json writes the solution to stdout.
+    """  # noqa: E501 - typer keeps line breaks inside a paragraph, so one paragraph is one line
     if angle is not None and velocity is not None:
         raise typer.BadParameter("give --angle or --velocity, not both: the other is solved for",
                                  param_hint="'--angle' / '--velocity'")
@@ -265,8 +264,10 @@ def simulate(
                                           rich_help_panel=OUTPUT)] = False,
     quiet: Quiet = False,
 ) -> None:
-    """Fly one shot from launch to landing: where it passes the target distance, its apex,
-    landing and time of flight. This is how to check an answer."""
+    """Fly one shot from launch to landing, to check an answer.
+
+    Reports where the shot passes --distance, its apex, landing and time of flight (stderr); --json or --csv write the sampled trajectory to stdout.
+    """  # noqa: E501
     if json_out and csv_out:
         raise typer.BadParameter("give --json or --csv, not both", param_hint="'--json' / '--csv'")
     from .problem import Shot
@@ -290,6 +291,14 @@ def simulate(
         sys.stdout.flush()
     if not quiet:
         render.trajectory_summary(tr)
+
+
+def _in_flag_terms(message: str) -> str:
+    """Name the command-line flag, not the JSON field, in a message about a value."""
+    from .problem import PROBLEM_FIELDS, json_to_flag
+
+    head, _, rest = message.partition(" ")
+    return f"{json_to_flag(head)} {rest}" if head in PROBLEM_FIELDS else message
 
 
 def _report(message: str) -> None:

@@ -38,6 +38,12 @@ _OPTIONAL = ("angle", "velocity", "max_velocity", "distance")
 PROBLEM_FIELDS = tuple(_JSON_NAMES.values())
 
 
+def json_to_flag(key: str) -> str:
+    """The command-line flag for a JSON field name: distance_m -> --distance."""
+    by_key = {v: k for k, v in _JSON_NAMES.items()}
+    return "--" + by_key[key].replace("_", "-")
+
+
 @dataclass(frozen=True, kw_only=True)
 class Physics:
     """The gun, the projectile and the air. SI units. Shared by `Problem` and `Shot`."""
