@@ -140,7 +140,7 @@ class _Group:
         lo_a = np.full(n, -_ANGLE_LIMIT) if angle_lo is None else angle_lo
         hi_a = np.full(n, _ANGLE_LIMIT) if angle_hi is None else angle_hi
         lo_v = np.full(n, 1e-3)
-        hi_v = vmax / b.speed_unit
+        hi_v = (vmax if b.kind == "speed" else np.full(n, SPEED_CAP)) / b.speed_unit
         if b.kind == "angle":
             return lo_a[:, None], hi_a[:, None]
         if b.kind == "speed":
@@ -156,8 +156,8 @@ class _Group:
         if self.kind == "speed":
             v = start.speed_for_angle(b.params, dy, b.angle)
             return b.angle.copy(), np.minimum(v, self.vmax)
-        theta, v = start.minimum_speed(b.params, dy)
-        return theta, np.minimum(v, self.vmax)
+        # unbounded: the minimum speed is found first, and compared with max_velocity after
+        return start.minimum_speed(b.params, dy)
 
     def _run_solver(self, rows, theta, speed, steps, lower=None, upper=None):
         """Run the chosen solver on ``rows`` (all with the same step count)."""
@@ -227,7 +227,8 @@ class _Group:
             if self.kind == "angle":
                 self.theta[bad] = 0.5 * (self.theta[bad] + math.radians(35.0))
             else:
-                self.speed[bad] = np.minimum(1.5 * self.speed[bad], self.vmax[bad])
+                cap = self.vmax[bad] if self.kind == "speed" else SPEED_CAP
+                self.speed[bad] = np.minimum(1.5 * self.speed[bad], cap)
 
     def _solve_rows(self, rows):
         """Solve ``rows`` from the current theta/speed, grouped by step count; then check arc
@@ -401,7 +402,8 @@ class _Group:
             conv = bool(self.converged[i])
             out.append(Solution(
                 problem=pr,
-                angle_deg=math.degrees(self.theta[i]),
+                # a fixed angle is echoed as given, not through radians and back
+                angle_deg=pr.angle if pr.angle is not None else math.degrees(self.theta[i]),
                 velocity_mps=float(self.speed[i]),
                 flight_time_s=float(t[i]),
                 apex_height_m=float(top[i]),

@@ -75,6 +75,13 @@ class Trajectory:
         return self.t, self.x, self.y, self.vx, self.vy
 
 
+def _crossing(shot: Shot, t: float, s) -> Crossing:
+    return Crossing(distance_m=float(shot.distance), height_m=float(s[1]), time_s=float(t),
+                    speed_mps=float(math.hypot(s[2], s[3])),
+                    angle_deg=float(math.degrees(math.atan2(s[3], s[2]))),
+                    miss_m=float(s[1] - shot.target_height))
+
+
 def params_for(shot, distance: float = 1.0) -> Params:
     """Model parameters (one shot) for the physics of a `Shot` or `Problem`."""
     one = lambda v: np.array([float(v)])
@@ -97,7 +104,7 @@ def simulate(shot: Shot, *, samples: int = 101) -> Trajectory:
     th = math.radians(shot.angle)
 
     def rhs(t, s):
-        ax, ay = acceleration(s[2], s[3], p)
+        ax, ay = acceleration(s[2:3], s[3:4], p)
         return [s[2], s[3], float(ax[0]), float(ay[0])]
 
     def landed(t, s):
@@ -129,19 +136,15 @@ def simulate(shot: Shot, *, samples: int = 101) -> Trajectory:
         apex_h, apex_x = float(shot.launch_height), 0.0
     crossing = None
     if shot.distance and len(sol.t_events[2]):
-        c = sol.y_events[2][0]
-        crossing = Crossing(
-            distance_m=float(shot.distance), height_m=float(c[1]),
-            time_s=float(sol.t_events[2][0]), speed_mps=float(math.hypot(c[2], c[3])),
-            angle_deg=float(math.degrees(math.atan2(c[3], c[2]))),
-            miss_m=float(c[1] - shot.target_height))
-    elif shot.distance and end[0] >= shot.distance * (1 - 1e-9):
-        # it lands right at the distance: the landing event ended the flight first
-        crossing = Crossing(
-            distance_m=float(shot.distance), height_m=float(end[1]), time_s=t_end,
-            speed_mps=float(math.hypot(end[2], end[3])),
-            angle_deg=float(math.degrees(math.atan2(end[3], end[2]))),
-            miss_m=float(end[1] - shot.target_height))
+        crossing = _crossing(shot, sol.t_events[2][0], sol.y_events[2][0])
+    elif shot.distance and end[0] >= shot.distance * (1 - 1e-4):
+        # it lands just short of the distance (a target on the ground, hit to within the
+        # integration's accuracy): fly on past the ground to where it crosses
+        cross.terminal = True
+        more = solve_ivp(rhs, (t_end, 2.0 * t_end + 1.0), end, method="DOP853", rtol=1e-11,
+                         atol=1e-9, events=[cross])
+        if len(more.t_events[0]):
+            crossing = _crossing(shot, more.t_events[0][0], more.y_events[0][0])
     return Trajectory(
         shot=shot, t=ts, x=x, y=y, vx=vx, vy=vy, ground_m=ground, flight_time_s=t_end,
         range_m=float(end[0]), apex_height_m=apex_h, apex_distance_m=apex_x,
