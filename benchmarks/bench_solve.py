@@ -1,0 +1,90 @@
+"""Single-target benchmarks for `cannon solve` (issue: the solve command).
+
+    python benchmarks/bench_solve.py [--repeat N]
+
+Prints medians (and the ratio to the budget) for:
+- start-up: `cannon --version` against a bare `python -c pass`;
+- one quadratic-drag solve in-process (500 m, speed 150 m/s fixed, other settings default), for
+  every solver, with its true miss against an independent DOP853 integration;
+- the whole process: `cannon solve --distance 500 --velocity 150 --drag quadratic --json`.
+The machines are shared and noisy: quote medians and ratios from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+
+
+def median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def true_miss(sol) -> float:
+    """|y(D) - target| of the solution by scipy DOP853 in time, rtol 1e-12: independent of the
+    model's x-integration."""
+    from scipy.integrate import solve_ivp
+
+    p = sol.problem
+    th, v, c = math.radians(sol.angle_deg), sol.velocity_mps, p.drag_c
+
+    def f(t, s):
+        sp = math.hypot(s[2] - p.wind, s[3])
+        return [s[2], s[3], -c * sp * (s[2] - p.wind), -p.gravity - c * sp * s[3]]
+
+    def hit(t, s):
+        return s[0] - p.distance
+
+    hit.terminal = True
+    r = solve_ivp(f, (0, 1e3), [0, p.launch_height, v * math.cos(th), v * math.sin(th)],
+                  method="DOP853", rtol=1e-12, atol=1e-12, events=hit)
+    return abs(r.y_events[0][0][1] - p.target_height)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=30)
+    args = ap.parse_args()
+    cannon = shutil.which("cannon")
+    if cannon is None:
+        sys.exit("install the project first: pip install .")
+
+    def run(cmd):
+        subprocess.run(cmd, check=False, capture_output=True)
+
+    bare = median_time(lambda: run([sys.executable, "-c", "pass"]), args.repeat)
+    version = median_time(lambda: run([cannon, "--version"]), args.repeat)
+    print(f"start-up: python -c pass {bare * 1e3:.1f} ms, cannon --version {version * 1e3:.1f} ms,"
+          f" difference {(version - bare) * 1e3:.1f} ms (budget 85 ms)")
+
+    from cannon_cli import Problem, solve
+
+    problem = Problem(distance=500.0, velocity=150.0, drag="quadratic")
+    solve(problem)  # imports and first-call costs out of the way
+    print("one quadratic-drag solve, 500 m at 150 m/s (budget 5 ms in-process):")
+    for solver in ("lbfgs", "newton", "gd", "adam"):
+        reps = args.repeat if solver in ("lbfgs", "newton") else max(3, args.repeat // 10)
+        t = median_time(lambda: solve(problem, solver=solver), reps)
+        s = solve(problem, solver=solver)
+        print(f"  {solver:6s} {t * 1e3:8.2f} ms  ({t / 5e-3:5.2f} x budget)  iterations "
+              f"{s.iterations:4d}  true miss {true_miss(s) / 500:.1e} x distance")
+
+    cmd = [cannon, "solve", "--distance", "500", "--velocity", "150", "--drag", "quadratic",
+           "--json"]
+    whole = median_time(lambda: run(cmd), max(5, args.repeat // 3))
+    print(f"whole process: {' '.join(['cannon'] + cmd[1:])}: {whole * 1e3:.0f} ms "
+          f"({whole / 0.5:.2f} x the 0.5 s budget)")
+
+
+if __name__ == "__main__":
+    main()
