@@ -27,6 +27,7 @@ from autograd import elementwise_grad
 
 from .loss import Batch, height_miss, max_height_residual, residual
 from .model import Y, Params, flight, integrate
+from .columns import Columns, Results
 from .problem import Problem, Solution
 
 #: Default solver tolerance: the miss (and, for the minimum-speed shot, d miss / d angle) over
@@ -76,6 +77,17 @@ def solve_many(problems: Sequence[Problem], *, solver: str = "lbfgs", tol: float
     be None); the built-in one is exact in vacuum, so this is how to watch a solver work there.
     ``callback`` receives a `SolveProgress` after every iteration.
     """
+    results = solve_columns(Columns.from_problems(problems), solver=solver, tol=tol,
+                            max_iter=max_iter, learning_rate=learning_rate, start=start,
+                            callback=callback)
+    return [results.solution(i, p) for i, p in enumerate(problems)]
+
+
+def solve_columns(cols: Columns, *, solver: str = "lbfgs", tol: float = DEFAULT_TOL,
+                  max_iter: Optional[int] = None, learning_rate: Optional[float] = None,
+                  start: Optional[tuple] = None, callback: ProgressCallback = None) -> Results:
+    """`solve_many` for problems given as arrays (`Columns`), answered as arrays (`Results`):
+    no per-problem objects, for large batches."""
     if solver not in solvers.SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose from {', '.join(solvers.SOLVERS)}")
     opts = dict(
@@ -85,15 +97,14 @@ def solve_many(problems: Sequence[Problem], *, solver: str = "lbfgs", tol: float
         learning_rate=learning_rate if learning_rate is not None
         else solvers.DEFAULT_LEARNING_RATE[solver],
     )
-    out: list[Optional[Solution]] = [None] * len(problems)
-    groups: dict[tuple, list[int]] = {}
-    for i, pr in enumerate(problems):
-        groups.setdefault((pr.drag, pr.unknowns), []).append(i)
-    for (drag, kind), idx in groups.items():
-        for i, sol in zip(idx, _Group([problems[i] for i in idx], kind, idx, opts,
-                                      callback).run()):
-            out[i] = sol
-    return out  # type: ignore[return-value]
+    out = Results.empty(cols.size, solver)
+    kinds = cols.kind
+    for drag in np.unique(cols.drag):
+        for kind in ("angle", "speed", "both"):
+            idx = np.flatnonzero((cols.drag == drag) & (kinds == kind))
+            if idx.size:
+                out.put(idx, _Group(cols.take(idx), kind, idx, opts, callback).run())
+    return out
 
 
 def _steps_for(theta) -> np.ndarray:
@@ -106,23 +117,19 @@ def _steps_for(theta) -> np.ndarray:
 class _Group:
     """The problems of one drag model and one kind of unknowns, solved together."""
 
-    def __init__(self, problems: list[Problem], kind: str, index: list[int], opts: dict,
+    def __init__(self, cols: Columns, kind: str, index, opts: dict,
                  callback: ProgressCallback):
-        self.problems, self.kind, self.opts, self.callback = problems, kind, opts, callback
+        self.cols, self.kind, self.opts, self.callback = cols, kind, opts, callback
         self.index = np.asarray(index)
-        col = lambda f: np.array([f(pr) for pr in problems], dtype=float)
         nan = float("nan")
-        params = Params(
-            problems[0].drag, col(lambda p: p.distance), col(lambda p: p.launch_height),
-            col(lambda p: p.gravity), col(lambda p: p.wind), col(lambda p: p.drag_k),
-            col(lambda p: p.drag_c), MIN_STEPS)
-        self.batch = Batch(
-            kind, params, col(lambda p: p.target_height),
-            np.radians(col(lambda p: p.angle if p.angle is not None else nan)),
-            col(lambda p: p.velocity if p.velocity is not None else nan))
-        self.high = np.array([p.arc == "high" for p in problems])
-        self.vmax = col(lambda p: p.max_velocity if p.max_velocity is not None else SPEED_CAP)
-        n = len(problems)
+        params = Params(str(cols.drag[0]), cols.distance, cols.launch_height, cols.gravity,
+                        cols.wind, cols.drag_k, cols.drag_c, MIN_STEPS)
+        self.batch = Batch(kind, params, cols.target_height, np.radians(cols.angle_deg),
+                           cols.velocity_mps)
+        self.high = cols.high
+        self.bounded = np.isfinite(cols.max_velocity_mps)
+        self.vmax = np.where(self.bounded, cols.max_velocity_mps, SPEED_CAP)
+        n = cols.size
         self.theta = np.full(n, nan)
         self.speed = np.full(n, nan)
         self.converged = np.zeros(n, dtype=bool)
@@ -184,7 +191,7 @@ class _Group:
                                         np.asarray(v, float) + 0 * miss, miss))
         return report
 
-    def run(self) -> list[Solution]:
+    def run(self) -> Results:
         b = self.batch
         n = b.size
         theta, speed = self._start()
@@ -367,8 +374,7 @@ class _Group:
         for j, i in enumerate(rows):
             if short[j]:
                 self.speed[i] = cap[j]
-                what = ("max_velocity_mps" if self.problems[i].max_velocity is not None
-                        else "the speed cap")
+                what = "max_velocity_mps" if self.bounded[i] else "the speed cap"
                 where = (f"{best[j] + b.target_height[j]:.6g} m" if np.isfinite(best[j])
                          else "nowhere: it never gets there")
                 self.message[i] = (
@@ -392,28 +398,21 @@ class _Group:
                             np.minimum(hi, _ANGLE_LIMIT))
 
     # -- the report --------------------------------------------------------------------------
-    def _report(self) -> list[Solution]:
+    def _report(self) -> Results:
         b = self.batch
         y, vx, vy, t, top = self.end
-        # the miss with the discretisation error taken out (Richardson)
-        miss = np.abs(y + self.error - b.target_height)
-        out = []
-        for i, pr in enumerate(self.problems):
-            conv = bool(self.converged[i])
-            out.append(Solution(
-                problem=pr,
-                # a fixed angle is echoed as given, not through radians and back
-                angle_deg=pr.angle if pr.angle is not None else math.degrees(self.theta[i]),
-                velocity_mps=float(self.speed[i]),
-                flight_time_s=float(t[i]),
-                apex_height_m=float(top[i]),
-                impact_speed_mps=float(math.hypot(vx[i], vy[i])),
-                impact_angle_deg=float(math.degrees(math.atan2(vy[i], vx[i]))),
-                miss_m=float(miss[i]),
-                converged=conv,
-                iterations=int(self.iterations[i]),
-                solver=self.opts["solver"],
-                message="" if conv else (self.message[i] or self._not_converged()),
-                steps=int(self.steps[i]) if b.params.drag != "none" else 0,
-            ))
-        return out
+        fixed = np.isfinite(self.cols.angle_deg)
+        msg = [m or self._not_converged() for m in self.message]
+        return Results(
+            # a fixed angle is echoed as given, not through radians and back
+            angle_deg=np.where(fixed, self.cols.angle_deg, np.degrees(self.theta)),
+            velocity_mps=self.speed.copy(),
+            flight_time_s=t, apex_height_m=top,
+            impact_speed_mps=np.hypot(vx, vy),
+            impact_angle_deg=np.degrees(np.arctan2(vy, vx)),
+            # the miss with the discretisation error taken out (Richardson)
+            miss_m=np.abs(y + self.error - b.target_height),
+            converged=self.converged.copy(), iterations=self.iterations.copy(),
+            steps=self.steps.copy() if b.params.drag != "none" else np.zeros(b.size, dtype=int),
+            message=[("" if c else m) for c, m in zip(self.converged, msg)],
+            solver=self.opts["solver"])

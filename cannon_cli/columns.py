@@ -1,0 +1,134 @@
+"""Many problems and their answers as columns: arrays of shape (N,), one entry per problem.
+
+This is the batch form the solver works in. `solve_many` turns `Problem` objects into `Columns`
+and `Results` back into `Solution` objects; a caller with arrays of targets (a sweep, a firing
+table, a million targets) skips the objects and calls `aim.solve_columns` directly.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, fields
+from typing import Optional, Sequence
+
+import numpy as np
+
+from .problem import STANDARD_GRAVITY, Problem, Solution
+
+
+@dataclass(frozen=True, eq=False)
+class Columns:
+    """N problems. SI units, angles in degrees; NaN where a problem leaves a value unset
+    (``angle_deg``, ``velocity_mps``, ``max_velocity_mps``). ``drag`` holds the model names."""
+
+    distance: np.ndarray
+    target_height: np.ndarray
+    launch_height: np.ndarray
+    gravity: np.ndarray
+    wind: np.ndarray
+    drag: np.ndarray
+    drag_k: np.ndarray
+    drag_c: np.ndarray
+    angle_deg: np.ndarray
+    velocity_mps: np.ndarray
+    high: np.ndarray
+    max_velocity_mps: np.ndarray
+
+    @property
+    def size(self) -> int:
+        return self.distance.shape[0]
+
+    @property
+    def kind(self) -> np.ndarray:
+        """Per problem: 'angle' (speed fixed), 'speed' (angle fixed) or 'both'."""
+        out = np.full(self.size, "both", dtype="<U5")
+        out[np.isfinite(self.angle_deg)] = "speed"
+        out[np.isfinite(self.velocity_mps)] = "angle"
+        return out
+
+    def take(self, index) -> "Columns":
+        return Columns(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+
+    @classmethod
+    def from_problems(cls, problems: Sequence[Problem]) -> "Columns":
+        col = lambda f: np.array([f(p) for p in problems], dtype=float)
+        opt = lambda v: math.nan if v is None else v
+        return cls(
+            distance=col(lambda p: p.distance), target_height=col(lambda p: p.target_height),
+            launch_height=col(lambda p: p.launch_height), gravity=col(lambda p: p.gravity),
+            wind=col(lambda p: p.wind),
+            drag=np.array([p.drag for p in problems], dtype="<U9"),
+            drag_k=col(lambda p: p.drag_k), drag_c=col(lambda p: p.drag_c),
+            angle_deg=col(lambda p: opt(p.angle)), velocity_mps=col(lambda p: opt(p.velocity)),
+            high=np.array([p.arc == "high" for p in problems], dtype=bool),
+            max_velocity_mps=col(lambda p: opt(p.max_velocity)))
+
+    @classmethod
+    def of(cls, distance, *, target_height=0.0, launch_height=0.0, gravity=STANDARD_GRAVITY,
+           wind=0.0, drag="none", mass=1.0, diameter=0.1, drag_coefficient=0.47,
+           air_density=1.225, linear_drag=0.1, angle=None, velocity=None, arc="low",
+           max_velocity=None) -> "Columns":
+        """Columns from arrays or scalars (broadcast), named like `Problem`'s fields. Values are
+        not validated here: they are the caller's arrays (`Problem` validates one record)."""
+        d = np.atleast_1d(np.asarray(distance, dtype=float))
+        n = d.shape[0]
+        full = lambda v: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()
+        fixed = lambda v: np.full(n, math.nan) if v is None else full(v)
+        drag_arr = np.broadcast_to(np.asarray(drag, dtype="<U9"), (n,)).copy()
+        mass_arr = full(mass)
+        k = np.where(drag_arr == "linear", full(linear_drag) / mass_arr, 0.0)
+        c = np.where(drag_arr == "quadratic", full(air_density) * full(drag_coefficient)
+                     * np.pi * full(diameter) ** 2 / 4.0 / (2.0 * mass_arr), 0.0)
+        return cls(distance=d.copy(), target_height=full(target_height),
+                   launch_height=full(launch_height), gravity=full(gravity), wind=full(wind),
+                   drag=drag_arr, drag_k=k, drag_c=c, angle_deg=fixed(angle),
+                   velocity_mps=fixed(velocity),
+                   high=np.broadcast_to(np.asarray(arc) == "high", (n,)).copy(),
+                   max_velocity_mps=fixed(max_velocity))
+
+
+@dataclass(frozen=True, eq=False)
+class Results:
+    """The answers to N problems, as arrays (see `Solution` for the meaning of each)."""
+
+    angle_deg: np.ndarray
+    velocity_mps: np.ndarray
+    flight_time_s: np.ndarray
+    apex_height_m: np.ndarray
+    impact_speed_mps: np.ndarray
+    impact_angle_deg: np.ndarray
+    miss_m: np.ndarray
+    converged: np.ndarray
+    iterations: np.ndarray
+    steps: np.ndarray
+    message: list
+    solver: str
+
+    @classmethod
+    def empty(cls, n: int, solver: str) -> "Results":
+        nan = lambda: np.full(n, math.nan)
+        return cls(nan(), nan(), nan(), nan(), nan(), nan(), nan(), np.zeros(n, dtype=bool),
+                   np.zeros(n, dtype=int), np.zeros(n, dtype=int), [""] * n, solver)
+
+    def put(self, index, other: "Results") -> None:
+        """Write ``other``'s entries at positions ``index`` of this one."""
+        for f in fields(self):
+            if f.name == "solver":
+                continue
+            mine, theirs = getattr(self, f.name), getattr(other, f.name)
+            if f.name == "message":
+                for i, m in zip(index, theirs):
+                    mine[i] = m
+            else:
+                mine[index] = theirs
+
+    def solution(self, i: int, problem: Problem, history: Optional[tuple] = None) -> Solution:
+        return Solution(
+            problem=problem, angle_deg=float(self.angle_deg[i]),
+            velocity_mps=float(self.velocity_mps[i]), flight_time_s=float(self.flight_time_s[i]),
+            apex_height_m=float(self.apex_height_m[i]),
+            impact_speed_mps=float(self.impact_speed_mps[i]),
+            impact_angle_deg=float(self.impact_angle_deg[i]), miss_m=float(self.miss_m[i]),
+            converged=bool(self.converged[i]), iterations=int(self.iterations[i]),
+            solver=self.solver, message=self.message[i], steps=int(self.steps[i]),
+            history=history or ())
