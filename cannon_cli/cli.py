@@ -151,11 +151,31 @@ def _guard(command):
     return wrapper
 
 
-@app.command(epilog=EXIT_CODES_HELP)
+BATCH = "Batch (many problems)"
+
+
+class InputFormat(str, enum.Enum):
+    auto = "auto"
+    json = "json"
+    ndjson = "ndjson"
+    csv = "csv"
+
+
+def _output_format(json_out: bool, nl: bool, csv_out: bool) -> Optional[str]:
+    chosen = [name for name, on in (("json", json_out), ("nl", nl), ("csv", csv_out)) if on]
+    if len(chosen) > 1:
+        raise typer.BadParameter("choose one of --json, --nl, --csv",
+                                 param_hint="'--json' / '--nl' / '--csv'")
+    return chosen[0] if chosen else None
+
+
+@app.command(epilog=EXIT_CODES_HELP + " With --input: 1 if any record was bad input, else 3 if "
+             "any had no solution.")
 @_guard
 def solve(
-    distance: Annotated[float, typer.Option(help="Horizontal distance to the target (m), > 0.",
-                                            rich_help_panel=TARGET, show_default=False)],
+    distance: Annotated[Optional[float], typer.Option(
+        help="Horizontal distance to the target (m), > 0. Required without --input.",
+        rich_help_panel=TARGET, show_default=False)] = None,
     target_height: TargetHeight = 0.0,
     launch_height: LaunchHeight = 0.0,
     gravity: Gravity = STANDARD_GRAVITY,
@@ -189,13 +209,32 @@ def solve(
     learning_rate: Annotated[Optional[float], typer.Option(
         help="Step size for gd and adam, in preconditioned units. [default: gd 0.5, adam 0.2]",
         rich_help_panel=HOW, show_default=False)] = None,
-    json_out: Annotated[bool, typer.Option("--json", help="Write the solution as one JSON "
-                                           "object on stdout.", rich_help_panel=OUTPUT)] = False,
+    input_path: Annotated[Optional[str], typer.Option(
+        "--input", "-i", metavar="PATH|-", rich_help_panel=BATCH,
+        help="Solve every problem in a file (- for stdin): a JSON object, a JSON array, NDJSON "
+        "or CSV with a header; fields named as in the solution's 'problem' object. A field a "
+        "record leaves out comes from the flags, then the defaults.")] = None,
+    input_format: Annotated[InputFormat, typer.Option(
+        case_sensitive=False, rich_help_panel=BATCH,
+        help="Format of --input; auto tells them apart by the first line.")] = InputFormat.auto,
+    chunk_size: Annotated[int, typer.Option(
+        min=1, max=1_000_000, rich_help_panel=BATCH,
+        help="Records solved together as arrays.")] = 4096,
+    json_out: Annotated[bool, typer.Option(
+        "--json", rich_help_panel=OUTPUT,
+        help="JSON on stdout: one object, or with --input an array.")] = False,
+    nl: Annotated[bool, typer.Option(
+        "--nl", rich_help_panel=OUTPUT,
+        help="One JSON object per line on stdout (the default with --input).")] = False,
+    csv_out: Annotated[bool, typer.Option(
+        "--csv", rich_help_panel=OUTPUT, help="A CSV table with a header on stdout.")] = False,
     quiet: Quiet = False,
 ) -> None:
     """Find the launch angle and muzzle speed that hit a target.
 
-    Fix --velocity to solve for the angle, fix --angle to solve for the speed, or fix neither for the minimum-speed shot. Progress and the summary go to stderr; --json writes the solution to stdout.
+    Fix --velocity to solve for the angle, fix --angle to solve for the speed, or fix neither for the minimum-speed shot. Progress and the summary go to stderr; --json, --nl or --csv write the solution to stdout.
+
+    With --input, every record of the file is solved (in chunks, as arrays) and answered by one output record, in order: the solution, or an error record (index, line, error, converged: false). Output records carry "index" (0-based) and, for NDJSON and CSV input, the input "line".
     """  # noqa: E501 - typer keeps line breaks inside a paragraph, so one paragraph is one line
     if angle is not None and velocity is not None:
         raise typer.BadParameter("give --angle or --velocity, not both: the other is solved for",
@@ -203,31 +242,93 @@ def solve(
     for name, value in (("--tol", tol), ("--learning-rate", learning_rate)):
         if value is not None and not value > 0:
             raise typer.BadParameter(f"must be > 0, got {value}", param_hint=f"'{name}'")
+    fmt = _output_format(json_out, nl, csv_out)
+    options = dict(solver=solver.value, max_iter=max_iter, learning_rate=learning_rate)
+    if tol is not None:
+        options["tol"] = tol
+    values = dict(distance=distance, target_height=target_height, angle=angle,
+                  velocity=velocity, arc=arc.value, max_velocity=max_velocity,
+                  **_physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
+                             air_density, linear_drag, wind))
+    if input_path is not None:
+        _solve_batch(input_path, input_format.value, fmt or "nl", values, options, chunk_size,
+                     quiet)
+        return
+    if distance is None:
+        raise typer.BadParameter("required without --input", param_hint="'--distance'")
+    _solve_one(values, options, fmt, quiet)
+
+
+def _solve_one(values: dict, options: dict, fmt: Optional[str], quiet: bool) -> None:
     from .problem import Problem
 
-    problem = Problem(
-        distance=distance, target_height=target_height, angle=angle, velocity=velocity,
-        arc=arc.value, max_velocity=max_velocity,
-        **_physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
-                   air_density, linear_drag, wind))
+    problem = Problem(**values)
     from . import aim, render
 
-    kwargs = dict(solver=solver.value, max_iter=max_iter, learning_rate=learning_rate)
-    if tol is not None:
-        kwargs["tol"] = tol
     if quiet:
-        solution = aim.solve(problem, **kwargs)
+        solution = aim.solve(problem, **options)
     else:
-        with render.ProgressTable(solver.value) as table:
-            solution = aim.solve(problem, callback=table, **kwargs)
-    if json_out:
+        with render.ProgressTable(options["solver"]) as table:
+            solution = aim.solve(problem, callback=table, **options)
+    if fmt == "json":
         _write_json(solution.to_json())
+    elif fmt is not None:
+        from .io import writer_for
+
+        writer = writer_for(fmt, sys.stdout)
+        writer.write([{"index": 0, **solution.to_json()}])
+        writer.close()
     if not quiet:
         render.solution_summary(solution)
-    elif not solution.converged and not json_out:
+    elif not solution.converged and fmt is None:
         render.error(solution.message)
     if not solution.converged:
         raise typer.Exit(ExitCode.NO_SOLUTION)
+
+
+def _solve_batch(path: str, input_format: str, fmt: str, values: dict, options: dict,
+                 chunk_size: int, quiet: bool) -> None:
+    from . import batch, render
+    from .io import read_records, writer_for
+
+    defaults = {k: v for k, v in values.items() if v is not None}
+    stream = sys.stdin if path == "-" else _open_input(path)
+    try:
+        writer = writer_for(fmt, sys.stdout)
+        records = read_records(stream, input_format)
+        total = None if path == "-" else _count_lines(path)
+        with render.BatchProgress(total, enabled=not quiet) as progress:
+            tally = batch.run(records, writer, defaults=defaults, solve_options=options,
+                              chunk_size=chunk_size, progress=progress)
+    finally:
+        if stream is not sys.stdin:
+            stream.close()
+    if not quiet:
+        render.batch_summary(tally)
+    raise typer.Exit(tally.exit_code)
+
+
+def _open_input(path: str):
+    from .errors import InputError
+
+    try:
+        return open(path, encoding="utf-8", newline="")
+    except OSError as e:
+        raise InputError(f"cannot read --input {path}: {e.strerror}") from None
+
+
+def _count_lines(path: str) -> Optional[int]:
+    """Non-blank lines of a regular file (an estimate of its records, for the progress bar)."""
+    try:
+        if not os.path.isfile(path):
+            return None
+        n = 0
+        with open(path, "rb") as f:
+            for line in f:
+                n += bool(line.strip())
+        return n
+    except OSError:
+        return None
 
 
 class _Format(str, enum.Enum):

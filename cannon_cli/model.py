@@ -231,6 +231,10 @@ def _initial(theta, v, launch_height, order: int, dirs):
 
 
 _STEP = 1e-60
+#: Whether N shots take the complex step for one direction, else the tangent equations: the
+#: complex step makes fewer numpy calls, the tangents less arithmetic (measured crossover on the
+#: development machine: about 2000 shots; 0.53 vs 0.97 ms for one, 16.7 vs 12.9 ms for 10,000).
+COMPLEX_STEP = lambda n: n < 2048
 
 
 def _integrate_complex_step(theta, v, p: Params, direction: int, apex: bool):
@@ -264,7 +268,7 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
     dtype = np.result_type(theta, v, float)  # complex on the complex-step path
     theta, v = theta.astype(dtype), v.astype(dtype)
     dirs = tuple(dirs)
-    if order == 1 and len(dirs) == 1:
+    if order == 1 and len(dirs) == 1 and COMPLEX_STEP(theta.shape[0]):
         return _integrate_complex_step(theta, v, p, dirs[0], apex)
     z, ndir = _initial(theta, v, p.launch_height, order, dirs)
     ks = [np.empty_like(z) for _ in range(4)]

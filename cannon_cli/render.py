@@ -113,3 +113,42 @@ def trajectory_summary(tr: Trajectory) -> None:
     t.add_row("time of flight", f"{tr.flight_time_s:.4f}", "s")
     t.add_row("impact", f"{tr.impact_speed_mps:.4f}", f"m/s at {tr.impact_angle_deg:.4f}°")
     console.print(t)
+
+
+class BatchProgress:
+    """A progress bar on stderr for a batch: records done, rate, and (when the total is known)
+    the time remaining. Transient: it leaves nothing behind. Call it with records done."""
+
+    def __init__(self, total: Optional[int], *, enabled: bool = True):
+        self.total, self.enabled = total, enabled
+        self.progress = None
+
+    def __enter__(self) -> "BatchProgress":
+        if self.enabled:
+            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
+                                       TaskProgressColumn, TextColumn, TimeElapsedColumn,
+                                       TimeRemainingColumn)
+
+            columns = [SpinnerColumn(), TextColumn("solving"), BarColumn(),
+                       MofNCompleteColumn() if self.total else TextColumn("{task.completed}"),
+                       TextColumn("records"), TaskProgressColumn(show_speed=True),
+                       TimeElapsedColumn(), TimeRemainingColumn()]
+            self.progress = Progress(*columns, console=console, transient=True)
+            self.progress.__enter__()
+            self.task = self.progress.add_task("solve", total=self.total)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+
+    def __call__(self, done: int) -> None:
+        if self.progress is not None:
+            self.progress.advance(self.task, done)
+
+
+def batch_summary(tally) -> None:
+    """One line on stderr: how many records were solved, bad, or without a solution."""
+    solved = tally.records - tally.bad - tally.unsolved
+    console.print(f"cannon: {tally.records} records: {solved} solved, {tally.unsolved} without "
+                  f"a solution, {tally.bad} bad input", markup=False, highlight=False)

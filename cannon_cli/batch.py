@@ -1,0 +1,116 @@
+"""Solve a stream of records in chunks: read, validate, solve as arrays, write, in input order.
+
+Every input record yields exactly one output record: a solution (converged or not), or an error
+record ``{"index", "line", "error", "converged": false}`` for a record that could not be read or
+is not a valid problem. Chunks bound the memory: only ``chunk_size`` records are held at once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from itertools import islice
+from typing import Any, Callable, Iterable, Iterator, Optional
+
+from .aim import solve_columns
+from .columns import Columns
+from .errors import ExitCode, InputError
+from .io import Record, Writer
+from .problem import SOLUTION_SCHEMA, Problem
+
+CHUNK_SIZE = 4096
+
+
+@dataclass
+class Tally:
+    """How a batch went: records read, bad ones, ones without a solution."""
+
+    records: int = 0
+    bad: int = 0
+    unsolved: int = 0
+    counts: dict = field(default_factory=dict)
+
+    @property
+    def exit_code(self) -> ExitCode:
+        """1 if any record was bad input, else 3 if any had no solution, else 0."""
+        if self.bad:
+            return ExitCode.BAD_INPUT
+        if self.unsolved:
+            return ExitCode.NO_SOLUTION
+        return ExitCode.OK
+
+
+def chunks(records: Iterable[Record], size: int) -> Iterator[list[Record]]:
+    it = iter(records)
+    while True:
+        chunk = list(islice(it, size))
+        if not chunk:
+            return
+        yield chunk
+
+
+def problem_for(fields: dict, defaults: dict) -> Problem:
+    """A record's problem: its fields, then the command line's values, then the defaults. A
+    record that fixes the angle or the speed itself does not also take the other from the
+    command line."""
+    base = dict(defaults)
+    if "angle_deg" in fields or "velocity_mps" in fields:
+        base.pop("angle", None)
+        base.pop("velocity", None)
+    return Problem.from_json(fields, **base)
+
+
+def _head(rec: Record) -> dict[str, Any]:
+    head: dict[str, Any] = {"index": rec.index}
+    if rec.line is not None:
+        head["line"] = rec.line
+    return head
+
+
+def error_record(rec: Record, message: str) -> dict[str, Any]:
+    return {**_head(rec), "schema": SOLUTION_SCHEMA, "error": message, "converged": False}
+
+
+def solve_chunk(chunk: list[Record], defaults: dict, solve_options: dict,
+                tally: Tally) -> list[dict]:
+    """The output records for one chunk, in order."""
+    out: list[Optional[dict]] = [None] * len(chunk)
+    good: list[tuple[int, Problem]] = []
+    for j, rec in enumerate(chunk):
+        if rec.error is not None:
+            out[j] = error_record(rec, rec.error)
+            continue
+        try:
+            good.append((j, problem_for(rec.fields or {}, defaults)))
+        except InputError as e:
+            out[j] = error_record(rec, str(e))
+    if good:
+        problems = [p for _, p in good]
+        results = solve_columns(Columns.from_problems(problems), **solve_options)
+        for k, (j, p) in enumerate(good):
+            out[j] = {**_head(chunk[j]), **results.solution(k, p).to_json()}
+    tally.records += len(chunk)
+    for r in out:
+        if "error" in r:  # type: ignore[operator]
+            tally.bad += 1
+        elif not r["converged"]:  # type: ignore[index]
+            tally.unsolved += 1
+    return out  # type: ignore[return-value]
+
+
+def run(records: Iterable[Record], writer: Writer, *, defaults: dict, solve_options: dict,
+        chunk_size: int = CHUNK_SIZE,
+        progress: Optional[Callable[[int], None]] = None) -> Tally:
+    """Solve every record and write every answer; returns the `Tally`. The writer is closed
+    (the JSON array terminated) even when interrupted, so what was written stays whole."""
+    tally = Tally()
+    try:
+        for chunk in chunks(records, chunk_size):
+            writer.write(solve_chunk(chunk, defaults, solve_options, tally))
+            if progress is not None:
+                progress(len(chunk))
+    finally:
+        try:
+            writer.close()
+        except BrokenPipeError:
+            pass
+    return tally
