@@ -1,9 +1,10 @@
-"""The README's CLI reference, generated from the app's own --help.
+"""Files generated from the app: the README's CLI reference (from --help) and the shell
+completion scripts in completions/ (from typer's own completion machinery).
 
     python -m cannon_cli._docs          # print the reference
-    python -m cannon_cli._docs --write  # rewrite it in README.md between the markers
+    python -m cannon_cli._docs --write  # rewrite README.md's reference and completions/
 
-tests/test_docs.py fails when README.md drifts from what this generates.
+tests/test_docs.py fails when any of them drifts from what this generates.
 """
 
 from __future__ import annotations
@@ -15,7 +16,18 @@ from pathlib import Path
 
 START, END = "<!-- cli-reference:start -->", "<!-- cli-reference:end -->"
 WIDTH = 100
-COMMANDS = ((), ("solve",), ("simulate",))
+COMMANDS = ((), ("solve",), ("simulate",), ("table",))
+ROOT = Path(__file__).resolve().parent.parent
+#: completions/ file -> the shell typer generates it for (`_CANNON_COMPLETE=source_<shell>`)
+COMPLETIONS = {"cannon.bash": "bash", "_cannon": "zsh", "cannon.fish": "fish"}
+
+
+def completion_script(shell: str) -> str:
+    """What `_CANNON_COMPLETE=source_<shell> cannon` prints."""
+    from typer._completion_shared import get_completion_script
+
+    return get_completion_script(prog_name="cannon", complete_var="_CANNON_COMPLETE",
+                                 shell=shell).rstrip("\n") + "\n"
 
 
 def help_text(args: tuple) -> str:
@@ -58,8 +70,10 @@ def replace_in(readme: str) -> str:
 
 def main(argv: list[str]) -> int:
     if "--write" in argv:
-        path = Path(__file__).resolve().parent.parent / "README.md"
+        path = ROOT / "README.md"
         path.write_text(replace_in(path.read_text()))
+        for name, shell in COMPLETIONS.items():
+            (ROOT / "completions" / name).write_text(completion_script(shell))
         return 0
     sys.stdout.write(reference() + "\n")
     return 0

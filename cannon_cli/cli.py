@@ -331,6 +331,85 @@ def _count_lines(path: str) -> Optional[int]:
         return None
 
 
+@app.command(epilog=EXIT_CODES_HELP + " A table exits 3 when some distance is out of reach.")
+@_guard
+def table(
+    start: Annotated[float, typer.Option("--from", help="First distance (m), > 0.",
+                                         rich_help_panel=TARGET, show_default=False)],
+    stop: Annotated[float, typer.Option("--to", help="Last distance (m), included.",
+                                        rich_help_panel=TARGET, show_default=False)],
+    step: Annotated[float, typer.Option(help="Distance between rows (m), > 0.",
+                                        rich_help_panel=TARGET, show_default=False)],
+    target_height: TargetHeight = 0.0,
+    launch_height: LaunchHeight = 0.0,
+    gravity: Gravity = STANDARD_GRAVITY,
+    drag: DragOpt = Drag.none,
+    mass: Mass = 1.0,
+    diameter: Diameter = 0.1,
+    drag_coefficient: DragCoefficient = 0.47,
+    air_density: AirDensity = 1.225,
+    linear_drag: LinearDrag = 0.1,
+    wind: Wind = 0.0,
+    angle: Annotated[Optional[float], typer.Option(
+        "--angle", metavar="DEG", rich_help_panel=UNKNOWNS,
+        help="The gun's fixed elevation (°): the table gives the speed for each distance.")] = None,
+    velocity: Annotated[Optional[float], typer.Option(
+        "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS,
+        help="The gun's muzzle speed (m/s): the table gives the elevation.")] = None,
+    arc: Annotated[Arc, typer.Option(help="With --velocity: the low or the high arc.",
+                                     case_sensitive=False, rich_help_panel=UNKNOWNS)] = Arc.low,
+    max_velocity: Annotated[Optional[float], typer.Option(
+        metavar="M/S", rich_help_panel=UNKNOWNS, help="Upper bound on the speed (m/s).")] = None,
+    solver: Annotated[Solver, typer.Option(case_sensitive=False, rich_help_panel=HOW,
+                                           help="As for solve.")] = Solver.lbfgs,
+    json_out: Annotated[bool, typer.Option("--json", rich_help_panel=OUTPUT,
+                                           help="A JSON array of solutions.")] = False,
+    nl: Annotated[bool, typer.Option("--nl", rich_help_panel=OUTPUT,
+                                     help="One JSON solution per line.")] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", rich_help_panel=OUTPUT,
+                                          help="A CSV table with a header.")] = False,
+) -> None:
+    """A firing table for one gun: one row per distance.
+
+    Give the gun's --velocity (rows give the elevation) or --angle (rows give the speed), or neither for minimum-speed shots. By default a table for people on stdout (the table is the data); --json, --nl or --csv for machines. Distances out of reach are rows that say so.
+    """  # noqa: E501
+    if angle is not None and velocity is not None:
+        raise typer.BadParameter("give --angle or --velocity, not both",
+                                 param_hint="'--angle' / '--velocity'")
+    fmt = _output_format(json_out, nl, csv_out)
+    from .errors import InputError
+
+    if not step > 0:
+        raise InputError(f"--step must be > 0, got {step:g}")
+    if not 0 < start <= stop:
+        raise InputError(f"need 0 < --from <= --to, got --from {start:g} --to {stop:g}")
+    count = int((stop - start) / step + 1e-9) + 1
+    if count > 100_000:
+        raise InputError(f"{count} rows is too many for a table (at most 100000): use "
+                         "solve --input for a batch")
+    from .aim import solve_many
+    from .problem import Problem
+
+    base = dict(target_height=target_height, angle=angle, velocity=velocity, arc=arc.value,
+                max_velocity=max_velocity,
+                **_physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
+                           air_density, linear_drag, wind))
+    problems = [Problem(distance=start + i * step, **base) for i in range(count)]
+    solutions = solve_many(problems, solver=solver.value)
+    if fmt is None:
+        from . import render
+
+        render.firing_table(solutions)
+    else:
+        from .io import writer_for
+
+        writer = writer_for(fmt, sys.stdout)
+        writer.write([{"index": i, **s.to_json()} for i, s in enumerate(solutions)])
+        writer.close()
+    if not all(s.converged for s in solutions):
+        raise typer.Exit(ExitCode.NO_SOLUTION)
+
+
 class _Format(str, enum.Enum):
     human = "human"
     json = "json"

@@ -124,7 +124,8 @@ class BatchProgress:
         self.progress = None
 
     def __enter__(self) -> "BatchProgress":
-        if self.enabled:
+        # a bar is for a person: not drawn into logs and pipes
+        if self.enabled and console.is_terminal:
             from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
                                        TaskProgressColumn, TextColumn, TimeElapsedColumn,
                                        TimeRemainingColumn)
@@ -152,3 +153,27 @@ def batch_summary(tally) -> None:
     solved = tally.records - tally.bad - tally.unsolved
     console.print(f"cannon: {tally.records} records: {solved} solved, {tally.unsolved} without "
                   f"a solution, {tally.bad} bad input", markup=False, highlight=False)
+
+
+def firing_table(solutions) -> None:
+    """The firing table as a rich table on stdout: here the table is the data."""
+    out = Console(highlight=False)
+    if not out.is_terminal:  # into a file or a pipe: wide enough never to cut a number
+        out = Console(highlight=False, width=max(out.width, 120))
+    p = solutions[0].problem
+    fixed = (f"at {p.velocity:g} m/s ({p.arc} arc)" if p.velocity is not None
+             else f"at {p.angle:g}°" if p.angle is not None else "minimum-speed shots")
+    t = Table(title=f"firing table, {fixed}, drag {p.drag}", title_justify="left")
+    for name in ("distance\n(m)", "angle\n(°)", "speed\n(m/s)", "flight\n(s)", "apex\n(m)",
+                 "impact\n(°)", "impact\n(m/s)", "miss\n(m)"):
+        t.add_column(name, justify="right", no_wrap=True)
+    for s in solutions:
+        if s.converged:
+            t.add_row(f"{s.problem.distance:g}", f"{s.angle_deg:.4f}", f"{s.velocity_mps:.3f}",
+                      f"{s.flight_time_s:.3f}", f"{s.apex_height_m:.2f}",
+                      f"{s.impact_angle_deg:.3f}", f"{s.impact_speed_mps:.3f}",
+                      f"{s.miss_m:.1e}")
+        else:
+            reason = "out of reach" if "out of reach" in s.message else "no solution"
+            t.add_row(f"{s.problem.distance:g}", reason, "", "", "", "", "", "")
+    out.print(t)

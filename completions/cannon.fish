@@ -1,0 +1,1 @@
+complete --command cannon --no-files --arguments "(env _CANNON_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=get-args _TYPER_COMPLETE_ARGS=(commandline -cp) cannon)" --condition "env _CANNON_COMPLETE=complete_fish _TYPER_COMPLETE_FISH_ACTION=is-args _TYPER_COMPLETE_ARGS=(commandline -cp) cannon"
