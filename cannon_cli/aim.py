@@ -23,8 +23,6 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from . import solvers, start
-from autograd import elementwise_grad
-
 from .loss import Batch, height_miss, max_height_residual, residual
 from .model import Y, Params, flight, integrate
 from .columns import Columns, Results
@@ -97,13 +95,12 @@ def solve_columns(cols: Columns, *, solver: str = "lbfgs", tol: float = DEFAULT_
         learning_rate=learning_rate if learning_rate is not None
         else solvers.DEFAULT_LEARNING_RATE[solver],
     )
+    groups = cols.groups() if cols.size else []
+    if len(groups) == 1 and groups[0][2].size == cols.size:  # one kind of problem: no copies
+        return _Group(cols, groups[0][1], groups[0][2], opts, callback).run()
     out = Results.empty(cols.size, solver)
-    kinds = cols.kind
-    for drag in np.unique(cols.drag):
-        for kind in ("angle", "speed", "both"):
-            idx = np.flatnonzero((cols.drag == drag) & (kinds == kind))
-            if idx.size:
-                out.put(idx, _Group(cols.take(idx), kind, idx, opts, callback).run())
+    for _, kind, idx in groups:
+        out.put(idx, _Group(cols.take(idx), kind, idx, opts, callback).run())
     return out
 
 
@@ -276,8 +273,9 @@ class _Group:
         th, v = self.theta[rows], self.speed[rows]
         if p.drag == "none":
             y, vx, vy, t, top = flight(th, v, p)
-            slope = np.asarray(elementwise_grad(lambda a: height_miss(a, v, b))(th), float) \
-                if self.kind == "angle" else None
+            # dy/dtheta in closed form: D sec^2(theta) (1 - g D tan(theta) / v^2)
+            slope = (p.distance / np.cos(th) ** 2 * (1.0 - p.gravity * p.distance * np.tan(th)
+                                                     / (v * v))) if self.kind == "angle" else None
             error = np.zeros(len(rows))
         else:
             order = 1 if self.kind == "angle" else 0
@@ -402,7 +400,9 @@ class _Group:
         b = self.batch
         y, vx, vy, t, top = self.end
         fixed = np.isfinite(self.cols.angle_deg)
-        msg = [m or self._not_converged() for m in self.message]
+        msg = [""] * b.size
+        for i in np.flatnonzero(~self.converged):
+            msg[i] = self.message[i] or self._not_converged()
         return Results(
             # a fixed angle is echoed as given, not through radians and back
             angle_deg=np.where(fixed, self.cols.angle_deg, np.degrees(self.theta)),
@@ -414,5 +414,5 @@ class _Group:
             miss_m=np.abs(y + self.error - b.target_height),
             converged=self.converged.copy(), iterations=self.iterations.copy(),
             steps=self.steps.copy() if b.params.drag != "none" else np.zeros(b.size, dtype=int),
-            message=[("" if c else m) for c, m in zip(self.converged, msg)],
+            message=msg,
             solver=self.opts["solver"])

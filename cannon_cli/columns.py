@@ -16,6 +16,9 @@ import numpy as np
 from .problem import STANDARD_GRAVITY, Problem, Solution
 
 
+KINDS = ("angle", "speed", "both")
+
+
 @dataclass(frozen=True, eq=False)
 class Columns:
     """N problems. SI units, angles in degrees; NaN where a problem leaves a value unset
@@ -40,13 +43,31 @@ class Columns:
 
     @property
     def kind(self) -> np.ndarray:
-        """Per problem: 'angle' (speed fixed), 'speed' (angle fixed) or 'both'."""
-        out = np.full(self.size, "both", dtype="<U5")
-        out[np.isfinite(self.angle_deg)] = "speed"
-        out[np.isfinite(self.velocity_mps)] = "angle"
+        """Per problem, what is unknown: 0 the angle (speed fixed), 1 the speed (angle fixed),
+        2 both; `KINDS` names them."""
+        out = np.full(self.size, 2, dtype=np.int8)
+        out[np.isfinite(self.angle_deg)] = 1
+        out[np.isfinite(self.velocity_mps)] = 0
+        return out
+
+    def groups(self) -> list:
+        """[(drag, kind name, indices)] of the problems that can be solved together."""
+        kinds = self.kind
+        drags = [str(self.drag[0])] if (self.drag == self.drag[0]).all() else \
+            sorted(set(self.drag.tolist()))
+        out = []
+        for drag in drags:
+            same = None if len(drags) == 1 else (self.drag == drag)
+            for code, name in enumerate(KINDS):
+                mask = kinds == code if same is None else same & (kinds == code)
+                idx = np.flatnonzero(mask)
+                if idx.size:
+                    out.append((drag, name, idx))
         return out
 
     def take(self, index) -> "Columns":
+        if isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.size == self.size:
+            return self  # sorted unique indices of full length: all of it
         return Columns(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
 
     @classmethod
@@ -111,7 +132,7 @@ class Results:
                    np.zeros(n, dtype=int), np.zeros(n, dtype=int), [""] * n, solver)
 
     def put(self, index, other: "Results") -> None:
-        """Write ``other``'s entries at positions ``index`` of this one."""
+        """Write ``other``'s entries at positions ``index`` of this one (sorted, unique)."""
         for f in fields(self):
             if f.name == "solver":
                 continue

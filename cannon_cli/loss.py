@@ -23,7 +23,7 @@ import numpy as np
 from autograd import make_vjp
 from autograd import numpy as anp
 
-from .model import Params, endpoint
+from .model import Params, _is_everything, endpoint
 
 
 @dataclass(frozen=True, eq=False)
@@ -49,6 +49,9 @@ class Batch:
         return np.sqrt(self.params.gravity * self.params.distance)
 
     def take(self, idx) -> "Batch":
+        """A subset (boolean mask, or sorted unique indices; full length: the identity)."""
+        if _is_everything(idx, self.size):
+            return self
         return Batch(self.kind, self.params.take(idx), self.target_height[idx],
                      self.angle[idx], self.velocity[idx])
 

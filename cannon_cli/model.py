@@ -66,7 +66,10 @@ class Params:
         return bool(np.any(self.wind != 0))
 
     def take(self, index) -> "Params":
-        """The parameters of a subset of the shots (boolean mask or index array)."""
+        """The parameters of a subset of the shots (boolean mask, or sorted unique indices:
+        a full-length index array is then the identity, and costs nothing)."""
+        if _is_everything(index, self.size):
+            return self
         pick = lambda a: a[index]
         return Params(self.drag, pick(self.distance), pick(self.launch_height),
                       pick(self.gravity), pick(self.wind), pick(self.drag_k), pick(self.drag_c),
@@ -75,6 +78,11 @@ class Params:
     def with_steps(self, steps: int) -> "Params":
         return Params(self.drag, self.distance, self.launch_height, self.gravity, self.wind,
                       self.drag_k, self.drag_c, int(steps))
+
+
+def _is_everything(index, n: int) -> bool:
+    return (isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.ndim == 1
+            and index.size == n)
 
 
 # --------------------------------------------------------------------------------------------

@@ -1,0 +1,119 @@
+"""Batch benchmarks (issue: pipelines).
+
+    python benchmarks/bench_batch.py [--repeat N] [--rss]
+
+Prints medians, in ms and µs per target:
+- 10,000 quadratic-drag targets, distance uniform in 50-550 m, speed 150 m/s, other settings
+  default, in-process through `aim.solve_columns` (newton, and the default lbfgs), and how many
+  meet the accuracy bar: true miss <= 1e-6 x distance against an independent DOP853 integration
+  of all targets at once (in time-free form: x as the variable, the 10,000 systems stacked into
+  one, rtol 1e-12);
+- 1,000,000 vacuum targets in-process;
+- the whole process `cannon solve --input targets.ndjson --nl` for the 10,000 targets;
+- with --rss, the peak RSS of `cannon solve --input` on 1,000,000 NDJSON lines (streamed).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+
+def median(fn, repeat):
+    out = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t)
+    return statistics.median(out)
+
+
+def reference_heights(cols, theta, v):
+    """y at x = distance for every target by scipy DOP853, rtol 1e-12: the N shots stacked into
+    one system in s = x / distance in [0, 1], state (y, vx, vy) per shot."""
+    from scipy.integrate import solve_ivp
+
+    n = cols.size
+    D, g, c, W = cols.distance, cols.gravity, cols.drag_c, cols.wind
+
+    def f(s, z):
+        y, vx, vy = z[:n], z[n:2 * n], z[2 * n:]
+        ur = vx - W
+        sp = np.sqrt(ur * ur + vy * vy)
+        k = D / vx  # dx/ds / vx
+        return np.concatenate([vy * k, -c * sp * ur * k, (-g - c * sp * vy) * k])
+
+    z0 = np.concatenate([cols.launch_height, v * np.cos(theta), v * np.sin(theta)])
+    sol = solve_ivp(f, (0.0, 1.0), z0, method="DOP853", rtol=1e-12, atol=1e-12)
+    return sol.y[:n, -1]
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=5)
+    ap.add_argument("--rss", action="store_true", help="also measure 1,000,000 lines' peak RSS")
+    args = ap.parse_args()
+
+    from cannon_cli.aim import solve_columns
+    from cannon_cli.columns import Columns
+
+    rng = np.random.default_rng(0)
+    D = rng.uniform(50.0, 550.0, 10_000)
+    cols = Columns.of(D, velocity=150.0, drag="quadratic")
+    solve_columns(cols.take(slice(0, 10)))
+    print("10,000 quadratic-drag targets, 50-550 m at 150 m/s (budget 100 ms, 10 us/target):")
+    for solver in ("newton", "lbfgs"):
+        t = median(lambda: solve_columns(cols, solver=solver), args.repeat)
+        r = solve_columns(cols, solver=solver)
+        y = reference_heights(cols, np.radians(r.angle_deg), r.velocity_mps)
+        miss = np.abs(y - cols.target_height) / cols.distance
+        ok = r.converged & (miss <= 1e-6)
+        print(f"  {solver:6s} {t * 1e3:7.1f} ms = {t / cols.size * 1e6:5.2f} us/target "
+              f"({t / 0.1:4.2f} x budget); {ok.sum()}/{cols.size} converged with true miss "
+              f"<= 1e-6 x distance (max {miss.max():.1e}); iterations median "
+              f"{np.median(r.iterations):.0f}, max {r.iterations.max()}")
+
+    big = Columns.of(rng.uniform(10.0, 1000.0, 1_000_000), velocity=120.0)
+    t = median(lambda: solve_columns(big, solver="newton"), max(1, args.repeat // 2))
+    r = solve_columns(big, solver="newton")
+    print(f"1,000,000 vacuum targets (budget 0.5 s): {t:.3f} s = {t:.3f} us/target "
+          f"({t / 0.5:.2f} x budget); {r.converged.sum()} solved, "
+          f"{(~r.converged).sum()} out of reach")
+
+    cannon = shutil.which("cannon")
+    if cannon is None:
+        sys.exit("install the project first: pip install .")
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "targets.ndjson"
+        path.write_text("".join(json.dumps({"distance_m": float(d), "velocity_mps": 150.0,
+                                            "drag": "quadratic"}) + "\n" for d in D))
+        cmd = [cannon, "solve", "--input", str(path), "--nl"]
+        t = median(lambda: subprocess.run(cmd, capture_output=True, check=False),
+                   max(3, args.repeat // 2))
+        print(f"whole process, cannon solve --input targets.ndjson --nl, 10,000 targets "
+              f"(budget 1.5 s): {t:.2f} s ({t / 1.5:.2f} x budget)")
+        if args.rss:
+            big_path = Path(tmp) / "million.ndjson"
+            with big_path.open("w") as f:
+                for d in rng.uniform(10.0, 1000.0, 1_000_000):
+                    f.write(f'{{"distance_m": {d:.3f}, "velocity_mps": 120}}\n')
+            t0 = time.perf_counter()
+            subprocess.run([cannon, "solve", "--input", str(big_path), "--nl", "-q"],
+                           stdout=subprocess.DEVNULL, check=False)
+            rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            print(f"1,000,000 NDJSON lines streamed: {time.perf_counter() - t0:.1f} s, peak RSS "
+                  f"{rss:.0f} MiB")
+
+
+if __name__ == "__main__":
+    main()
