@@ -13,10 +13,12 @@ them as they come and an interrupted run leaves only whole lines behind.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io as _io
 import json
 import math
+import signal
 from dataclasses import dataclass
 from typing import IO, Any, Iterator, Optional
 
@@ -175,11 +177,30 @@ def _nulls(obj):
     return obj
 
 
+@contextlib.contextmanager
+def _whole():
+    """Hold Ctrl-C back while a block of lines is written and flushed, so that an interrupt
+    never cuts a line in two: it is delivered as soon as the block is out."""
+    if not hasattr(signal, "pthread_sigmask"):  # pragma: no cover - Windows
+        yield
+        return
+    old = signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, old)
+
+
 class Writer:
     """Writes output records to a text stream; `close` finishes the document."""
 
     def __init__(self, out: IO[str]):
         self.out = out
+
+    def emit(self, text: str) -> None:
+        with _whole():
+            self.out.write(text)
+            self.out.flush()
 
     def write(self, records: list[dict]) -> None:
         raise NotImplementedError
@@ -190,8 +211,7 @@ class Writer:
 
 class NDJSONWriter(Writer):
     def write(self, records: list[dict]) -> None:
-        self.out.write("".join(dumps(r) + "\n" for r in records))
-        self.out.flush()
+        self.emit("".join(dumps(r) + "\n" for r in records))
 
 
 class JSONArrayWriter(Writer):
@@ -200,19 +220,17 @@ class JSONArrayWriter(Writer):
     def __init__(self, out: IO[str]):
         super().__init__(out)
         self.count = 0
-        out.write("[\n")
+        self.emit("[\n")
 
     def write(self, records: list[dict]) -> None:
         parts = []
         for r in records:
             parts.append(("" if self.count == 0 else ",\n") + dumps(r))
             self.count += 1
-        self.out.write("".join(parts))
-        self.out.flush()
+        self.emit("".join(parts))
 
     def close(self) -> None:
-        self.out.write(("\n" if self.count else "") + "]\n")
-        self.out.flush()
+        self.emit(("\n" if self.count else "") + "]\n")
 
 
 class CSVWriter(Writer):
@@ -224,8 +242,7 @@ class CSVWriter(Writer):
         self._flush()
 
     def _flush(self) -> None:
-        self.out.write(self.buffer.getvalue())
-        self.out.flush()
+        self.emit(self.buffer.getvalue())
         self.buffer.seek(0)
         self.buffer.truncate()
 

@@ -204,3 +204,25 @@ def test_head_1_sees_first_line_and_no_traceback(tmp_path):
                        capture_output=True, text=True, timeout=120)
     assert json.loads(p.stdout)["index"] == 0
     assert "Traceback" not in p.stderr and p.stderr == ""
+
+
+@pytest.mark.skipif(CANNON is None, reason="the cannon console script is not installed")
+def test_ctrl_c_leaves_whole_lines_and_exits_130(tmp_path):
+    import signal
+    import time
+
+    path = tmp_path / "t.ndjson"
+    path.write_text(ndjson({"distance_m": 50 + i % 400, "velocity_mps": 150,
+                            "drag": "quadratic"} for i in range(200000)))
+    p = subprocess.Popen([CANNON, "solve", "--input", str(path), "--nl", "--chunk-size", "256"],
+                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    first = p.stdout.readline()  # it is under way
+    time.sleep(0.3)
+    p.send_signal(signal.SIGINT)
+    rest = p.stdout.read()  # not communicate(): it would skip what readline has buffered
+    err = p.stderr.read()
+    assert p.wait(timeout=60) == 130
+    lines = (first + rest).splitlines()
+    assert len(lines) < 200000
+    assert [json.loads(line)["index"] for line in lines] == list(range(len(lines)))
+    assert "Traceback" not in err and "interrupted" in err
