@@ -17,7 +17,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import resource
 import shutil
 import statistics
 import subprocess
@@ -107,10 +106,14 @@ def main() -> None:
             with big_path.open("w") as f:
                 for d in rng.uniform(10.0, 1000.0, 1_000_000):
                     f.write(f'{{"distance_m": {d:.3f}, "velocity_mps": 120}}\n')
+            # a fresh parent whose only child is the run, so the peak RSS is that run's alone
+            probe = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], "
+                     "stdout=subprocess.DEVNULL, check=False); "
+                     "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
             t0 = time.perf_counter()
-            subprocess.run([cannon, "solve", "--input", str(big_path), "--nl", "-q"],
-                           stdout=subprocess.DEVNULL, check=False)
-            rss = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+            out = subprocess.run([sys.executable, "-c", probe, cannon, "solve", "--input",
+                                  str(big_path), "--nl", "-q"], capture_output=True, text=True)
+            rss = int(out.stdout.strip()) / 1024
             print(f"1,000,000 NDJSON lines streamed: {time.perf_counter() - t0:.1f} s, peak RSS "
                   f"{rss:.0f} MiB")
 
