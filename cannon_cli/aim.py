@@ -71,8 +71,9 @@ def solve_many(problems: Sequence[Problem], *, solver: str = "lbfgs", tol: float
 
     ``solver`` is one of lbfgs, newton, adam, gd. ``tol`` is the relative miss at which the
     solver stops; ``max_iter`` and ``learning_rate`` default per solver. ``start`` =
-    (angle_deg, velocity_mps) replaces the built-in starting point for the unknowns (either may
-    be None); the built-in one is exact in vacuum, so this is how to watch a solver work there.
+    (angle_deg, velocity_mps), scalars or per-problem arrays (NaN or None: the built-in start),
+    replaces the built-in starting point for the unknowns; the built-in one is exact in
+    vacuum, so this is how to watch a solver work there (and how a policy's answer is used).
     ``callback`` receives a `SolveProgress` after every iteration.
     """
     results = solve_columns(Columns.from_problems(problems), solver=solver, tol=tol,
@@ -88,6 +89,9 @@ def solve_columns(cols: Columns, *, solver: str = "lbfgs", tol: float = DEFAULT_
     no per-problem objects, for large batches."""
     if solver not in solvers.SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose from {', '.join(solvers.SOLVERS)}")
+    if start is not None:  # per problem, NaN where the built-in start is to be used
+        start = tuple(np.broadcast_to(np.asarray(np.nan if s is None else s, dtype=float),
+                                      (cols.size,)) for s in start)
     opts = dict(
         solver=solver, tol=float(tol),
         max_iter=int(max_iter) if max_iter is not None else solvers.DEFAULT_MAX_ITER[solver],
@@ -194,10 +198,11 @@ class _Group:
         theta, speed = self._start()
         given = self.opts.get("start")
         if given is not None:
-            if given[0] is not None and self.kind != "speed":
-                theta = np.full(n, math.radians(given[0]))
-            if given[1] is not None and self.kind != "angle":
-                speed = np.full(n, float(given[1]))
+            a0, v0 = (s[self.index] for s in given)
+            if self.kind != "speed":
+                theta = np.where(np.isfinite(a0), np.radians(a0), theta)
+            if self.kind != "angle":
+                speed = np.where(np.isfinite(v0), v0, speed)
         todo = np.isfinite(theta) & np.isfinite(speed)
         for i in np.flatnonzero(~todo):  # only a fixed angle below the line of sight does this
             self.message[i] = (f"out of reach: the line of sight at {math.degrees(b.angle[i]):g}° "

@@ -274,6 +274,7 @@ def lbfgs(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
     # with M = J0^-1 the gradient in w at the start is F0, and L-BFGS-B's first step, w = -g,
     # is the Newton step
     pre = _preconditioner(jac)
+    big = 1e6 * (1.0 + float(np.sum(np.where(np.isfinite(_loss(f0)), _loss(f0), 0.0))))
     z0 = z0.copy()
     to_z = lambda w: z0 + np.einsum("nkj,nj->nk", pre, w.reshape(n, k))
     last: dict = {}
@@ -286,10 +287,12 @@ def lbfgs(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
             f, g, _ = evaluate(residual, z, active)
         loss = _loss(f)
         last.update(w=w.copy(), z=z, f=f)
-        if not np.isfinite(loss).all():
-            # outside the region where the shot reaches the target: an infinite loss makes
-            # the line search step back
-            return np.inf, np.zeros_like(w)
+        bad = ~np.isfinite(loss)
+        if bad.any():
+            # outside the region where the shot reaches the target: a loss far above the
+            # start's (finite, so that scipy's line search can step back from it)
+            loss = np.where(bad, big, loss)
+            g = np.where(bad[:, None], 0.0, g)
         return float(np.sum(loss)), np.einsum("nkj,nk->nj", pre, g).ravel()
 
     iteration = [0]

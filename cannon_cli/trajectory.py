@@ -89,8 +89,9 @@ def params_for(shot, distance: float = 1.0) -> Params:
                   one(shot.wind), one(shot.drag_k), one(shot.drag_c))
 
 
-def simulate(shot: Shot, *, samples: int = 101) -> Trajectory:
-    """Fly ``shot`` until it comes down to the ground: y = min(0, launch height, target height).
+def simulate(shot: Shot, *, samples: int = 101, ground: Optional[float] = None) -> Trajectory:
+    """Fly ``shot`` until it comes down to the ground: ``ground`` if given, else
+    y = min(0, launch height, target height).
 
     Returns ``samples`` points evenly spaced in time, the apex, the landing and, when the shot
     has a distance, where it passes it (None if it never gets that far).
@@ -100,7 +101,8 @@ def simulate(shot: Shot, *, samples: int = 101) -> Trajectory:
     if samples < 2:
         raise ValueError("samples must be at least 2")
     p = params_for(shot)
-    ground = min(0.0, shot.launch_height, shot.target_height if shot.distance else 0.0)
+    if ground is None:
+        ground = min(0.0, shot.launch_height, shot.target_height if shot.distance else 0.0)
     th = math.radians(shot.angle)
 
     def rhs(t, s):

@@ -1,0 +1,173 @@
+"""An aiming network trained through the physics: differentiable programming proper.
+
+A small MLP maps a target (distance, target height, wind) to a shot (angle, speed). It is
+trained with no labels: the loss is the solver's own residual for the minimum-speed shot (the
+miss, and d miss / d angle, both over the distance; see `loss`), evaluated by the differentiable
+model on a batch of random targets from the training domain, and back-propagated through the
+simulator into the weights. At run time the network's answer is a starting point: the physics
+checks it and a few solver iterations refine it to the usual accuracy.
+
+A policy is saved as ``.npz``: the weights as arrays and a JSON string ``meta`` with the training
+domain and physics (loaded with ``allow_pickle=False``: no pickle, either way).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from dataclasses import dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+from autograd import numpy as anp
+
+from . import mlp
+from .errors import InputError
+from .loss import Batch, residual
+from .model import Params
+from .problem import Physics
+
+POLICY_SCHEMA = "cannon.policy/1"
+#: Physics fields a policy is trained for; a problem with other values gets the normal start.
+PHYSICS_FIELDS = ("launch_height", "gravity", "drag", "mass", "diameter", "drag_coefficient",
+                  "air_density", "linear_drag")
+VARIABLES = ("distance", "height", "wind")
+LAYERS = (3, 32, 32, 2)
+TRAIN_STEPS = 16  # RK4 steps while training: the answer is refined by the solver afterwards
+
+
+@dataclass
+class Policy:
+    """A trained aiming network with the domain and physics it was trained for."""
+
+    params: list
+    domain: dict  # variable -> (lo, hi)
+    physics: dict
+    meta: dict = field(default_factory=dict)
+
+    # -- inference ------------------------------------------------------------------------
+    def _inputs(self, distance, height, wind):
+        cols = []
+        for name, x in zip(VARIABLES, (distance, height, wind)):
+            lo, hi = self.domain[name]
+            mid, half = 0.5 * (lo + hi), 0.5 * (hi - lo)
+            cols.append((x - mid) / half if half > 0 else 0.0 * x)
+        return anp.stack(cols, axis=1)
+
+    def shoot(self, distance, height, wind, params=None):
+        """(angle rad, speed m/s) for arrays of targets; differentiable in ``params``."""
+        out = mlp.forward(self.params if params is None else params,
+                          self._inputs(distance, height, wind))
+        angle = 0.5 * np.pi / (1.0 + anp.exp(-out[:, 0]))  # in (0, 90°)
+        speed = anp.sqrt(self.physics["gravity"] * distance) * anp.exp(out[:, 1])
+        return angle, speed
+
+    def predict(self, distance, height=0.0, wind=0.0):
+        """(angle_deg, velocity_mps) arrays for the targets (broadcast)."""
+        d = np.atleast_1d(np.asarray(distance, dtype=float))
+        h = np.broadcast_to(np.asarray(height, dtype=float), d.shape)
+        w = np.broadcast_to(np.asarray(wind, dtype=float), d.shape)
+        a, v = self.shoot(d, h, w)
+        return np.degrees(np.asarray(a)), np.asarray(v)
+
+    def in_domain(self, distance, height, wind) -> np.ndarray:
+        ok = np.ones(np.shape(distance), dtype=bool)
+        for name, x in zip(VARIABLES, (distance, height, wind)):
+            lo, hi = self.domain[name]
+            tol = 1e-9 * max(1.0, abs(lo), abs(hi))
+            ok &= (np.asarray(x) >= lo - tol) & (np.asarray(x) <= hi + tol)
+        return ok
+
+    def mismatch(self, physics: Physics) -> Optional[str]:
+        """Why this policy does not fit ``physics`` (None if it does)."""
+        for name in PHYSICS_FIELDS:
+            mine, theirs = self.physics[name], getattr(physics, name)
+            if name == "drag" or (isinstance(mine, str)):
+                if mine != theirs:
+                    return f"it was trained for drag {mine}, not {theirs}"
+            elif not math.isclose(mine, theirs, rel_tol=1e-12, abs_tol=1e-12):
+                return f"it was trained for {name} {mine:g}, not {theirs:g}"
+        return None
+
+    # -- files ------------------------------------------------------------------------------
+    def save(self, path) -> None:
+        meta = {"schema": POLICY_SCHEMA, "layers": list(LAYERS), "domain": self.domain,
+                "physics": self.physics, **self.meta}
+        with open(path, "wb") as f:
+            np.savez(f, meta=np.array(json.dumps(meta)), **mlp.to_arrays(self.params))
+
+    @classmethod
+    def load(cls, path) -> "Policy":
+        """Read a policy file; anything else (missing, empty, corrupt, foreign, another
+        schema) raises `InputError` with one line."""
+        try:
+            with np.load(path, allow_pickle=False) as z:
+                meta = json.loads(str(z["meta"]))
+                if meta.get("schema") != POLICY_SCHEMA:
+                    raise ValueError(f"schema {meta.get('schema')!r}")
+                layers = meta["layers"]
+                params = mlp.from_arrays(z, len(layers) - 1)
+        except FileNotFoundError:
+            raise InputError(f"no policy file {path}") from None
+        except Exception as e:  # noqa: BLE001 - any unreadable file is one message
+            raise InputError(f"{path} is not a cannon policy file ({type(e).__name__}: {e})") \
+                from None
+        for (w, b), n_in, n_out in zip(params, layers[:-1], layers[1:]):
+            if w.shape != (n_in, n_out) or b.shape != (n_out,) or not np.isfinite(w).all():
+                raise InputError(f"{path} is not a cannon policy file (bad weights)")
+        try:
+            domain = {k: tuple(float(x) for x in meta["domain"][k]) for k in VARIABLES}
+            physics = {k: meta["physics"][k] for k in PHYSICS_FIELDS}
+        except (KeyError, TypeError, ValueError):
+            raise InputError(f"{path} is not a cannon policy file (bad metadata)") from None
+        extra = {k: v for k, v in meta.items()
+                 if k not in ("schema", "layers", "domain", "physics")}
+        return cls(params, domain, physics, extra)
+
+
+def train(physics: Physics, domain: dict, *, steps: int = 1500, batch: int = 128,
+          seed: int = 0, learning_rate: float = 5e-3,
+          callback: Optional[Callable[[int, float], None]] = None) -> Policy:
+    """Train a policy for ``physics`` over ``domain`` (variable -> (lo, hi)) by back-propagating
+    the minimum-speed residual through the model. ``callback(step, loss)`` reports progress."""
+    for name in VARIABLES:
+        lo, hi = domain[name]
+        if not (math.isfinite(lo) and math.isfinite(hi) and lo <= hi):
+            raise InputError(f"the {name} range must be finite with lo <= hi, got {lo}:{hi}")
+    if not domain["distance"][0] > 0:
+        raise InputError("the distance range must be > 0")
+    rng = np.random.default_rng(seed)
+    phys = {k: getattr(physics, k) for k in PHYSICS_FIELDS}
+    policy = Policy(mlp.init(LAYERS, rng), {k: tuple(map(float, v)) for k, v in domain.items()},
+                    phys)
+    # the output layer starts at zero: 45 degrees and sqrt(g D), the level vacuum answer
+    w, b = policy.params[-1]
+    policy.params[-1] = (0.01 * w, b)
+    k, c = physics.drag_k if physics.drag == "linear" else 0.0, physics.drag_c
+    draws = {name: lambda n, r=domain[name]: rng.uniform(r[0], r[1], n) for name in VARIABLES}
+
+    def loss(params, step):
+        d, h, wnd = (draws[name](batch) for name in VARIABLES)
+        one = np.ones(batch)
+        p = Params(physics.drag, d, physics.launch_height * one, physics.gravity * one, wnd,
+                   k * one, c * one, TRAIN_STEPS)
+        b = Batch("both", p, h, np.full(batch, np.nan), np.full(batch, np.nan))
+        angle, speed = policy.shoot(d, h, wnd, params)
+        z = anp.stack([angle, speed / b.speed_unit], axis=1)
+        f = residual(b)(z, np.arange(batch))
+        # a shot that never reaches the distance has no residual: it is left out of the mean
+        ok = np.isfinite(f._value if hasattr(f, "_value") else f).all(axis=1)
+        f = f[ok] if not ok.all() else f
+        return anp.mean(anp.sum(f * f, axis=1)) + 1e3 * (1.0 - ok.mean())
+
+    state = {"loss": float("nan")}
+
+    def report(params, step, g):
+        if callback is not None and (step % 25 == 0 or step == steps - 1):
+            state["loss"] = float(loss(params, step))
+            callback(step, state["loss"])
+
+    policy.params = mlp.train(policy.params, loss, steps=steps, learning_rate=learning_rate,
+                              callback=report)
+    policy.meta = {"steps": steps, "batch": batch, "seed": seed}
+    return policy
