@@ -395,11 +395,15 @@ def _endpoint_vjp(argnum):
             raw = _unbox(g)
             if np.any(raw[:, :, _S2:] != 0):
                 raise NotImplementedError("third derivatives of the trajectory are not available")
+            # a shot that never reaches the distance has NaN derivatives; where nothing asks
+            # for them (zero cotangent) they must count as zero, not poison the sum
+            safe = anp.where(np.isfinite(_unbox(ans)), ans, 0.0)
             # d(state)/dp_c is slot S1+c; d(d state/dp_a)/dp_c is slot S2 + 2a + c
-            out = anp.sum(g[:, :, _S0] * ans[:, :, _S1 + argnum], axis=1)
+            out = anp.sum(g[:, :, _S0] * safe[:, :, _S1 + argnum], axis=1)
             for a in range(2):
                 if np.any(raw[:, :, _S1 + a] != 0):
-                    out = out + anp.sum(g[:, :, _S1 + a] * ans[:, :, _S2 + 2 * a + argnum], axis=1)
+                    out = out + anp.sum(g[:, :, _S1 + a] * safe[:, :, _S2 + 2 * a + argnum],
+                                        axis=1)
             return out
         return vjp
     return make

@@ -21,7 +21,7 @@ from typing import Callable, Optional
 import numpy as np
 from autograd import numpy as anp
 
-from . import mlp
+from . import mlp, start
 from .errors import InputError
 from .loss import Batch, residual
 from .model import Params
@@ -54,12 +54,24 @@ class Policy:
             cols.append((x - mid) / half if half > 0 else 0.0 * x)
         return anp.stack(cols, axis=1)
 
+    def _base(self, distance, height):
+        """The closed-form starting shot (`start.minimum_speed`): the network learns a
+        correction to it, so that even an untrained network shoots where the loss is defined."""
+        phys = Physics(**self.physics)
+        one = np.ones_like(distance)
+        p = Params(phys.drag, distance, phys.launch_height * one, phys.gravity * one, 0 * one,
+                   phys.drag_k * one, phys.drag_c * one)
+        return start.minimum_speed(p, height - phys.launch_height)
+
     def shoot(self, distance, height, wind, params=None):
-        """(angle rad, speed m/s) for arrays of targets; differentiable in ``params``."""
+        """(angle rad, speed m/s) for arrays of targets; differentiable in ``params``:
+        angle = 90° sigmoid(o0 + logit(base angle / 90°)), speed = base speed exp(o1)."""
         out = mlp.forward(self.params if params is None else params,
                           self._inputs(distance, height, wind))
-        angle = 0.5 * np.pi / (1.0 + anp.exp(-out[:, 0]))  # in (0, 90°)
-        speed = anp.sqrt(self.physics["gravity"] * distance) * anp.exp(out[:, 1])
+        theta0, v0 = self._base(np.asarray(distance, float), np.asarray(height, float))
+        frac = np.clip(theta0 / (0.5 * np.pi), 1e-6, 1 - 1e-6)
+        angle = 0.5 * np.pi / (1.0 + anp.exp(-(out[:, 0] + np.log(frac / (1 - frac)))))
+        speed = v0 * anp.exp(out[:, 1])
         return angle, speed
 
     def predict(self, distance, height=0.0, wind=0.0):
@@ -140,7 +152,7 @@ def train(physics: Physics, domain: dict, *, steps: int = 1500, batch: int = 128
     phys = {k: getattr(physics, k) for k in PHYSICS_FIELDS}
     policy = Policy(mlp.init(LAYERS, rng), {k: tuple(map(float, v)) for k, v in domain.items()},
                     phys)
-    # the output layer starts at zero: 45 degrees and sqrt(g D), the level vacuum answer
+    # the output layer starts near zero: the closed-form start, which is defined everywhere
     w, b = policy.params[-1]
     policy.params[-1] = (0.01 * w, b)
     k, c = physics.drag_k if physics.drag == "linear" else 0.0, physics.drag_c

@@ -1,0 +1,99 @@
+"""The three ways to aim: surrogate, physics, and a policy trained through the physics."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from cannon_cli import Problem, solve, solve_many
+from cannon_cli.errors import InputError
+from cannon_cli.policy import Policy, train
+from cannon_cli.problem import Physics
+from cannon_cli.surrogate import aim, fit, true_range
+
+G = 9.80665
+
+
+@pytest.fixture(scope="module")
+def small_surrogate():
+    return fit(Physics(), samples=400, epochs=40, seed=1)
+
+
+def test_true_range_is_the_closed_form_in_vacuum_and_matches_simulation_with_drag():
+    a, v = math.radians(30.0), 8.0
+    assert math.isclose(true_range(a, v, Physics())[0], v * v * math.sin(2 * a) / G,
+                        rel_tol=1e-12)
+    drag = Physics(drag="quadratic", diameter=0.05, mass=0.1)
+    assert true_range(a, v, drag)[0] < v * v * math.sin(2 * a) / G
+
+
+def test_surrogate_believes_it_hits_and_its_true_miss_is_measured(small_surrogate):
+    shot = aim(small_surrogate, 6.0)
+    assert shot.believed_miss <= 1e-3 * 6.0
+    truth = true_range(shot.angle_rad, shot.speed, Physics())[0]
+    assert math.isfinite(truth)
+    # the surrogate's answer is checked, not trusted: its real miss is what the physics says
+    assert abs(truth - 6.0) > shot.believed_miss
+    assert 0 < shot.speed <= 10 and 0 < shot.angle_rad < math.pi / 2
+
+
+@pytest.fixture(scope="module")
+def drag_policy():
+    physics = Physics(drag="quadratic")
+    domain = {"distance": (100.0, 400.0), "height": (0.0, 20.0), "wind": (-3.0, 3.0)}
+    return train(physics, domain, steps=400, seed=3)
+
+
+HELD_OUT = [(137.0, 3.0, -1.0), (211.0, 12.0, 2.5), (288.0, 0.0, 0.0), (355.0, 17.0, -2.0),
+            (390.0, 5.0, 1.0)]
+
+
+def test_policy_needs_fewer_iterations_than_the_standard_start(drag_policy):
+    problems = [Problem(distance=d, target_height=h, wind=w, drag="quadratic")
+                for d, h, w in HELD_OUT]
+    a, v = drag_policy.predict(*(np.array(x) for x in zip(*HELD_OUT)))
+    plain = solve_many(problems, solver="newton")
+    guided = solve_many(problems, solver="newton", start=(a, v))
+    assert all(s.converged for s in plain + guided)
+    for p, g in zip(plain, guided):
+        assert math.isclose(p.velocity_mps, g.velocity_mps, rel_tol=1e-6)  # both within the bar
+    assert sum(s.iterations for s in guided) < sum(s.iterations for s in plain)
+
+
+def test_policy_file_round_trip(drag_policy, tmp_path):
+    path = tmp_path / "aim.npz"
+    drag_policy.save(path)
+    back = Policy.load(path)
+    assert back.domain == drag_policy.domain and back.physics == drag_policy.physics
+    d = np.array([150.0, 300.0])
+    for x, y in zip(back.predict(d, 5.0, 1.0), drag_policy.predict(d, 5.0, 1.0)):
+        np.testing.assert_array_equal(x, y)
+    assert np.load(path, allow_pickle=False)["meta"].dtype.kind == "U"  # no pickle inside
+
+
+def test_policy_domain_and_physics_checks(drag_policy):
+    assert drag_policy.in_domain(np.array([150.0, 500.0]), 0.0, 0.0).tolist() == [True, False]
+    assert drag_policy.mismatch(Physics(drag="quadratic")) is None
+    assert "drag" in drag_policy.mismatch(Physics(drag="linear"))
+    assert "mass" in drag_policy.mismatch(Physics(drag="quadratic", mass=2.0))
+
+
+@pytest.mark.parametrize("content", [b"", b"not a zip file at all", None])
+def test_bad_policy_files_are_rejected(tmp_path, content):
+    path = tmp_path / "bad.npz"
+    if content is None:  # a valid npz that is not a policy
+        np.savez(path, weights=np.ones(3))
+    else:
+        path.write_bytes(content)
+    with pytest.raises(InputError, match="not a cannon policy file"):
+        Policy.load(path)
+    with pytest.raises(InputError, match="no policy file"):
+        Policy.load(tmp_path / "missing.npz")
+
+
+def test_solve_with_a_start_array_matches_solve():
+    s = solve(Problem(distance=250.0, drag="quadratic"), solver="newton", start=(38.0, 60.0))
+    t = solve(Problem(distance=250.0, drag="quadratic"), solver="newton")
+    assert s.converged and math.isclose(s.velocity_mps, t.velocity_mps, rel_tol=1e-8)
