@@ -27,7 +27,7 @@ class Tally:
     records: int = 0
     bad: int = 0
     unsolved: int = 0
-    counts: dict = field(default_factory=dict)
+    notes: set = field(default_factory=set)
 
     @property
     def exit_code(self) -> ExitCode:
@@ -85,7 +85,15 @@ def solve_chunk(chunk: list[Record], defaults: dict, solve_options: dict,
             out[j] = error_record(rec, str(e))
     if good:
         problems = [p for _, p in good]
-        results = solve_columns(Columns.from_problems(problems), **solve_options)
+        options = dict(solve_options)
+        policy = options.pop("policy", None)
+        if policy is not None:
+            from .policy import starts_for
+
+            angle, speed, notes = starts_for(policy, problems)
+            options["start"] = (angle, speed)
+            tally.notes.update(notes)
+        results = solve_columns(Columns.from_problems(problems), **options)
         for k, (j, p) in enumerate(good):
             out[j] = {**_head(chunk[j]), **results.solution(k, p).to_json()}
     tally.records += len(chunk)

@@ -137,6 +137,38 @@ class Policy:
         return cls(params, domain, physics, extra)
 
 
+def starts_for(policy: Policy, problems: list) -> tuple:
+    """Starting points from ``policy`` for ``problems``: (angle_deg, velocity_mps) arrays, NaN
+    where the normal start is used, and the warnings to show for those."""
+    n = len(problems)
+    angle, speed = np.full(n, np.nan), np.full(n, np.nan)
+    notes, use = [], []
+    for i, p in enumerate(problems):
+        if p.unknowns != "both":
+            notes.append("the policy aims minimum-speed shots; problems that fix the angle or "
+                         "the speed get the normal start")
+        elif (why := policy.mismatch(p)) is not None:
+            notes.append(f"the policy does not fit: {why}; using the normal start")
+        elif not policy.in_domain(p.distance, p.target_height, p.wind):
+            notes.append("some targets are outside the policy's training domain "
+                         f"({_domain_text(policy)}); they get the normal start")
+        else:
+            use.append(i)
+    if use:
+        pick = [problems[i] for i in use]
+        a, v = policy.predict(np.array([p.distance for p in pick]),
+                              np.array([p.target_height for p in pick]),
+                              np.array([p.wind for p in pick]))
+        angle[use], speed[use] = a, v
+    return angle, speed, sorted(set(notes))
+
+
+def _domain_text(policy: Policy) -> str:
+    d = policy.domain
+    return (f"distance {d['distance'][0]:g}:{d['distance'][1]:g} m, height "
+            f"{d['height'][0]:g}:{d['height'][1]:g} m, wind {d['wind'][0]:g}:{d['wind'][1]:g} m/s")
+
+
 def train(physics: Physics, domain: dict, *, steps: int = 1500, batch: int = 128,
           seed: int = 0, learning_rate: float = 5e-3,
           callback: Optional[Callable[[int, float], None]] = None) -> Policy:

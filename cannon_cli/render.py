@@ -150,6 +150,8 @@ class BatchProgress:
 
 def batch_summary(tally) -> None:
     """One line on stderr: how many records were solved, bad, or without a solution."""
+    for note in sorted(tally.notes):
+        warn(note)
     solved = tally.records - tally.bad - tally.unsolved
     console.print(f"cannon: {tally.records} records: {solved} solved, {tally.unsolved} without "
                   f"a solution, {tally.bad} bad input", markup=False, highlight=False)
@@ -176,4 +178,49 @@ def firing_table(solutions) -> None:
         else:
             reason = "out of reach" if "out of reach" in s.message else "no solution"
             t.add_row(f"{s.problem.distance:g}", reason, "", "", "", "", "", "")
+    out.print(t)
+
+
+class TrainingProgress:
+    """A progress bar with the loss for `cannon train`, on stderr (when it is a terminal)."""
+
+    def __init__(self, steps: int, *, enabled: bool = True):
+        self.steps, self.enabled, self.progress = steps, enabled, None
+
+    def __enter__(self) -> "TrainingProgress":
+        if self.enabled and console.is_terminal:
+            from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+            self.progress = Progress(TextColumn("training"), BarColumn(),
+                                     TextColumn("step {task.completed}/{task.total}"),
+                                     TextColumn("loss {task.fields[loss]}"),
+                                     TimeRemainingColumn(), console=console, transient=True)
+            self.progress.__enter__()
+            self.task = self.progress.add_task("train", total=self.steps, loss="…")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        if self.progress is not None:
+            self.progress.__exit__(*exc)
+
+    def __call__(self, step: int, loss: float) -> None:
+        if self.progress is not None:
+            self.progress.update(self.task, completed=step + 1, loss=f"{loss:.3e}")
+
+
+def comparison(problem, rows) -> None:
+    """The three ways to aim, as a table on stdout (the table is the data)."""
+    out = Console(highlight=False)
+    if not out.is_terminal:
+        out = Console(highlight=False, width=max(out.width, 140))
+    t = Table(title=f"three ways to aim at {problem.distance:g} m (drag {problem.drag})",
+              title_justify="left")
+    for name in ("approach", "training\n(s)", "iterations", "solve\n(ms)", "angle\n(°)",
+                 "speed\n(m/s)", "believed miss\n(m)", "TRUE miss\n(m)"):
+        t.add_column(name, justify="left" if name == "approach" else "right", no_wrap=True)
+    fmt = lambda x, f: "—" if x is None or (isinstance(x, float) and x != x) else format(x, f)
+    for r in rows:
+        t.add_row(r.approach, fmt(r.train_s, ".2f"), str(r.iterations), fmt(r.solve_ms, ".2f"),
+                  fmt(r.angle_deg, ".4f"), fmt(r.velocity_mps, ".4f"),
+                  fmt(r.believed_miss_m, ".2e"), fmt(r.true_miss_m, ".2e"))
     out.print(t)

@@ -1,0 +1,136 @@
+"""`cannon train` and `cannon compare`: the aiming network and the three ways to aim.
+
+Registered on the main app by cli.py; heavy imports stay inside the commands.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from .cli import (EXIT_CODES_HELP, HOW, OUTPUT, PHYSICS, TARGET, AirDensity, Diameter,
+                  DragCoefficient, DragOpt, Drag, Gravity, LaunchHeight, LinearDrag, Mass, Quiet,
+                  Solver, TargetHeight, Wind, _guard, _physics, _write_json, app)
+from .problem import STANDARD_GRAVITY
+
+DOMAIN = "Training domain"
+
+
+def _range(text: str, name: str) -> tuple:
+    """'LO:HI' (or one number) -> (lo, hi)."""
+    parts = text.split(":")
+    try:
+        lo, hi = (float(parts[0]), float(parts[-1])) if len(parts) <= 2 else (None, None)
+    except ValueError:
+        lo = hi = None
+    if lo is None or len(parts) > 2 or not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
+        raise typer.BadParameter(f"expected LO:HI with LO <= HI, got {text!r}",
+                                 param_hint=f"'{name}'")
+    return lo, hi
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+@_guard
+def train(
+    out: Annotated[str, typer.Option("--out", "-o", metavar="FILE.npz", show_default=False,
+                                     help="Where to save the policy (.npz + JSON metadata).")],
+    distance_range: Annotated[str, typer.Option(metavar="LO:HI", rich_help_panel=DOMAIN,
+                                                show_default=False,
+                                                help="Target distances to train for (m).")],
+    height_range: Annotated[str, typer.Option(metavar="LO:HI", rich_help_panel=DOMAIN,
+                                              help="Target heights (m).")] = "0:0",
+    wind_range: Annotated[str, typer.Option(metavar="LO:HI", rich_help_panel=DOMAIN,
+                                            help="Winds (m/s, + toward the target).")] = "0:0",
+    launch_height: LaunchHeight = 0.0,
+    gravity: Gravity = STANDARD_GRAVITY,
+    drag: DragOpt = Drag.none,
+    mass: Mass = 1.0,
+    diameter: Diameter = 0.1,
+    drag_coefficient: DragCoefficient = 0.47,
+    air_density: AirDensity = 1.225,
+    linear_drag: LinearDrag = 0.1,
+    steps: Annotated[int, typer.Option(min=1, max=1_000_000, rich_help_panel=HOW,
+                                       help="Adam steps.")] = 1500,
+    batch: Annotated[int, typer.Option(min=1, max=100_000, rich_help_panel=HOW,
+                                       help="Targets drawn per step.")] = 128,
+    seed: Annotated[int, typer.Option(rich_help_panel=HOW, help="Random seed.")] = 0,
+    quiet: Quiet = False,
+) -> None:
+    """Train an aiming network through the physics, with no labels.
+
+    The network maps a target (distance, height, wind) to the minimum-speed shot; its loss is the solver's own residual, back-propagated through the differentiable model. Use the result with 'cannon solve --policy FILE'.
+    """  # noqa: E501
+    from . import render
+    from .policy import train as fit
+    from .problem import Physics
+
+    domain = {"distance": _range(distance_range, "--distance-range"),
+              "height": _range(height_range, "--height-range"),
+              "wind": _range(wind_range, "--wind-range")}
+    physics = Physics(**{k: v for k, v in _physics(launch_height, gravity, drag, mass, diameter,
+                                                      drag_coefficient, air_density, linear_drag,
+                                                      0.0).items() if k != "wind"})
+    with render.TrainingProgress(steps, enabled=not quiet) as progress:
+        policy = fit(physics, domain, steps=steps, batch=batch, seed=seed, callback=progress)
+    try:
+        policy.save(out)
+    except OSError as e:
+        from .errors import InputError
+
+        raise InputError(f"cannot write {out}: {e.strerror}") from None
+    if not quiet:
+        render.console.print(f"cannon: saved the policy to {out}", markup=False)
+
+
+@app.command(epilog=EXIT_CODES_HELP)
+@_guard
+def compare(
+    distance: Annotated[float, typer.Option(help="Horizontal distance to the target (m).",
+                                            rich_help_panel=TARGET)] = 6.0,
+    target_height: TargetHeight = 0.0,
+    launch_height: LaunchHeight = 0.0,
+    gravity: Gravity = STANDARD_GRAVITY,
+    drag: DragOpt = Drag.none,
+    mass: Mass = 1.0,
+    diameter: Diameter = 0.1,
+    drag_coefficient: DragCoefficient = 0.47,
+    air_density: AirDensity = 1.225,
+    linear_drag: LinearDrag = 0.1,
+    wind: Wind = 0.0,
+    speed_max: Annotated[float, typer.Option(rich_help_panel=HOW, help="The surrogate is fit "
+                                             "on speeds in (0, this] (m/s).")] = 10.0,
+    samples: Annotated[int, typer.Option(min=10, rich_help_panel=HOW,
+                                         help="Simulator samples for the surrogate.")] = 1000,
+    epochs: Annotated[int, typer.Option(min=1, rich_help_panel=HOW,
+                                        help="Surrogate training epochs.")] = 100,
+    policy_steps: Annotated[int, typer.Option(min=1, rich_help_panel=HOW,
+                                              help="Policy training steps.")] = 1000,
+    solver: Annotated[Solver, typer.Option(case_sensitive=False, rich_help_panel=HOW,
+                                           help="Solver for the physics and the refinement.")
+                      ] = Solver.lbfgs,
+    seed: Annotated[int, typer.Option(rich_help_panel=HOW, help="Random seed.")] = 0,
+    json_out: Annotated[bool, typer.Option("--json", rich_help_panel=OUTPUT,
+                                           help="The table as JSON on stdout.")] = False,
+    quiet: Quiet = False,
+) -> None:
+    """Aim three ways on one problem and compare: surrogate, physics, policy.
+
+    1) surrogate: fit a network to the simulator's (speed, angle) -> range, then descend on its inputs; 2) physics: descend on the true differentiable model (plain gradient descent from the surrogate's start and tolerance, and the chosen solver); 3) policy: a network trained through the physics proposes the shot, which the solver refines. For each, the miss it believes and the TRUE miss, re-simulated (DOP853) where the shot comes down. Defaults reproduce the article's setting (vacuum, speeds up to 10 m/s); drag and wind work too.
+    """  # noqa: E501
+    from . import render
+    from .compare import compare as run, to_json
+    from .problem import Problem
+
+    problem = Problem(distance=distance, target_height=target_height,
+                      **_physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
+                                 air_density, linear_drag, wind))
+    note = None if quiet else (lambda msg: render.console.print(f"cannon: {msg}", markup=False))
+    rows = run(problem, seed=seed, speed_max=speed_max, samples=samples, epochs=epochs,
+               policy_steps=policy_steps, solver=solver.value, note=note)
+    if json_out:
+        _write_json(to_json(problem, rows, seed))
+    else:
+        render.comparison(problem, rows)
