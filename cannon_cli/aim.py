@@ -108,6 +108,11 @@ def solve_columns(cols: Columns, *, solver: str = "lbfgs", tol: float = DEFAULT_
     return out
 
 
+def _flatter(theta):
+    """Halfway to level: the way towards a shot that reaches the target distance."""
+    return 0.5 * theta
+
+
 def _steps_for(theta) -> np.ndarray:
     """RK4 steps for a shot launched at theta: 16, doubled for every doubling of the launch
     slope past 1/2 (steep shots turn fast in x). The a-posteriori check refines further."""
@@ -222,7 +227,8 @@ class _Group:
     def _make_feasible(self, rows):
         """Move starts from which the shot never reaches the target distance (it falls
         vertically first, so the loss is undefined) to where it does: faster for an unknown
-        speed, towards 35 degrees for an unknown angle."""
+        speed, flatter for an unknown angle (at a given speed the horizontal speed, and so the
+        reach, is largest at 0°)."""
         for _ in range(40):
             miss = np.empty(len(rows))
             for steps in np.unique(self.steps[rows]):
@@ -234,7 +240,7 @@ class _Group:
             if not bad.size:
                 return
             if self.kind == "angle":
-                self.theta[bad] = 0.5 * (self.theta[bad] + math.radians(35.0))
+                self.theta[bad] = _flatter(self.theta[bad])
             else:
                 cap = self.vmax[bad] if self.kind == "speed" else SPEED_CAP
                 self.speed[bad] = np.minimum(1.5 * self.speed[bad], cap)
@@ -331,6 +337,11 @@ class _Group:
         top0 = np.pi / 4 + 0.5 * np.arctan2(dy, b.params.distance)
         if b.params.drag != "none":
             top0 = np.minimum(top0, np.maximum(self.theta[rows], 0.0) + 0.3)
+            for _ in range(40):  # start where the shot gets there at all
+                bad = ~np.isfinite(np.asarray(height_miss(top0, b.velocity, b), float))
+                if not bad.any():
+                    break
+                top0[bad] = _flatter(top0[bad])
         lo, hi = np.full((len(rows), 1), -_ANGLE_LIMIT), np.full((len(rows), 1), _ANGLE_LIMIT)
         res = solvers.newton(max_height_residual(b), top0[:, None], lo, hi, tol=1e-12,
                              max_iter=100)

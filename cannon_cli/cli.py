@@ -228,6 +228,15 @@ def solve(
         help="One JSON object per line on stdout (the default with --input).")] = False,
     csv_out: Annotated[bool, typer.Option(
         "--csv", rich_help_panel=OUTPUT, help="A CSV table with a header on stdout.")] = False,
+    policy: Annotated[Optional[str], typer.Option(
+        "--policy", metavar="FILE.npz", rich_help_panel=HOW,
+        help="Start minimum-speed solves from a trained aiming network ('cannon train'); "
+        "targets outside its domain, or other physics, get the normal start and a warning.")
+    ] = None,
+    plot: Annotated[Optional[str], typer.Option(
+        "--plot", metavar="FILE", rich_help_panel=OUTPUT,
+        help="Also draw the shot to FILE (.png, .svg or .pdf): the trajectory of the answer, "
+        "or of the closest approach when there is none (the exit status is still 3).")] = None,
     quiet: Quiet = False,
 ) -> None:
     """Find the launch angle and muzzle speed that hit a target.
@@ -250,21 +259,34 @@ def solve(
                   velocity=velocity, arc=arc.value, max_velocity=max_velocity,
                   **_physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
                              air_density, linear_drag, wind))
+    if plot is not None:
+        if input_path is not None:
+            raise typer.BadParameter("draws a single shot: not with --input",
+                                     param_hint="'--plot'")
+        from .plot_cli import check_output
+
+        check_output(plot)
+    if policy is not None:
+        from .policy import Policy
+
+        options["policy"] = Policy.load(policy)
     if input_path is not None:
         _solve_batch(input_path, input_format.value, fmt or "nl", values, options, chunk_size,
                      quiet)
         return
     if distance is None:
         raise typer.BadParameter("required without --input", param_hint="'--distance'")
-    _solve_one(values, options, fmt, quiet)
+    _solve_one(values, options, fmt, quiet, plot)
 
 
-def _solve_one(values: dict, options: dict, fmt: Optional[str], quiet: bool) -> None:
+def _solve_one(values: dict, options: dict, fmt: Optional[str], quiet: bool,
+               plot: Optional[str] = None) -> None:
     from .problem import Problem
 
     problem = Problem(**values)
     from . import aim, render
 
+    options = _with_policy_start(options, [problem], quiet)
     if quiet:
         solution = aim.solve(problem, **options)
     else:
@@ -282,8 +304,30 @@ def _solve_one(values: dict, options: dict, fmt: Optional[str], quiet: bool) -> 
         render.solution_summary(solution)
     elif not solution.converged and fmt is None:
         render.error(solution.message)
+    if plot is not None:
+        from .plot_cli import draw_solution
+
+        draw_solution(solution, plot)
     if not solution.converged:
         raise typer.Exit(ExitCode.NO_SOLUTION)
+
+
+def _with_policy_start(options: dict, problems: list, quiet: bool) -> dict:
+    """The solve options with the policy's answers as starting points (and a warning for the
+    problems it cannot serve); without a policy, the options as they are."""
+    options = dict(options)
+    policy = options.pop("policy", None)
+    if policy is None:
+        return options
+    from . import render
+    from .policy import starts_for
+
+    angle, speed, notes = starts_for(policy, problems)
+    if not quiet:
+        for note in notes:
+            render.warn(note)
+    options["start"] = (angle, speed)
+    return options
 
 
 def _solve_batch(path: str, input_format: str, fmt: str, values: dict, options: dict,
@@ -499,3 +543,9 @@ def _silence_stdout() -> None:
 
 def run() -> None:  # pragma: no cover - the console script; tests call `app` directly
     app(prog_name="cannon")
+
+
+from . import aim_cli  # noqa: E402,F401 - registers train and compare on the app
+from .plot_cli import plot_app  # noqa: E402 - the sub-app takes its parameter types from here
+
+app.add_typer(plot_app, name="plot")

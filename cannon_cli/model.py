@@ -258,6 +258,7 @@ def _integrate_complex_step(theta, v, p: Params, direction: int, apex: bool):
     out = integrate(theta, v, p, order=0, apex=apex)
     x = out[0]
     d1 = (x.imag / _STEP)[:, None, :]
+    d1[..., np.isnan(x.real).any(axis=0)] = np.nan  # NaN assigned to a complex has imag 0
     rest = (np.real(out[3]),) if apex else ()
     return (np.ascontiguousarray(x.real), d1, None) + rest
 
@@ -395,15 +396,18 @@ def _endpoint_vjp(argnum):
             raw = _unbox(g)
             if np.any(raw[:, :, _S2:] != 0):
                 raise NotImplementedError("third derivatives of the trajectory are not available")
-            # a shot that never reaches the distance has NaN derivatives; where nothing asks
-            # for them (zero cotangent) they must count as zero, not poison the sum
-            safe = anp.where(np.isfinite(_unbox(ans)), ans, 0.0)
+            # a shot that never reaches the distance has NaN derivatives: they stay NaN where
+            # they are asked for, and count as zero where the cotangent is zero (a batch that
+            # leaves such shots out of its loss must not get a NaN gradient from them)
+            def term(gs, slot):
+                return anp.sum(anp.where(raw[:, :, gs] != 0, g[:, :, gs] * ans[:, :, slot], 0.0),
+                               axis=1)
+
             # d(state)/dp_c is slot S1+c; d(d state/dp_a)/dp_c is slot S2 + 2a + c
-            out = anp.sum(g[:, :, _S0] * safe[:, :, _S1 + argnum], axis=1)
+            out = term(_S0, _S1 + argnum)
             for a in range(2):
                 if np.any(raw[:, :, _S1 + a] != 0):
-                    out = out + anp.sum(g[:, :, _S1 + a] * safe[:, :, _S2 + 2 * a + argnum],
-                                        axis=1)
+                    out = out + term(_S1 + a, _S2 + 2 * a + argnum)
             return out
         return vjp
     return make

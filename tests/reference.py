@@ -128,6 +128,8 @@ def reference_state_at(problem_like, theta_rad, v, distance):
         return s[2]
 
     stall.terminal, stall.direction = True, -1
+    if not (math.isfinite(theta_rad) and math.isfinite(v)):
+        return (math.nan,) * 4
     sol = _fly(problem_like, theta_rad, v, [reach, stall])
     if not len(sol.t_events[0]):
         return (math.nan,) * 4
@@ -159,3 +161,23 @@ def true_miss(solution):
     y = reference_height_at(pr, math.radians(solution.angle_deg), solution.velocity_mps,
                             pr.distance)
     return abs(y - pr.target_height)
+
+
+def reference_top(problem_like, v, distance=None, lo_deg=-30.0, hi_deg=89.5):
+    """(angle rad, height m): the launch angle at which speed v crosses x = distance highest,
+    and that height, by maximising the time-domain reference over the angle (a grid, then a
+    bounded Brent search around the best grid point). Height -inf if nothing gets there."""
+    from scipy.optimize import minimize_scalar
+
+    d = problem_like.distance if distance is None else distance
+    grid = np.radians(np.linspace(lo_deg, hi_deg, 61))
+    heights = np.array([reference_height_at(problem_like, th, v, d) for th in grid])
+    if not np.isfinite(heights).any():
+        return math.nan, -math.inf
+    i = int(np.nanargmax(np.where(np.isfinite(heights), heights, -np.inf)))
+    a, b = grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)]
+    f = lambda th: -np.nan_to_num(reference_height_at(problem_like, th, v, d), nan=-1e12)
+    res = minimize_scalar(f, bounds=(a, b), method="bounded", options={"xatol": 1e-10})
+    if -res.fun >= heights[i]:
+        return float(res.x), -float(res.fun)
+    return float(grid[i]), float(heights[i])

@@ -8,15 +8,13 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
-from scipy.optimize import minimize_scalar
 
 from cannon_cli import Problem, Shot, simulate, solve, solve_many
 
-from reference import (STANDARD_GRAVITY, drag_constants, linear_drag_range, reference_apex,
-                       reference_height_at, true_miss, vacuum_angles, vacuum_min_speed,
-                       vacuum_speed)
+from reference import (STANDARD_GRAVITY, linear_drag_range, reference_apex, reference_height_at,
+                       reference_top, true_miss, vacuum_angles, vacuum_min_speed, vacuum_speed)
 
 G = STANDARD_GRAVITY
 SOLVERS = ("lbfgs", "newton", "gd", "adam")
@@ -39,16 +37,6 @@ def assert_hit(sol, rel=1e-6):
     assert sol.converged, sol.message
     assert sol.message == ""
     assert true_miss(sol) <= rel * sol.problem.distance, (sol.angle_deg, sol.velocity_mps)
-
-
-def reference_top(problem, v):
-    """(angle rad, height m): the angle at which speed v passes x = distance highest, and that
-    height, by maximising the time-domain reference (for reach and arc checks)."""
-    f = lambda th: -np.nan_to_num(reference_height_at(problem, th, v, problem.distance),
-                                  nan=-1e12)
-    res = minimize_scalar(f, bounds=(math.radians(-30.0), math.radians(89.0)),
-                          method="bounded", options={"xatol": 1e-9})
-    return float(res.x), -float(res.fun)
 
 
 # --------------------------------------------------------------------------------------------
@@ -144,7 +132,8 @@ def test_vacuum_solution_report_fields():
     assert sol.miss_m <= 1e-9 * d
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=25, deadline=None, derandomize=True, database=None,
+          suppress_health_check=[HealthCheck.too_slow])
 @given(x=st.floats(10.0, 3000.0), slope=st.floats(-1.0, 1.0), factor=st.floats(1.02, 4.0),
        high=st.booleans())
 def test_vacuum_fixed_speed_property(x, slope, factor, high):
@@ -170,7 +159,7 @@ def test_vacuum_fixed_speed_property(x, slope, factor, high):
 
 @pytest.mark.parametrize("solver", [DEFAULT, "newton"])
 @pytest.mark.parametrize("d,angle,b,m", [(200.0, 30.0, 0.1, 1.0), (500.0, 45.0, 0.1, 1.0),
-                                         (300.0, 60.0, 0.5, 2.0), (800.0, 20.0, 0.05, 1.5)])
+                                         (300.0, 40.0, 0.5, 2.0), (800.0, 20.0, 0.05, 1.5)])
 def test_linear_drag_fixed_angle_speed_gives_the_lambert_range(d, angle, b, m, solver):
     pr = Problem(distance=d, angle=angle, drag="linear", linear_drag=b, mass=m)
     sol = solve(pr) if solver is DEFAULT else solve(pr, solver=solver)
@@ -180,8 +169,20 @@ def test_linear_drag_fixed_angle_speed_gives_the_lambert_range(d, angle, b, m, s
 
 
 @pytest.mark.parametrize("solver", [DEFAULT, "newton"])
+@pytest.mark.parametrize("d,angle", [(800.0, 60.0), (2000.0, 30.0)])
+def test_linear_drag_near_the_horizontal_asymptote(d, angle, solver):
+    """The target at ~90% of the farthest the shot could ever go horizontally."""
+    pr = Problem(distance=d, angle=angle, drag="linear")
+    sol = solve(pr) if solver is DEFAULT else solve(pr, solver=solver)
+    assert sol.converged, sol.message
+    assert linear_drag_range(sol.velocity_mps, math.radians(angle), 0.1) == pytest.approx(
+        d, rel=1e-6)
+
+
+@pytest.mark.parametrize("solver", [DEFAULT, "newton"])
 @pytest.mark.parametrize("arc", ["low", "high"])
-@pytest.mark.parametrize("d,v,b,m", [(300.0, 100.0, 0.1, 1.0), (150.0, 60.0, 0.3, 1.0)])
+@pytest.mark.parametrize("d,v,b,m", [(150.0, 60.0, 0.1, 1.0), (400.0, 90.0, 0.05, 1.0),
+                                     (250.0, 70.0, 0.2, 2.0)])
 def test_linear_drag_fixed_speed_angle_gives_the_lambert_range(d, v, b, m, arc, solver):
     pr = Problem(distance=d, velocity=v, drag="linear", linear_drag=b, mass=m, arc=arc)
     sol = solve(pr) if solver is DEFAULT else solve(pr, solver=solver)
@@ -271,6 +272,20 @@ def test_quadratic_too_far_for_the_speed(solver):
     assert_out_of_reach(solve(pr, solver=solver))
 
 
+@pytest.mark.parametrize("solver", ["lbfgs", "newton"])
+def test_linear_too_far_for_the_speed_reports_the_best_angle(solver):
+    pr = Problem(drag="linear", linear_drag=0.3, distance=150.0, velocity=60.0)
+    top, best = reference_top(pr, 60.0)
+    assert best < 0.0
+    sol = solve(pr, solver=solver)
+    assert_out_of_reach(sol)
+    assert "nan" not in sol.message
+    # the closest approach: the angle that passes x = D highest
+    assert math.radians(sol.angle_deg) == pytest.approx(top, abs=1e-4)
+    reported = float(sol.message.split(" is ")[1].split(" m")[0])
+    assert reported == pytest.approx(best, abs=1e-3)
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_vacuum_too_far_for_the_speed(solver):
     assert_out_of_reach(solve(Problem(distance=1000.0, velocity=50.0), solver=solver))
@@ -310,24 +325,97 @@ def test_fixed_angle_max_velocity_too_low(solver):
     assert sol.velocity_mps <= 60.0
 
 
-@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(d=st.floats(50.0, 900.0), v=st.floats(30.0, 250.0), slope=st.floats(-0.3, 0.6),
-       wind=st.floats(-8.0, 8.0), high=st.booleans())
-def test_never_a_wrong_angle(d, v, slope, wind, high):
-    """Random quadratic-drag targets at a fixed speed: either a hit on the arc asked for, or
-    'out of reach' where the reference agrees that nothing at that speed gets there."""
-    pr = Problem(drag="quadratic", distance=d, target_height=slope * d, velocity=v, wind=wind,
-                 arc="high" if high else "low")
-    sol = solve(pr, solver="newton")
+PROPERTY = settings(max_examples=20, deadline=None, derandomize=True, database=None,
+                    phases=[Phase.explicit, Phase.generate],
+                    suppress_health_check=[HealthCheck.too_slow])
+DRAGGED = dict(drag=st.sampled_from(["quadratic", "linear"]), d=st.floats(50.0, 600.0),
+               factor=st.floats(0.9, 2.0), slope=st.floats(-0.3, 0.5),
+               wind=st.floats(-5.0, 5.0))
+
+
+def check_hit_or_out_of_reach(drag, d, factor, slope, wind, arc):
+    """A fixed-speed target with drag, v = factor sqrt(g d): the default solve is either a
+    hit on the arc asked for (by the time-domain reference), or 'out of reach' where the
+    reference agrees that no angle gets there at that speed."""
+    v = factor * math.sqrt(G * d)
+    pr = Problem(drag=drag, distance=d, target_height=slope * d, velocity=v, wind=wind,
+                 arc=arc)
+    sol = solve(pr)
     top, best = reference_top(pr, v)
     if sol.converged:
         assert true_miss(sol) <= 1e-6 * d
         theta = math.radians(sol.angle_deg)
         if abs(theta - top) > 1e-3:  # away from grazing, the arc is well defined
-            assert (theta < top) if not high else (theta > top)
+            assert (theta < top) if arc == "low" else (theta > top)
     else:
         assert "out of reach" in sol.message, sol.message
-        assert best <= pr.target_height + 1e-6 * d
+        assert best <= pr.target_height + 1e-6 * d, (
+            f"reported out of reach, but the reference passes x = {d:g} m at {best:.6g} m "
+            f"(angle {math.degrees(top):.4f} deg), above the target at {pr.target_height:g} m")
+
+
+@PROPERTY
+@given(**DRAGGED)
+def test_never_a_wrong_angle_low_arc(drag, d, factor, slope, wind):
+    check_hit_or_out_of_reach(drag, d, factor, slope, wind, "low")
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: reachable high-arc targets with drag reported out of reach, '... is nan m' at "
+    "-89.9 deg (see test_steep_high_arc_with_drag). The generated examples find such cases "
+    "most of the time; the explicit example below is one they found"))
+@PROPERTY
+@given(**DRAGGED)
+@example(drag="linear", d=90.0, factor=1.9902338037488132, slope=-0.28958587749461573,
+         wind=0.0)
+def test_never_a_wrong_angle_high_arc(drag, d, factor, slope, wind):
+    """(With other seeds this also found test_high_arc_start_beyond_reach.)"""
+    check_hit_or_out_of_reach(drag, d, factor, slope, wind, "high")
+
+
+STEEP_HIGH_ARCS = {  # reachable: the reference's highest crossing is far above the target
+    "quadratic-200m-100mps": dict(drag="quadratic", distance=200.0, velocity=100.0),
+    "linear-300m-100mps": dict(drag="linear", distance=300.0, velocity=100.0),
+    "quadratic-58m-headwind": dict(drag="quadratic", distance=58.0,
+                                   velocity=2.0 * math.sqrt(G * 58.0), wind=-4.0),
+    "linear-164m-headwind-below": dict(drag="linear", distance=164.16026838934675,
+                                       velocity=70.55267107260427,
+                                       target_height=-20.045898329469853,
+                                       wind=-4.642926121382094),
+}
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: reachable steep high arcs with drag come back converged False, 'out of reach at "
+    "... m/s: the highest this speed can pass x = D m is nan m', angle -89.9 deg (at 18e4083; "
+    "at c197038 'not converged' at the low-arc angle). aim._reach_at_speed runs Newton on "
+    "d y / d angle from top0 = min(pi/4, angle + 0.3), does not check res.converged, and "
+    "takes a point where the shot never reaches D (its derivative masked to 0 by the model's "
+    "VJP) for the top of the arc. The reference's top: 64.4 deg / 212.9 m, 56.9 deg / "
+    "217.3 m, 70.2 deg / 81.0 m, 57.6 deg / 122.5 m"))
+@pytest.mark.parametrize("solver", ["lbfgs", "newton"])
+@pytest.mark.parametrize("name", list(STEEP_HIGH_ARCS))
+def test_steep_high_arc_with_drag(name, solver):
+    pr = Problem(arc="high", **STEEP_HIGH_ARCS[name])
+    _, best = reference_top(pr, pr.velocity)
+    assert best > pr.target_height + 50.0
+    sol = solve(pr, solver=solver)
+    assert_hit(sol)
+
+
+@pytest.mark.xfail(strict=True, reason=(
+    "BUG: quadratic, 537.5 m, 127.0538 m/s, target -159.5703 m, wind -1, high arc: the "
+    "start (59.88 deg) is beyond the angles that reach 537.5 m (above ~53 deg) and is not "
+    "moved back; lbfgs/gd/adam stop there 'not converged' (0-2 iterations), newton returns "
+    "angle NaN with 'out of reach ... is nan m'. The reference hits at ~46.3 deg"))
+@pytest.mark.parametrize("solver", ["lbfgs", "newton"])
+def test_high_arc_start_beyond_reach(solver):
+    d = 537.5
+    pr = Problem(drag="quadratic", distance=d, velocity=1.75 * math.sqrt(G * d),
+                 target_height=-159.5703125, wind=-1.0, arc="high")
+    sol = solve(pr, solver=solver)
+    assert_hit(sol)
+    assert sol.angle_deg > 40.0
 
 
 # --------------------------------------------------------------------------------------------

@@ -17,7 +17,7 @@ def test_readme_cli_reference_matches_help():
 def test_readme_starts_with_the_two_setup_commands():
     lines = README.read_text().splitlines()
     code = lines[lines.index("```sh") + 1: lines.index("```sh") + 3]
-    assert code[0] == "pip install . && cannon solve --distance 120"
+    assert code[0] == "pip install '.[plot]' && cannon solve --distance 120"
     assert code[1] == "pip install '.[test]' && python -m pytest -q"
     ci = (README.parent / ".ci" / "run").read_text()
     assert code[1] in ci

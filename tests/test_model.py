@@ -176,6 +176,17 @@ def test_gradients_vectorised_over_shots():
 
 @pytest.mark.parametrize("component", range(4), ids=["y", "vx", "vy", "t"])
 @pytest.mark.parametrize("case", GRAD_CASES, ids=lambda c: f"{c[0]}-{c[2]:g}deg-w{c[4]:g}")
+def test_gradients_with_respect_to_angle_and_speed_together(case, component):
+    """Angle and speed taken from one array (one autograd trace, both directions at once)."""
+    np.random.seed(3)
+    p = grad_params(case)
+    z = np.array([math.radians(case[2]), case[3]])
+    f = lambda zz: endpoint(zz[0:1], zz[1:2], p)[component]
+    check_grads(f, modes=["rev"], order=2)(z)
+
+
+@pytest.mark.parametrize("component", range(4), ids=["y", "vx", "vy", "t"])
+@pytest.mark.parametrize("case", GRAD_CASES, ids=lambda c: f"{c[0]}-{c[2]:g}deg-w{c[4]:g}")
 def test_mixed_second_derivative(case, component):
     """d2/(dtheta dv) by autograd (both orders of differentiation) against central differences
     of autograd's first derivatives."""
@@ -243,6 +254,35 @@ def test_unreachable_shot_does_not_spoil_its_batch():
     for i in (0, 2):
         assert x[0, i] == pytest.approx(reference_height_at(phys, theta[i], v[i], 500.0),
                                         abs=1e-7 * 500.0)
+
+
+@pytest.mark.parametrize("wrt", ["angle", "speed"])
+def test_derivative_of_a_shot_that_cannot_reach_is_nan(wrt):
+    p = params_for(physics("quadratic"), 500.0, 64)
+    theta, v = np.radians([89.0]), np.array([150.0])
+    if wrt == "angle":
+        d = elementwise_grad(lambda a: endpoint(a, v, p)[0])(theta)
+    else:
+        d = elementwise_grad(lambda b: endpoint(theta, b, p)[0])(v)
+    assert np.isnan(d).all(), f"got {d}, a derivative for a shot that never gets there"
+
+
+def test_unreachable_shot_does_not_poison_the_derivatives_of_its_batch():
+    """Derivatives are per shot: a NaN shot in the batch leaves the others' derivatives alone,
+    also when only the reachable shots are differentiated."""
+    phys = physics("quadratic")
+    k, c = drag_constants(phys)
+    n = 3
+    p = Params("quadratic", np.full(n, 500.0), np.zeros(n), np.full(n, G), np.zeros(n),
+               np.zeros(n), np.full(n, c), 64)
+    theta, v = np.radians([17.0, 89.0, 30.0]), np.array([150.0, 150.0, 150.0])
+    keep = np.array([1.0, 0.0, 1.0])
+    d = elementwise_grad(lambda a: endpoint(a, v, p)[0] * keep)(theta)
+    assert np.isfinite(d[[0, 2]]).all()
+    for i in (0, 2):
+        one = p.take(np.array([i]))
+        alone = elementwise_grad(lambda a: endpoint(a, v[i:i + 1], one)[0])(theta[i:i + 1])
+        assert d[i] == pytest.approx(alone[0], rel=1e-12)
 
 
 def test_headwind_that_blows_the_shot_back_is_nan():

@@ -1,0 +1,99 @@
+"""Benchmarks for the pictures (issue: the shot and the loss landscape).
+
+    python benchmarks/bench_plot.py [--repeat N]
+
+Prints medians (and the ratio to the budget) for:
+- the landscape grid: 200 x 200 (angle, speed) points with quadratic drag, 500 m, around the
+  minimum-speed shot (the default window), through the model in one vectorised pass (budget 2 s);
+- the same in vacuum (closed form);
+- the whole process: `cannon plot trajectory --distance 500 --drag quadratic --out x.png`, and the
+  landscape with the two second-order paths, `cannon plot landscape --distance 500 --drag
+  quadratic --solver lbfgs --solver newton --out x.png`;
+- with --full, once: the default landscape with all four solvers' paths (gd and adam iterate
+  up to --max-iter 1000 times, and each iteration of the minimum-speed solve with drag costs
+  ~15 ms: this is the slow picture);
+- a check that `cannon --version` does not import matplotlib or plotext.
+The machines are shared and noisy: quote medians and ratios from one run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+
+
+def median_time(fn, repeat: int) -> float:
+    times = []
+    for _ in range(repeat):
+        t = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - t)
+    return statistics.median(times)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--repeat", type=int, default=10)
+    ap.add_argument("--full", action="store_true",
+                    help="also time (once) the default landscape with all four solvers' paths")
+    args = ap.parse_args()
+    cannon = shutil.which("cannon")
+    if cannon is None:
+        sys.exit("install the project first: pip install '.[plot]'")
+
+    import numpy as np
+
+    from cannon_cli import Problem, plot, solve
+
+    for drag in ("quadratic", "none"):
+        problem = Problem(distance=500.0, drag=drag)
+        s = solve(problem)
+        angles = np.linspace(s.angle_deg - plot.ANGLE_SPAN, s.angle_deg + plot.ANGLE_SPAN, 200)
+        speeds = np.linspace(plot.SPEED_SPAN[0] * s.velocity_mps,
+                             plot.SPEED_SPAN[1] * s.velocity_mps, 200)
+        plot.miss_grid(problem, angles, speeds)  # first-call costs out of the way
+        t = median_time(lambda: plot.miss_grid(problem, angles, speeds), args.repeat)
+        miss = plot.miss_grid(problem, angles, speeds)
+        how = f"RK4, {plot.grid_steps(angles)} steps" if drag != "none" else "closed form"
+        print(f"landscape grid 200 x 200, 500 m, drag {drag} ({how}): "
+              f"{t * 1e3:.0f} ms ({t / 2.0:.3f} x the 2 s budget), "
+              f"{np.isnan(miss).mean():.0%} of the cells never reach the target")
+
+    out = os.path.join(tempfile.mkdtemp(), "x.png")
+
+    def run(cmd):
+        done = subprocess.run(cmd, check=False, capture_output=True, text=True)
+        if done.returncode:
+            sys.exit(f"{' '.join(cmd)} failed: {done.stderr}")
+
+    reps = max(3, args.repeat // 2)
+    for cmd in (
+        [cannon, "plot", "trajectory", "--distance", "500", "--drag", "quadratic", "--out", out],
+        [cannon, "plot", "landscape", "--distance", "500", "--drag", "quadratic", "--solver",
+         "lbfgs", "--solver", "newton", "--out", out],
+    ):
+        t = median_time(lambda: run(cmd), reps)
+        print(f"whole process: {' '.join(['cannon'] + cmd[1:])}: {t:.2f} s")
+    if args.full:
+        cmd = [cannon, "plot", "landscape", "--distance", "500", "--drag", "quadratic", "--out",
+               out]
+        t = median_time(lambda: run(cmd), 1)
+        print(f"whole process, once: {' '.join(['cannon'] + cmd[1:])}: {t:.1f} s (the gd and "
+              "adam paths: ~15 ms an iteration of the minimum-speed solve with drag)")
+
+    env = dict(os.environ, PYTHONPROFILEIMPORTTIME="1")
+    done = subprocess.run([cannon, "--version"], capture_output=True, text=True, env=env)
+    drawn = sorted({line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines()
+                    if any(m in line for m in ("matplotlib", "plotext"))})
+    verdict = ", ".join(drawn) if drawn else "neither matplotlib nor plotext"
+    print(f"cannon --version imports: {verdict}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,256 @@
+"""`cannon plot trajectory` and `cannon plot landscape`: typer parameters and validation only;
+the pictures are made by `plot.py`.
+
+cli.py adds this sub-app at its very end (`app.add_typer(plot_app, name="plot")`) and this module
+takes the shared parameter types from cli.py; `plot_app` is defined before that import so the
+two modules can be imported in either order.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+import typer
+
+plot_app = typer.Typer(
+    no_args_is_help=True,
+    help="Pictures: the shot from launch to target, and the loss landscape over (angle, speed) "
+    "with the path each solver took. In the terminal, or as PNG, SVG or PDF with --out.",
+    rich_markup_mode="rich",
+)
+
+from .cli import (  # noqa: E402 - after plot_app: cli.py imports this module at its end
+    EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, AirDensity, Arc, Diameter, Drag,
+    DragCoefficient, DragOpt, Gravity, LaunchHeight, LinearDrag, Mass, Solver,
+    TargetHeight, Wind, _guard, _physics)
+from .errors import ExitCode  # noqa: E402
+from .problem import STANDARD_GRAVITY  # noqa: E402
+
+GRID = "Grid"
+PATHS = "Solver paths"
+
+Out = Annotated[Optional[str], typer.Option(
+    "--out", "-o", metavar="FILE", rich_help_panel=OUTPUT,
+    help="Write the picture to FILE: .png, .svg or .pdf (by the suffix). Without it, the "
+    "picture is drawn in the terminal, on stdout.")]
+Width = Annotated[Optional[int], typer.Option(
+    min=10, max=10000, rich_help_panel=OUTPUT, show_default=False,
+    help="Width: pixels for --out (default 1000), else character cells (default: the "
+    "terminal's, at most 160).")]
+Height = Annotated[Optional[int], typer.Option(
+    min=5, max=10000, rich_help_panel=OUTPUT, show_default=False,
+    help="Height: pixels for --out (default 700), else character cells (default 30).")]
+Title = Annotated[Optional[str], typer.Option(
+    rich_help_panel=OUTPUT, show_default=False,
+    help="Title of the picture (default: what is drawn, the target and the physics).")]
+Distance = Annotated[Optional[float], typer.Option(
+    help="Horizontal distance to the target (m), > 0. Required unless both --angle and "
+    "--velocity are given.", rich_help_panel=TARGET, show_default=False)]
+Angle = Annotated[Optional[float], typer.Option(
+    "--angle", metavar="DEG", rich_help_panel=UNKNOWNS,
+    help="Fix the launch angle (°) and solve for the speed.")]
+Velocity = Annotated[Optional[float], typer.Option(
+    "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS,
+    help="Fix the muzzle speed (m/s) and solve for the angle.")]
+ArcOpt = Annotated[Arc, typer.Option(help="With --velocity: the low or the high arc.",
+                                     case_sensitive=False, rich_help_panel=UNKNOWNS)]
+MaxVelocity = Annotated[Optional[float], typer.Option(
+    metavar="M/S", rich_help_panel=UNKNOWNS,
+    help="Upper bound on the speed (m/s); beyond it the target is out of reach.")]
+
+
+def _size(out: Optional[str], width: Optional[int], height: Optional[int]) -> None:
+    """--width/--height: pixels for a file, character cells for the terminal."""
+    from .plot import PlotError
+
+    if out is None:
+        for flag, value, top in (("--width", width, 1000), ("--height", height, 500)):
+            if value is not None and value > top:
+                raise PlotError(f"{flag} {value} is more character cells than a terminal "
+                                f"picture takes (at most {top}); did you mean --out FILE?")
+    else:
+        for flag, value in (("--width", width), ("--height", height)):
+            if value is not None and value < 100:
+                raise PlotError(f"{flag} {value} pixels is too small for a picture "
+                                "(at least 100)")
+
+
+def check_output(out: Optional[str]) -> None:
+    """Fail early (before any solving) on an unknown image suffix or a missing drawing
+    library."""
+    from . import plot
+
+    if out is not None:
+        plot.image_format(out)
+    plot.require(out)
+
+
+def draw_solution(solution, out: str) -> None:
+    """`cannon solve --plot FILE`: the trajectory of the answer (of the closest approach when
+    there is none) to FILE."""
+    from . import plot, render
+
+    try:
+        pic = plot.shot_picture(solution=solution)
+    except plot.NothingToDraw:  # no solution and no closest approach: the reason is reported
+        render.warn(f"nothing drawn to {out}: there is no shot to draw")
+        return
+    plot.draw_shot(pic, out=out)
+
+
+def _problem(distance, target_height, angle, velocity, arc, max_velocity, physics):
+    from .problem import Problem
+
+    if distance is None:
+        raise typer.BadParameter("required unless both --angle and --velocity are given",
+                                 param_hint="'--distance'")
+    return Problem(distance=distance, target_height=target_height, angle=angle,
+                   velocity=velocity, arc=arc.value, max_velocity=max_velocity, **physics)
+
+
+@plot_app.command(epilog=EXIT_CODES_HELP + " When there is no solution, the closest approach is "
+                  "drawn and the exit status is 3.")
+@_guard
+def trajectory(
+    distance: Distance = None,
+    target_height: TargetHeight = 0.0,
+    launch_height: LaunchHeight = 0.0,
+    gravity: Gravity = STANDARD_GRAVITY,
+    drag: DragOpt = Drag.none,
+    mass: Mass = 1.0,
+    diameter: Diameter = 0.1,
+    drag_coefficient: DragCoefficient = 0.47,
+    air_density: AirDensity = 1.225,
+    linear_drag: LinearDrag = 0.1,
+    wind: Wind = 0.0,
+    angle: Angle = None,
+    velocity: Velocity = None,
+    arc: ArcOpt = Arc.low,
+    max_velocity: MaxVelocity = None,
+    solver: Annotated[Solver, typer.Option(case_sensitive=False, rich_help_panel=HOW,
+                                           help="As for solve.")] = Solver.lbfgs,
+    out: Out = None,
+    width: Width = None,
+    height: Height = None,
+    title: Title = None,
+) -> None:
+    """Draw the shot: solve for the target, then fly the answer from launch to landing.
+
+    Marks the launch point, the target, the apex and the target height; with drag or wind, the same launch in vacuum is drawn dashed for comparison. With both --angle and --velocity the shot is only flown, not solved (--distance then marks the target). Without --out the picture is drawn in the terminal, on stdout.
+    """  # noqa: E501 - typer keeps line breaks inside a paragraph, so one paragraph is one line
+    _size(out, width, height)
+    check_output(out)
+    from . import plot
+
+    physics = _physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
+                       air_density, linear_drag, wind)
+    if angle is not None and velocity is not None:
+        from .problem import Shot
+
+        pic = plot.shot_picture(shot=Shot(angle=angle, velocity=velocity, distance=distance,
+                                          target_height=target_height, **physics))
+    else:
+        problem = _problem(distance, target_height, angle, velocity, arc, max_velocity, physics)
+        pic = plot.shot_picture(problem, solver=solver.value)
+    plot.draw_shot(pic, out=out, width=width, height=height, title=title)
+    if not pic.hit:
+        from . import render
+
+        render.error(f"{pic.solution.message} (drew the closest approach)")
+        raise typer.Exit(ExitCode.NO_SOLUTION)
+
+
+def _range(flag: str, text: Optional[str]) -> Optional[tuple]:
+    if text is None:
+        return None
+    lo, sep, hi = text.partition(":")
+    try:
+        if not sep:
+            raise ValueError
+        return float(lo), float(hi)
+    except ValueError:
+        raise typer.BadParameter(f"expected LO:HI (two numbers), got {text!r}",
+                                 param_hint=f"'{flag}'") from None
+
+
+@plot_app.command(epilog=EXIT_CODES_HELP)
+@_guard
+def landscape(
+    distance: Annotated[float, typer.Option(
+        help="Horizontal distance to the target (m), > 0.", rich_help_panel=TARGET,
+        show_default=False)],
+    target_height: TargetHeight = 0.0,
+    launch_height: LaunchHeight = 0.0,
+    gravity: Gravity = STANDARD_GRAVITY,
+    drag: DragOpt = Drag.none,
+    mass: Mass = 1.0,
+    diameter: Diameter = 0.1,
+    drag_coefficient: DragCoefficient = 0.47,
+    air_density: AirDensity = 1.225,
+    linear_drag: LinearDrag = 0.1,
+    wind: Wind = 0.0,
+    angle: Angle = None,
+    velocity: Velocity = None,
+    arc: ArcOpt = Arc.low,
+    max_velocity: MaxVelocity = None,
+    angles: Annotated[Optional[str], typer.Option(
+        metavar="LO:HI", rich_help_panel=GRID, show_default=False,
+        help="Launch angles of the grid (°), e.g. 20:70 (default: the answer's ±20°, widened "
+        "to take in the paths).")] = None,
+    speeds: Annotated[Optional[str], typer.Option(
+        metavar="LO:HI", rich_help_panel=GRID, show_default=False,
+        help="Muzzle speeds of the grid (m/s), e.g. 20:60 (default: 0.5 to 1.6 times the "
+        "answer's, widened to take in the paths).")] = None,
+    grid: Annotated[int, typer.Option(
+        min=10, max=1000, rich_help_panel=GRID,
+        help="Grid points each way (the loss is computed at grid × grid points).")] = 200,
+    solver: Annotated[Optional[list[Solver]], typer.Option(
+        case_sensitive=False, rich_help_panel=PATHS, show_default=False,
+        metavar="<gd|adam|lbfgs|newton>",
+        help="A solver whose path to draw; repeat for several (default: all four).")] = None,
+    start_angle: Annotated[Optional[float], typer.Option(
+        metavar="DEG", rich_help_panel=PATHS, show_default=False,
+        help="Where every path starts: the angle (°) (default: the answer's + 15°).")] = None,
+    start_velocity: Annotated[Optional[float], typer.Option(
+        metavar="M/S", rich_help_panel=PATHS, show_default=False,
+        help="Where every path starts: the speed (m/s) (default: 1.3 × the answer's).")] = None,
+    max_iter: Annotated[int, typer.Option(
+        min=1, rich_help_panel=PATHS,
+        help="Iteration limit of each path (lbfgs and newton stop at their own lower "
+        "limits, 200 and 50).")] = 1000,
+    out: Out = None,
+    width: Width = None,
+    height: Height = None,
+    title: Title = None,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", rich_help_panel=OUTPUT,
+        help="No progress line on stderr; errors still show.")] = False,
+) -> None:
+    """Draw the loss landscape over (angle, speed) and the path each solver takes across it.
+
+    The loss is the squared relative miss at the target distance, ½((y(D) − y_target)/D)², computed through the model for the whole grid at once and drawn on a log colour scale; grey where the shot never gets that far. Its valley of exact hits is a curve (in vacuum the closed form is drawn over it); the minimum-speed shot is marked on it. Every solver starts from the same point, and an inset zooms in on where the paths end. Fix neither --angle nor --velocity (the minimum-speed shot) for the classic picture; with one fixed, the paths run along the other axis.
+    """  # noqa: E501
+    _size(out, width, height)
+    check_output(out)
+    from . import plot, render
+
+    problem = _problem(distance, target_height, angle, velocity, arc, max_velocity,
+                       _physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
+                                air_density, linear_drag, wind))
+    solvers = [s.value for s in solver] if solver else list(plot.SOLVERS)
+    solvers = list(dict.fromkeys(solvers))  # each once, in the order given
+    a_rng, v_rng = _range("--angles", angles), _range("--speeds", speeds)
+    start = (start_angle, start_velocity)
+    if quiet or not render.console.is_terminal:
+        ls = plot.landscape(problem, angles=a_rng, speeds=v_rng, grid=grid, solvers=solvers,
+                            start=start, max_iter=max_iter)
+    else:
+        with render.console.status("solving") as status:
+            def on_iteration(name: str, iteration: int) -> None:
+                if iteration % 10 == 0:
+                    status.update(f"path of {name}: iteration {iteration}")
+
+            ls = plot.landscape(problem, angles=a_rng, speeds=v_rng, grid=grid,
+                                solvers=solvers, start=start, max_iter=max_iter,
+                                on_iteration=on_iteration)
+    plot.draw_landscape(ls, out=out, width=width, height=height, title=title)
