@@ -333,18 +333,17 @@ class _Group:
         the angle that passes x = D highest; below the target means out of reach, otherwise
         solve again inside the bracket of the arc asked for."""
         b = self.batch.take(rows).with_steps(steps)
-        dy = b.target_height - b.params.launch_height
-        top0 = np.pi / 4 + 0.5 * np.arctan2(dy, b.params.distance)
-        if b.params.drag != "none":
-            top0 = np.minimum(top0, np.maximum(self.theta[rows], 0.0) + 0.3)
-            for _ in range(40):  # start where the shot gets there at all
-                bad = ~np.isfinite(np.asarray(height_miss(top0, b.velocity, b), float))
-                if not bad.any():
-                    break
-                top0[bad] = _flatter(top0[bad])
-        lo, hi = np.full((len(rows), 1), -_ANGLE_LIMIT), np.full((len(rows), 1), _ANGLE_LIMIT)
-        res = solvers.newton(max_height_residual(b), top0[:, None], lo, hi, tol=1e-12,
-                             max_iter=100)
+        top0, lo, hi = self._scan_top(b)
+        res = solvers.newton(max_height_residual(b), top0[:, None], lo[:, None], hi[:, None],
+                             tol=1e-12, max_iter=100)
+        # Newton refines the scan's best angle inside its bracket; where it did not converge,
+        # the scan's best stands (its height is what decides reachability)
+        z = res.z[:, 0]
+        keep = np.isfinite(np.asarray(height_miss(z, b.velocity, b), float))
+        better = keep & (np.asarray(height_miss(z, b.velocity, b), float)
+                         >= np.asarray(height_miss(top0, b.velocity, b), float))
+        res = solvers.Result(np.where(better, z, top0)[:, None], res.residual, res.converged,
+                             res.iterations)
         theta_top = res.z[:, 0]
         best = np.asarray(height_miss(theta_top, b.velocity, b), float)
         reachable = best >= -self.opts["tol"] * b.params.distance
@@ -372,12 +371,39 @@ class _Group:
         high = self.high[again]
         lo_a = np.where(high, top, -_ANGLE_LIMIT)
         hi_a = np.where(high, _ANGLE_LIMIT, top)
-        self.theta[again] = np.clip(self.theta[again], lo_a + 0.02 * (hi_a - lo_a),
-                                    hi_a - 0.02 * (hi_a - lo_a))
+        # start inside the arc's bracket, a little off the top (where the slope vanishes), and
+        # where the shot reaches the distance: towards the top until it does
+        th = self.theta[again]
+        off = np.where(high, top + 0.1, top - 0.1)
+        inside = np.isfinite(th) & (th > lo_a) & (th < hi_a)
+        th = np.clip(np.where(inside, th, off), lo_a + 1e-3 * (hi_a - lo_a),
+                     hi_a - 1e-3 * (hi_a - lo_a))
         sub = self.batch.take(again).with_steps(steps)
+        for _ in range(40):
+            bad = ~np.isfinite(np.asarray(height_miss(th, sub.velocity, sub), float))
+            if not bad.any():
+                break
+            th[bad] = 0.5 * (th[bad] + top[bad])
+        self.theta[again] = th
         self._solve(again, steps, *self._bounds(sub, self.vmax[again], lo_a, hi_a))
         for i in again[~self.converged[again]]:
             self.message[i] = self._not_converged()
+
+    def _scan_top(self, b: Batch, count: int = 91):
+        """The angle that passes x = D highest at the fixed speed, roughly: the best of
+        ``count`` angles across (-89.9°, 89.9°), all shots integrated at once; returns it and
+        the bracket of its neighbours. Robust where Newton alone is not: far from the top the
+        slope can point out of the region where the shot reaches D at all."""
+        n = b.size
+        grid = np.linspace(-_ANGLE_LIMIT, _ANGLE_LIMIT, count)
+        rows = np.repeat(np.arange(n), count)
+        many = b.take(rows)
+        heights = np.asarray(height_miss(np.tile(grid, n), many.velocity, many), float)
+        heights = np.where(np.isfinite(heights), heights, -np.inf).reshape(n, count)
+        best = np.argmax(heights, axis=1)
+        lo = grid[np.maximum(best - 1, 0)]
+        hi = grid[np.minimum(best + 1, count - 1)]
+        return grid[best].copy(), lo, hi
 
     def _reach_at_angle(self, rows, steps):
         """Angle fixed and the solver failed: out of reach if even the top speed falls short."""

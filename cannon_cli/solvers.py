@@ -177,7 +177,8 @@ def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
 
 
 def _first_order(update, residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
-                 learning_rate: float, callback: Callback, unit_start: bool = False) -> Result:
+                 learning_rate: float, callback: Callback, unit_start: bool = False,
+                 monotone: bool = False) -> Result:
     """The loop shared by gradient descent and Adam: w <- w - lr * update(dL/dw) in the
     preconditioned variables w (see `_preconditioner`). A step that lands where the loss is not finite (the shot no longer reaches the
     target distance) is refused and that problem's learning rate halved."""
@@ -208,6 +209,8 @@ def _first_order(update, residual: Residual, z0, lower, upper, *, tol: float, ma
         zz = _clip(z[active] - np.einsum("nkj,nj->nk", m, step), lower, upper, active)
         ff, gg, _ = evaluate(residual, zz, active)
         ok = np.isfinite(_loss(ff))
+        if monotone:
+            ok &= _loss(ff) <= _loss(f)
         lr[active[~ok]] *= 0.5
         z[active[ok]] = zz[ok]
         f[ok], g[ok] = ff[ok], gg[ok]
@@ -222,10 +225,14 @@ def _first_order(update, residual: Residual, z0, lower, upper, *, tol: float, ma
 def gd(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
        learning_rate: float = DEFAULT_LEARNING_RATE["gd"], callback: Callback = None,
        **_: object) -> Result:
-    """Plain gradient descent with a fixed learning rate, w <- w - lr * dL/dw, in the variables
-    w of `_preconditioner`."""
+    """Plain gradient descent, w <- w - lr * dL/dw, in the variables w of `_preconditioner`,
+    with one safeguard: a step that would raise the loss is refused and that problem's learning
+    rate halved. (The preconditioner is fixed at the start; where the curvature grows more than
+    fourfold along the way, lr = 0.5 alone settles into a 2-cycle: measured from 1.3x the speed
+    at a fixed angle.)"""
     return _first_order(lambda state, gw, it, loss: gw, residual, z0, lower, upper, tol=tol,
-                        max_iter=max_iter, learning_rate=learning_rate, callback=callback)
+                        max_iter=max_iter, learning_rate=learning_rate, callback=callback,
+                        monotone=True)
 
 
 def adam(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
