@@ -17,7 +17,7 @@ from pathlib import Path
 START, END = "<!-- cli-reference:start -->", "<!-- cli-reference:end -->"
 WIDTH = 100
 COMMANDS = ((), ("solve",), ("simulate",), ("table",), ("plot",), ("plot", "trajectory"),
-            ("plot", "landscape"))
+            ("plot", "landscape"), ("train",), ("compare",))
 ROOT = Path(__file__).resolve().parent.parent
 #: completions/ file -> the shell typer generates it for (`_CANNON_COMPLETE=source_<shell>`)
 COMPLETIONS = {"cannon.bash": "bash", "_cannon": "zsh", "cannon.fish": "fish"}
