@@ -35,6 +35,8 @@ DEFAULT_TOL = 1e-12
 ACCURACY = 1e-7
 #: Fewest RK4 steps, and the most before giving up on refining.
 MIN_STEPS, MAX_STEPS = 16, 4096
+#: Fewest RK4 steps for the search of the angle that passes the distance highest.
+REACH_STEPS = 256
 #: Speed bound (m/s) when the problem sets none.
 SPEED_CAP = 1.0e5
 _ANGLE_LIMIT = math.radians(89.9)
@@ -325,27 +327,27 @@ class _Group:
                     self.message[i] = self._not_converged()
 
     def _not_converged(self):
-        return (f"not converged: {self.opts['solver']} did not reach the tolerance in "
-                f"{self.opts['max_iter']} iterations")
+        return (f"not converged: {self.opts['solver']} stopped short of the tolerance "
+                f"{self.opts['tol']:g} (limit {self.opts['max_iter']} iterations)")
 
     def _reach_at_speed(self, rows, steps):
         """Speed fixed, solver failed or found the other arc: is the target within reach? Find
         the angle that passes x = D highest; below the target means out of reach, otherwise
-        solve again inside the bracket of the arc asked for."""
-        b = self.batch.take(rows).with_steps(steps)
+        solve again inside the bracket of the arc asked for. The top is often a steep,
+        nearly stalling shot, so it is looked for with at least `REACH_STEPS` steps."""
+        b = self.batch.take(rows).with_steps(max(steps, REACH_STEPS))
         top0, lo, hi = self._scan_top(b)
         res = solvers.newton(max_height_residual(b), top0[:, None], lo[:, None], hi[:, None],
                              tol=1e-12, max_iter=100)
         # Newton refines the scan's best angle inside its bracket; where it did not converge,
         # the scan's best stands (its height is what decides reachability)
         z = res.z[:, 0]
-        keep = np.isfinite(np.asarray(height_miss(z, b.velocity, b), float))
-        better = keep & (np.asarray(height_miss(z, b.velocity, b), float)
-                         >= np.asarray(height_miss(top0, b.velocity, b), float))
+        refined = self._resolved_height(z, b)
+        better = np.isfinite(refined) & (refined >= self._resolved_height(top0, b))
         res = solvers.Result(np.where(better, z, top0)[:, None], res.residual, res.converged,
                              res.iterations)
         theta_top = res.z[:, 0]
-        best = np.asarray(height_miss(theta_top, b.velocity, b), float)
+        best = self._resolved_height(theta_top, b)
         reachable = best >= -self.opts["tol"] * b.params.distance
         for j, i in enumerate(rows):
             if not reachable[j]:
@@ -389,6 +391,18 @@ class _Group:
         for i in again[~self.converged[again]]:
             self.message[i] = self._not_converged()
 
+    @staticmethod
+    def _resolved_height(theta, b: Batch):
+        """The miss at the fixed speed, NaN where the integration cannot be trusted: close to
+        stalling before the distance a shot can come out finite but meaningless, which shows as
+        a disagreement with half the steps (more than 1e-4 x distance, estimated)."""
+        fine = np.asarray(height_miss(theta, b.velocity, b), float)
+        if b.params.drag == "none":
+            return fine
+        coarse = np.asarray(height_miss(theta, b.velocity,
+                                        b.with_steps(max(b.params.steps // 2, 1))), float)
+        return np.where(np.abs(fine - coarse) <= 15 * 1e-4 * b.params.distance, fine, np.nan)
+
     def _scan_top(self, b: Batch, count: int = 91):
         """The angle that passes x = D highest at the fixed speed, roughly: the best of
         ``count`` angles across (-89.9°, 89.9°), all shots integrated at once; returns it and
@@ -398,7 +412,8 @@ class _Group:
         grid = np.linspace(-_ANGLE_LIMIT, _ANGLE_LIMIT, count)
         rows = np.repeat(np.arange(n), count)
         many = b.take(rows)
-        heights = np.asarray(height_miss(np.tile(grid, n), many.velocity, many), float)
+        angles = np.tile(grid, n)
+        heights = self._resolved_height(angles, many)
         heights = np.where(np.isfinite(heights), heights, -np.inf).reshape(n, count)
         best = np.argmax(heights, axis=1)
         lo = grid[np.maximum(best - 1, 0)]

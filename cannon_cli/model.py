@@ -203,7 +203,8 @@ def _field_first(p: Params, z, out, nb, dn, ndir: int, windy: bool):
 
 def _initial_parts(theta, v, launch_height, order: int, dirs):
     """Initial state and its derivatives with respect to (angle, speed)[dirs]."""
-    c, s = np.cos(theta), np.sin(theta)
+    with np.errstate(invalid="ignore"):  # a NaN start (a failed step) stays NaN, quietly
+        c, s = np.cos(theta), np.sin(theta)
     n = theta.shape[0]
     x0 = np.empty((4, n), dtype=np.result_type(theta, v, float))
     x0[Y], x0[VX], x0[VY], x0[T] = launch_height, v * c, v * s, 0.0

@@ -155,7 +155,9 @@ def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
             rows = active[pending]
             zz = _clip(z[rows] + t[pending, None] * step[pending], lower, upper, rows)
             ff, _, jj = evaluate(residual, zz, rows, jacobian=True)
-            ok = (_loss(ff) <= (1.0 - 1e-4 * t[pending]) * loss[pending]) | _done(ff, tol)
+            new = _loss(ff)
+            ok = np.isfinite(new) & ((new <= (1.0 - 1e-4 * t[pending]) * loss[pending])
+                                     | _done(ff, tol))
             acc = pending[ok]
             new_z[acc], new_f[acc], new_j[acc] = zz[ok], ff[ok], jj[ok]
             pending = pending[~ok]

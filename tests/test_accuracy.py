@@ -333,6 +333,11 @@ DRAGGED = dict(drag=st.sampled_from(["quadratic", "linear"]), d=st.floats(50.0, 
                wind=st.floats(-5.0, 5.0))
 
 
+# Regression: both used to come back 'not converged' at an angle from which the shot never
+# reaches the distance (fixed: the top-of-arc search now trusts only resolved integrations and
+# uses at least aim.REACH_STEPS steps).
+
+
 def check_hit_or_out_of_reach(drag, d, factor, slope, wind, arc):
     """A fixed-speed target with drag, v = factor sqrt(g d): the default solve is either a
     hit on the arc asked for (by the time-domain reference), or 'out of reach' where the
@@ -356,60 +361,71 @@ def check_hit_or_out_of_reach(drag, d, factor, slope, wind, arc):
 
 @PROPERTY
 @given(**DRAGGED)
+@example(drag="quadratic", d=600.0, factor=1.4055505691219854, slope=-0.22914048582243712,
+         wind=-3.5836182158898566)
 def test_never_a_wrong_angle_low_arc(drag, d, factor, slope, wind):
     check_hit_or_out_of_reach(drag, d, factor, slope, wind, "low")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: reachable high-arc targets with drag reported out of reach, '... is nan m' at "
-    "-89.9 deg (see test_steep_high_arc_with_drag). The generated examples find such cases "
-    "most of the time; the explicit example below is one they found"))
 @PROPERTY
 @given(**DRAGGED)
+@example(drag="linear", d=557.9008894524043, factor=1.5940285639458522,
+         slope=0.3403387689793594, wind=-4.8772919426945744)
 @example(drag="linear", d=90.0, factor=1.9902338037488132, slope=-0.28958587749461573,
          wind=0.0)
 def test_never_a_wrong_angle_high_arc(drag, d, factor, slope, wind):
-    """(With other seeds this also found test_high_arc_start_beyond_reach.)"""
+    """(The explicit example was reported out of reach, '... is nan m', at 779cd68; other
+    seeds found test_steep_high_arc_with_drag and test_high_arc_start_beyond_reach.)"""
     check_hit_or_out_of_reach(drag, d, factor, slope, wind, "high")
 
 
+OUT_OF_REACH_WITH_WIND = {
+    "quadratic-600m-low": dict(drag="quadratic", distance=600.0, velocity=107.81580709597799,
+                               target_height=-137.48429149346228, wind=-3.5836182158898566),
+    "linear-558m-high": dict(drag="linear", distance=557.9008894524043,
+                             velocity=117.90574427357798, target_height=189.87530192872094,
+                             wind=-4.8772919426945744, arc="high"),
+}
+
+
+@pytest.mark.parametrize("name", list(OUT_OF_REACH_WITH_WIND))
+def test_out_of_reach_against_the_wind_is_reported_as_such(name):
+    pr = Problem(**OUT_OF_REACH_WITH_WIND[name])
+    _, best = reference_top(pr, pr.velocity)
+    assert best < pr.target_height - 50.0  # the reference: far out of reach
+    sol = solve(pr)
+    assert_out_of_reach(sol)
+    assert math.isfinite(true_miss(sol)), "the reported angle never reaches the distance"
+
+
 STEEP_HIGH_ARCS = {  # reachable: the reference's highest crossing is far above the target
-    "quadratic-200m-100mps": dict(drag="quadratic", distance=200.0, velocity=100.0),
     "linear-300m-100mps": dict(drag="linear", distance=300.0, velocity=100.0),
-    "quadratic-58m-headwind": dict(drag="quadratic", distance=58.0,
-                                   velocity=2.0 * math.sqrt(G * 58.0), wind=-4.0),
     "linear-164m-headwind-below": dict(drag="linear", distance=164.16026838934675,
                                        velocity=70.55267107260427,
                                        target_height=-20.045898329469853,
                                        wind=-4.642926121382094),
+    "quadratic-200m-100mps": dict(drag="quadratic", distance=200.0, velocity=100.0),
+    "quadratic-58m-headwind": dict(drag="quadratic", distance=58.0,
+                                   velocity=2.0 * math.sqrt(G * 58.0), wind=-4.0),
 }
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: reachable steep high arcs with drag come back converged False, 'out of reach at "
-    "... m/s: the highest this speed can pass x = D m is nan m', angle -89.9 deg (at 18e4083; "
-    "at c197038 'not converged' at the low-arc angle). aim._reach_at_speed runs Newton on "
-    "d y / d angle from top0 = min(pi/4, angle + 0.3), does not check res.converged, and "
-    "takes a point where the shot never reaches D (its derivative masked to 0 by the model's "
-    "VJP) for the top of the arc. The reference's top: 64.4 deg / 212.9 m, 56.9 deg / "
-    "217.3 m, 70.2 deg / 81.0 m, 57.6 deg / 122.5 m"))
 @pytest.mark.parametrize("solver", ["lbfgs", "newton"])
 @pytest.mark.parametrize("name", list(STEEP_HIGH_ARCS))
 def test_steep_high_arc_with_drag(name, solver):
+    """Reported out of reach ('... is nan m', -89.9 deg) or not converged before a44fc25."""
     pr = Problem(arc="high", **STEEP_HIGH_ARCS[name])
     _, best = reference_top(pr, pr.velocity)
     assert best > pr.target_height + 50.0
     sol = solve(pr, solver=solver)
     assert_hit(sol)
+    assert sol.angle_deg > 45.0
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: quadratic, 537.5 m, 127.0538 m/s, target -159.5703 m, wind -1, high arc: the "
-    "start (59.88 deg) is beyond the angles that reach 537.5 m (above ~53 deg) and is not "
-    "moved back; lbfgs/gd/adam stop there 'not converged' (0-2 iterations), newton returns "
-    "angle NaN with 'out of reach ... is nan m'. The reference hits at ~46.3 deg"))
 @pytest.mark.parametrize("solver", ["lbfgs", "newton"])
 def test_high_arc_start_beyond_reach(solver):
+    """The built-in start (59.88 deg) does not reach 537.5 m against the wind; the answer is
+    at ~46.3 deg. (Before a44fc25: 'not converged' at 59.88 deg, or NaN with newton.)"""
     d = 537.5
     pr = Problem(drag="quadratic", distance=d, velocity=1.75 * math.sqrt(G * d),
                  target_height=-159.5703125, wind=-1.0, arc="high")
@@ -519,27 +535,21 @@ def test_simulate_linear_drag_range_is_the_lambert_range():
 
 
 # --------------------------------------------------------------------------------------------
-# Known weaknesses of plain gradient descent (bugs reported; strict xfail so a fix is noticed)
+# Plain gradient descent from awkward starts (failed before a44fc25: no step-size safeguard)
 # --------------------------------------------------------------------------------------------
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gd has no step-size safeguard: its preconditioner is fixed at the start (M = 1/J0) and the "
-    "learning rate 0.5 is only stable while (J*/J0)^2 < 4. From 1.3x the speed, J*/J0 = 1.3^3 "
-    "and the iterates settle into a 2-cycle (61.05 <-> 72.13 m/s around 64.61 m/s) until "
-    "max_iter: converged False, 'not converged'"))
 def test_gd_fixed_angle_from_a_speed_30_percent_high():
+    """Used to settle into a 2-cycle (61.05 <-> 72.13 m/s around 64.61 m/s): with the
+    preconditioner fixed at the start, lr 0.5 is only stable while (J*/J0)^2 < 4."""
     ref = vacuum_speed(400.0, 0.0, math.radians(35.0))
     sol = solve(Problem(distance=400.0, angle=35.0), solver="gd", start=(None, 1.3 * ref))
     assert sol.converged, sol.message
     assert sol.velocity_mps == pytest.approx(ref, rel=1e-9)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "gd on the high arc from a start between the top angle (62.97 deg) and the answer "
-    "(74.66 deg): the first step overshoots, the retry inside the arc's bracket is clipped to "
-    "the bracket's end, the top angle, where d miss / d angle = 0, and gd stays there for "
-    "max_iter iterations: converged False"))
 def test_gd_high_arc_from_near_the_top():
+    """Used to stick at the top angle (62.97 deg, where d miss / d angle = 0) after the first
+    step overshot and the retry was clipped to the bracket's end."""
     v = 1.4 * vacuum_min_speed(400.0, 0.0)[1]
     _, high = vacuum_angles(400.0, 0.0, v)
     sol = solve(Problem(distance=400.0, velocity=v, arc="high"), solver="gd", start=(68.0, None))
