@@ -201,13 +201,14 @@ def solve(
         help="lbfgs: scipy L-BFGS-B; newton: Newton with exact derivatives; adam; gd: plain "
         "gradient descent.", case_sensitive=False, rich_help_panel=HOW)] = Solver.lbfgs,
     tol: Annotated[Optional[float], typer.Option(
-        help="Stop when |miss| / distance is below this. [default: 1e-12]",
+        help="Stop when |miss| / distance is below this. (default: 1e-12)",
         rich_help_panel=HOW, show_default=False)] = None,
     max_iter: Annotated[Optional[int], typer.Option(
-        min=1, help="Iteration limit. [default: per solver: lbfgs 200, newton 50, adam/gd 2000]",
+        min=1, help="Iteration limit. (default per solver: lbfgs 200, newton 50, adam and gd "
+        "2000)",
         rich_help_panel=HOW, show_default=False)] = None,
     learning_rate: Annotated[Optional[float], typer.Option(
-        help="Step size for gd and adam, in preconditioned units. [default: gd 0.5, adam 0.2]",
+        help="Step size for gd and adam, in preconditioned units. (default: gd 0.5, adam 0.2)",
         rich_help_panel=HOW, show_default=False)] = None,
     input_path: Annotated[Optional[str], typer.Option(
         "--input", "-i", metavar="PATH|-", rich_help_panel=BATCH,
