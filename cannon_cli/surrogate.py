@@ -44,6 +44,8 @@ def true_range(angle_rad, speed, physics: Physics, height: float = 0.0) -> np.nd
                                                 "linear_drag", "wind")}
     out = np.full(angle_rad.shape, np.nan)
     for i, (a, v) in enumerate(zip(angle_rad, speed)):
+        if not (abs(a) < 0.5 * np.pi and v > 0):
+            continue
         tr = simulate(Shot(angle=math.degrees(a), velocity=float(v), **fields), samples=2,
                       ground=height)
         out[i] = tr.range_m
@@ -117,7 +119,7 @@ def aim(model: Surrogate, distance: float, *, start=START, learning_rate: float 
     g = grad(loss)
     it = 0
     for it in range(1, max_iter + 1):
-        z = np.clip(z - learning_rate * g(z), 1e-3, 1.0)
+        z = np.clip(z - learning_rate * g(z), 1e-3, 1.0 - 1e-3)  # angle stays inside (0, 90°)
         if abs(believed(z) - distance) <= tol * distance:
             break
     return Aim(float(z[0] * model.speed_max), float(z[1] * 0.5 * np.pi), it,

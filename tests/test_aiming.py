@@ -97,3 +97,63 @@ def test_solve_with_a_start_array_matches_solve():
     s = solve(Problem(distance=250.0, drag="quadratic"), solver="newton", start=(38.0, 60.0))
     t = solve(Problem(distance=250.0, drag="quadratic"), solver="newton")
     assert s.converged and math.isclose(s.velocity_mps, t.velocity_mps, rel_tol=1e-8)
+
+
+# -- through the CLI ----------------------------------------------------------------------------
+
+def _cli(*args):
+    from typer.testing import CliRunner
+
+    from cannon_cli.cli import app
+
+    return CliRunner().invoke(app, list(args), prog_name="cannon")
+
+
+QUICK = ("--samples", "200", "--epochs", "20", "--policy-steps", "150")
+
+
+def test_compare_json_is_reproducible_and_measures_the_true_miss():
+    import json
+
+    a = _cli("compare", "--distance", "6", "--seed", "7", "--json", "-q", *QUICK)
+    b = _cli("compare", "--distance", "6", "--seed", "7", "--json", "-q", *QUICK)
+    assert a.exit_code == 0, a.output
+    ra, rb = json.loads(a.stdout), json.loads(b.stdout)
+    assert ra["schema"] == "cannon.compare/1" and ra["seed"] == 7
+    names = [r["approach"] for r in ra["rows"]]
+    assert names[0] == "surrogate" and names[-1] == "policy + refine"
+    for x, y in zip(ra["rows"], rb["rows"]):  # same seed, same answers (timings aside)
+        assert (x["angle_deg"], x["velocity_mps"], x["iterations"]) == \
+               (y["angle_deg"], y["velocity_mps"], y["iterations"])
+    for r in ra["rows"]:
+        assert r["true_miss_m"] is not None and r["true_miss_m"] >= 0
+    refined = ra["rows"][-1]
+    assert refined["true_miss_m"] <= 1e-6 * 6
+
+
+def test_compare_with_drag_and_wind_as_a_table():
+    res = _cli("compare", "--distance", "6", "--drag", "quadratic", "--diameter", "0.02",
+               "--mass", "0.05", "--wind", "1", "-q", *QUICK)
+    assert res.exit_code == 0, res.output
+    assert "surrogate" in res.stdout and "TRUE miss" in res.stdout
+
+
+def test_train_then_solve_with_the_policy(tmp_path):
+    import json
+
+    path = tmp_path / "aim.npz"
+    res = _cli("train", "--out", str(path), "--distance-range", "100:300", "--drag",
+               "quadratic", "--steps", "150", "-q")
+    assert res.exit_code == 0, res.output
+    res = _cli("solve", "--distance", "200", "--drag", "quadratic", "--policy", str(path),
+               "--json", "-q")
+    assert res.exit_code == 0 and json.loads(res.stdout)["converged"]
+    res = _cli("solve", "--distance", "200", "--drag", "linear", "--policy", str(path), "--json")
+    assert res.exit_code == 0 and "does not fit" in res.stderr  # a warning, the normal start
+    res = _cli("solve", "--distance", "900", "--drag", "quadratic", "--policy", str(path))
+    assert res.exit_code == 0 and "outside the policy's training domain" in res.stderr
+    bad = tmp_path / "bad.npz"
+    bad.write_bytes(b"")
+    res = _cli("solve", "--distance", "200", "--policy", str(bad))
+    assert res.exit_code == 1 and res.stderr.startswith("cannon: error:")
+    assert _cli("train", "--out", str(path), "--distance-range", "300:100").exit_code == 2
