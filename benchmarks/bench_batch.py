@@ -46,7 +46,7 @@ def reference_heights(cols, theta, v):
     D, g, c, W = cols.distance, cols.gravity, cols.drag_c, cols.wind
 
     def f(s, z):
-        y, vx, vy = z[:n], z[n:2 * n], z[2 * n:]
+        vx, vy = z[n:2 * n], z[2 * n:]
         ur = vx - W
         sp = np.sqrt(ur * ur + vy * vy)
         k = D / vx  # dx/ds / vx

@@ -6,12 +6,11 @@ Registered on the main app by cli.py; heavy imports stay inside the commands.
 from __future__ import annotations
 
 import math
-import sys
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 
-from .cli import (EXIT_CODES_HELP, HOW, OUTPUT, PHYSICS, TARGET, AirDensity, Diameter,
+from .cli import (EXIT_CODES_HELP, HOW, OUTPUT, TARGET, AirDensity, Diameter,
                   DragCoefficient, DragOpt, Drag, Gravity, LaunchHeight, LinearDrag, Mass, Quiet,
                   Solver, TargetHeight, Wind, _guard, _physics, _write_json, app)
 from .problem import STANDARD_GRAVITY
