@@ -110,6 +110,13 @@ def solve_columns(cols: Columns, *, solver: str = "lbfgs", tol: float = DEFAULT_
     return out
 
 
+def _distinct(values: np.ndarray) -> np.ndarray:
+    """np.unique, without the sort when every value is the same (the usual case)."""
+    if values.size and (values == values[0]).all():
+        return values[:1]
+    return np.unique(values)
+
+
 def _flatter(theta):
     """Halfway to level: the way towards a shot that reaches the target distance."""
     return 0.5 * theta
@@ -154,10 +161,10 @@ class _Group:
         n = b.size
         lo_a = np.full(n, -_ANGLE_LIMIT) if angle_lo is None else angle_lo
         hi_a = np.full(n, _ANGLE_LIMIT) if angle_hi is None else angle_hi
-        lo_v = np.full(n, 1e-3)
-        hi_v = (vmax if b.kind == "speed" else np.full(n, SPEED_CAP)) / b.speed_unit
         if b.kind == "angle":
             return lo_a[:, None], hi_a[:, None]
+        lo_v = np.full(n, 1e-3)
+        hi_v = (vmax if b.kind == "speed" else np.full(n, SPEED_CAP)) / b.speed_unit
         if b.kind == "speed":
             return lo_v[:, None], hi_v[:, None]
         return np.stack([lo_a, lo_v], 1), np.stack([hi_a, hi_v], 1)
@@ -233,7 +240,7 @@ class _Group:
         reach, is largest at 0°)."""
         for _ in range(40):
             miss = np.empty(len(rows))
-            for steps in np.unique(self.steps[rows]):
+            for steps in _distinct(self.steps[rows]):
                 sel = self.steps[rows] == steps
                 r = rows[sel]
                 b = self.batch.take(r).with_steps(max(int(steps) // 2, 1))
@@ -250,7 +257,7 @@ class _Group:
     def _solve_rows(self, rows):
         """Solve ``rows`` from the current theta/speed, grouped by step count; then check arc
         and reach, and the discretisation, refining where needed."""
-        for steps in np.unique(self.steps[rows]):
+        for steps in _distinct(self.steps[rows]):
             sub = rows[self.steps[rows] == steps]
             self._solve(sub, int(steps))
             self._examine(sub)
@@ -261,7 +268,7 @@ class _Group:
             if not redo.size:
                 break
             self.steps[redo] *= 2
-            for steps in np.unique(self.steps[redo]):
+            for steps in _distinct(self.steps[redo]):
                 sub = redo[self.steps[redo] == steps]
                 self._solve(sub, int(steps), *self._arc_bounds(sub, int(steps)))
                 for i in sub[~self.converged[sub]]:
@@ -297,7 +304,8 @@ class _Group:
             slope = d1[Y, 0] if order else None
             half = integrate(th, v, p.with_steps(max(steps // 2, 1)))[0][Y]
             error = (y - half) / 15.0
-        self.end[:, rows] = np.stack([y, vx, vy, t, top])
+        for i, col in enumerate((y, vx, vy, t, top)):
+            self.end[i, rows] = col
         self.error[rows] = error
         if slope is not None:
             self.slope[rows] = slope
@@ -310,11 +318,11 @@ class _Group:
             wrong = np.where(self.high[rows], ~(slope < 0), ~(slope > 0))
             bad = rows[~self.converged[rows] | wrong]
             self.converged[bad] = False
-            for steps in np.unique(self.steps[bad]):
+            for steps in _distinct(self.steps[bad]):
                 self._reach_at_speed(bad[self.steps[bad] == steps], int(steps))
         elif self.kind == "speed":
             bad = rows[~self.converged[rows]]
-            for steps in np.unique(self.steps[bad]):
+            for steps in _distinct(self.steps[bad]):
                 self._reach_at_angle(bad[self.steps[bad] == steps], int(steps))
         else:
             over = rows[self.converged[rows] & (self.speed[rows] > self.vmax[rows] * (1 + 1e-12))]
