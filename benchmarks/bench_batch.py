@@ -18,7 +18,6 @@ from __future__ import annotations
 import argparse
 import json
 import shutil
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -27,14 +26,8 @@ from pathlib import Path
 
 import numpy as np
 
+from _timing import median_time
 
-def median(fn, repeat):
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return statistics.median(out)
 
 
 def reference_heights(cols, theta, v):
@@ -72,7 +65,7 @@ def main() -> None:
     solve_columns(cols.take(slice(0, 10)))
     print("10,000 quadratic-drag targets, 50-550 m at 150 m/s (budget 100 ms, 10 us/target):")
     for solver in ("newton", "lbfgs"):
-        t = median(lambda: solve_columns(cols, solver=solver), args.repeat)
+        t = median_time(lambda: solve_columns(cols, solver=solver), args.repeat)
         r = solve_columns(cols, solver=solver)
         y = reference_heights(cols, np.radians(r.angle_deg), r.velocity_mps)
         miss = np.abs(y - cols.target_height) / cols.distance
@@ -80,10 +73,10 @@ def main() -> None:
         print(f"  {solver:6s} {t * 1e3:7.1f} ms = {t / cols.size * 1e6:5.2f} us/target "
               f"({t / 0.1:4.2f} x budget); {ok.sum()}/{cols.size} converged with true miss "
               f"<= 1e-6 x distance (max {miss.max():.1e}); iterations median "
-              f"{np.median(r.iterations):.0f}, max {r.iterations.max()}")
+              f"{np.median_time(r.iterations):.0f}, max {r.iterations.max()}")
 
     big = Columns.of(rng.uniform(10.0, 1000.0, 1_000_000), velocity=120.0)
-    t = median(lambda: solve_columns(big, solver="newton"), max(1, args.repeat // 2))
+    t = median_time(lambda: solve_columns(big, solver="newton"), max(1, args.repeat // 2))
     r = solve_columns(big, solver="newton")
     print(f"1,000,000 vacuum targets (budget 0.5 s): {t:.3f} s = {t:.3f} us/target "
           f"({t / 0.5:.2f} x budget); {r.converged.sum()} solved, "
@@ -97,7 +90,7 @@ def main() -> None:
         path.write_text("".join(json.dumps({"distance_m": float(d), "velocity_mps": 150.0,
                                             "drag": "quadratic"}) + "\n" for d in D))
         cmd = [cannon, "solve", "--input", str(path), "--nl"]
-        t = median(lambda: subprocess.run(cmd, capture_output=True, check=False),
+        t = median_time(lambda: subprocess.run(cmd, capture_output=True, check=False),
                    max(3, args.repeat // 2))
         print(f"whole process, cannon solve --input targets.ndjson --nl, 10,000 targets "
               f"(budget 1.5 s): {t:.2f} s ({t / 1.5:.2f} x budget)")

@@ -15,19 +15,12 @@ wind -3..3 m/s), then on 10,000 held-out random targets prints:
 from __future__ import annotations
 
 import argparse
-import statistics
 import time
 
 import numpy as np
 
+from _timing import median_time
 
-def median(fn, repeat=3):
-    out = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        out.append(time.perf_counter() - t)
-    return statistics.median(out)
 
 
 def main() -> None:
@@ -54,7 +47,7 @@ def main() -> None:
     h = rng.uniform(*domain["height"], n)
     w = rng.uniform(*domain["wind"], n)
     policy.predict(d[:10], h[:10], w[:10])
-    t = median(lambda: policy.predict(d, h, w))
+    t = median_time(lambda: policy.predict(d, h, w))
     a, v = policy.predict(d, h, w)
     print(f"inference: {t * 1e3:.1f} ms for {n} targets = {t / n * 1e6:.2f} us/target")
 
@@ -66,17 +59,17 @@ def main() -> None:
     miss = np.abs(np.asarray(height_miss(np.radians(a), v,
                                          Batch("both", p, h, one * np.nan, one * np.nan))))
     pct = 100 * miss / d
-    print(f"before refinement: vertical miss median {np.median(miss):.3f} m "
-          f"({np.median(pct):.3f} %), max {np.max(miss):.3f} m ({np.max(pct):.3f} %); "
-          f"angle error median {np.median(np.abs(a - ref.angle_deg)):.4f}°, speed error median "
-          f"{np.median(np.abs(v / ref.velocity_mps - 1)) * 100:.3f} %")
+    print(f"before refinement: vertical miss median {np.median_time(miss):.3f} m "
+          f"({np.median_time(pct):.3f} %), max {np.max(miss):.3f} m ({np.max(pct):.3f} %); "
+          f"angle error median {np.median_time(np.abs(a - ref.angle_deg)):.4f}°, speed error median "
+          f"{np.median_time(np.abs(v / ref.velocity_mps - 1)) * 100:.3f} %")
 
     for solver in ("newton", "lbfgs"):
         plain = solve_columns(cols, solver=solver)
         guided = solve_columns(cols, solver=solver, start=(a, v))
         ok = plain.converged.all() and guided.converged.all()
-        t_plain = median(lambda: solve_columns(cols, solver=solver), 2)
-        t_pol = median(lambda: (policy.predict(d, h, w),
+        t_plain = median_time(lambda: solve_columns(cols, solver=solver), 2)
+        t_pol = median_time(lambda: (policy.predict(d, h, w),
                                 solve_columns(cols, solver=solver, start=(a, v))), 2)
         print(f"{solver:6s}: iterations mean {plain.iterations.mean():.2f} -> "
               f"{guided.iterations.mean():.2f} with the policy (max {plain.iterations.max()} -> "

@@ -15,19 +15,11 @@ from __future__ import annotations
 import argparse
 import math
 import shutil
-import statistics
 import subprocess
 import sys
-import time
 
+from _timing import median_time
 
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return statistics.median(times)
 
 
 def true_miss(sol) -> float:
