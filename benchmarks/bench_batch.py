@@ -73,7 +73,7 @@ def main() -> None:
         print(f"  {solver:6s} {t * 1e3:7.1f} ms = {t / cols.size * 1e6:5.2f} us/target "
               f"({t / 0.1:4.2f} x budget); {ok.sum()}/{cols.size} converged with true miss "
               f"<= 1e-6 x distance (max {miss.max():.1e}); iterations median "
-              f"{np.median_time(r.iterations):.0f}, max {r.iterations.max()}")
+              f"{np.median(r.iterations):.0f}, max {r.iterations.max()}")
 
     big = Columns.of(rng.uniform(10.0, 1000.0, 1_000_000), velocity=120.0)
     t = median_time(lambda: solve_columns(big, solver="newton"), max(1, args.repeat // 2))

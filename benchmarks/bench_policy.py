@@ -59,10 +59,10 @@ def main() -> None:
     miss = np.abs(np.asarray(height_miss(np.radians(a), v,
                                          Batch("both", p, h, one * np.nan, one * np.nan))))
     pct = 100 * miss / d
-    print(f"before refinement: vertical miss median {np.median_time(miss):.3f} m "
-          f"({np.median_time(pct):.3f} %), max {np.max(miss):.3f} m ({np.max(pct):.3f} %); "
-          f"angle error median {np.median_time(np.abs(a - ref.angle_deg)):.4f}°, speed error median "
-          f"{np.median_time(np.abs(v / ref.velocity_mps - 1)) * 100:.3f} %")
+    print(f"before refinement: vertical miss median {np.median(miss):.3f} m "
+          f"({np.median(pct):.3f} %), max {np.max(miss):.3f} m ({np.max(pct):.3f} %); "
+          f"angle error median {np.median(np.abs(a - ref.angle_deg)):.4f}°, speed error median "
+          f"{np.median(np.abs(v / ref.velocity_mps - 1)) * 100:.3f} %")
 
     for solver in ("newton", "lbfgs"):
         plain = solve_columns(cols, solver=solver)
