@@ -198,12 +198,12 @@ class _Group:
 
     def _progress(self, b: Batch, rows):
         def report(p: solvers.Progress):
-            th, v = b.unpack(p.z)
-            sub = b.take(p.active)
+            sub = b.take(p.active)  # the problems still iterating, in the solver's order
+            th, v = sub.unpack(p.z)
             miss = p.residual[:, 0] * sub.params.distance
             self.callback(SolveProgress(p.iteration, self.index[rows[p.active]], p.loss,
-                                        np.degrees(np.asarray(th, float) + 0 * miss),
-                                        np.asarray(v, float) + 0 * miss, miss))
+                                        np.degrees(np.asarray(th, float)),
+                                        np.asarray(v, float), miss))
         return report
 
     def run(self) -> Results:

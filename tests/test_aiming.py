@@ -157,3 +157,19 @@ def test_train_then_solve_with_the_policy(tmp_path):
     res = _cli("solve", "--distance", "200", "--policy", str(bad))
     assert res.exit_code == 1 and res.stderr.startswith("cannon: error:")
     assert _cli("train", "--out", str(path), "--distance-range", "300:100").exit_code == 2
+
+
+def test_progress_reports_only_the_problems_still_iterating():
+    """When one problem of a batch converges first, every array of the progress report shrinks
+    with the index (a fixed angle used to be reported for the whole batch)."""
+    seen = []
+    problems = [Problem(distance=100.0, angle=30.0),
+                Problem(distance=500.0, angle=40.0, target_height=100.0)]
+    solve_many(problems, solver="gd", start=(None, np.array([20.0, 200.0])),
+               callback=lambda p: seen.append(p))
+    assert any(len(p.index) == 1 for p in seen)
+    for p in seen:
+        n = len(p.index)
+        assert len(p.angle_deg) == len(p.velocity_mps) == len(p.miss_m) == len(p.loss) == n
+        fixed = [problems[i].angle for i in p.index]
+        np.testing.assert_allclose(p.angle_deg, fixed)
