@@ -6,14 +6,12 @@ Registered on the main app by cli.py; heavy imports stay inside the commands.
 from __future__ import annotations
 
 import math
-from typing import Annotated
+from typing import Annotated, Optional
 
 import typer
 
-from .cli import (EXIT_CODES_HELP, HOW, OUTPUT, TARGET, AirDensity, Diameter,
-                  DragCoefficient, DragOpt, Drag, Gravity, LaunchHeight, LinearDrag, Mass, Quiet,
-                  Solver, TargetHeight, Wind, _guard, _physics, _write_json, app)
-from .problem import STANDARD_GRAVITY
+from .cli import (EXIT_CODES_HELP, HOW, OUTPUT, TARGET, Quiet, Solver, TargetHeight, _guard,
+                  _write_json, app, with_physics)
 
 DOMAIN = "Training domain"
 
@@ -33,6 +31,7 @@ def _range(text: str, name: str) -> tuple:
 
 @app.command(epilog=EXIT_CODES_HELP)
 @_guard
+@with_physics(after="wind_range", wind=False)
 def train(
     out: Annotated[str, typer.Option("--out", "-o", metavar="FILE.npz", show_default=False,
                                      help="Where to save the policy (.npz + JSON metadata).")],
@@ -43,14 +42,7 @@ def train(
                                               help="Target heights (m).")] = "0:0",
     wind_range: Annotated[str, typer.Option(metavar="LO:HI", rich_help_panel=DOMAIN,
                                             help="Winds (m/s, + toward the target).")] = "0:0",
-    launch_height: LaunchHeight = 0.0,
-    gravity: Gravity = STANDARD_GRAVITY,
-    drag: DragOpt = Drag.none,
-    mass: Mass = 1.0,
-    diameter: Diameter = 0.1,
-    drag_coefficient: DragCoefficient = 0.47,
-    air_density: AirDensity = 1.225,
-    linear_drag: LinearDrag = 0.1,
+    physics: Optional[dict] = None,  # the physics options: see with_physics
     steps: Annotated[int, typer.Option(min=1, max=1_000_000, rich_help_panel=HOW,
                                        help="Adam steps.")] = 1500,
     batch: Annotated[int, typer.Option(min=1, max=100_000, rich_help_panel=HOW,
@@ -69,9 +61,7 @@ def train(
     domain = {"distance": _range(distance_range, "--distance-range"),
               "height": _range(height_range, "--height-range"),
               "wind": _range(wind_range, "--wind-range")}
-    physics = Physics(**{k: v for k, v in _physics(launch_height, gravity, drag, mass, diameter,
-                                                      drag_coefficient, air_density, linear_drag,
-                                                      0.0).items() if k != "wind"})
+    physics = Physics(**physics)
     with render.TrainingProgress(steps, enabled=not quiet) as progress:
         policy = fit(physics, domain, steps=steps, batch=batch, seed=seed, callback=progress)
     try:
@@ -86,19 +76,12 @@ def train(
 
 @app.command(epilog=EXIT_CODES_HELP)
 @_guard
+@with_physics(after="target_height")
 def compare(
     distance: Annotated[float, typer.Option(help="Horizontal distance to the target (m).",
                                             rich_help_panel=TARGET)] = 6.0,
     target_height: TargetHeight = 0.0,
-    launch_height: LaunchHeight = 0.0,
-    gravity: Gravity = STANDARD_GRAVITY,
-    drag: DragOpt = Drag.none,
-    mass: Mass = 1.0,
-    diameter: Diameter = 0.1,
-    drag_coefficient: DragCoefficient = 0.47,
-    air_density: AirDensity = 1.225,
-    linear_drag: LinearDrag = 0.1,
-    wind: Wind = 0.0,
+    physics: Optional[dict] = None,  # the physics options: see with_physics
     speed_max: Annotated[float, typer.Option(rich_help_panel=HOW, help="The surrogate is fit "
                                              "on speeds in (0, this] (m/s).")] = 10.0,
     samples: Annotated[int, typer.Option(min=10, rich_help_panel=HOW,
@@ -124,8 +107,7 @@ def compare(
     from .problem import Problem
 
     problem = Problem(distance=distance, target_height=target_height,
-                      **_physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
-                                 air_density, linear_drag, wind))
+                      **physics)
     note = None if quiet else (lambda msg: render.console.print(f"cannon: {msg}", markup=False))
     rows = run(problem, seed=seed, speed_max=speed_max, samples=samples, epochs=epochs,
                policy_steps=policy_steps, solver=solver.value, note=note)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import enum
 import functools
-import json
+import inspect
 import os
 import sys
 from typing import Annotated, Optional
@@ -90,15 +90,55 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q",
                                      rich_help_panel=OUTPUT)]
 
 
-def _physics(launch_height, gravity, drag, mass, diameter, drag_coefficient, air_density,
-             linear_drag, wind) -> dict:
-    return dict(launch_height=launch_height, gravity=gravity, drag=drag.value, mass=mass,
-                diameter=diameter, drag_coefficient=drag_coefficient, air_density=air_density,
-                linear_drag=linear_drag, wind=wind)
+#: The physics options every command takes, in the order they are shown (panel "Physics").
+PHYSICS_OPTIONS = (
+    ("launch_height", LaunchHeight, 0.0),
+    ("gravity", Gravity, STANDARD_GRAVITY),
+    ("drag", DragOpt, Drag.none),
+    ("mass", Mass, 1.0),
+    ("diameter", Diameter, 0.1),
+    ("drag_coefficient", DragCoefficient, 0.47),
+    ("air_density", AirDensity, 1.225),
+    ("linear_drag", LinearDrag, 0.1),
+    ("wind", Wind, 0.0),
+)
+
+
+def with_physics(*, after: str, wind: bool = True):
+    """Give a command the physics options, declared once here: they are spliced into its
+    signature after the parameter ``after`` (typer reads the signature), and the command gets
+    them as one dict ``physics`` keyed like `problem.Physics` (``wind`` left out if not taken).
+    """
+    options = [o for o in PHYSICS_OPTIONS if wind or o[0] != "wind"]
+    names = [name for name, _, _ in options]
+
+    def decorate(command):
+        sig = inspect.signature(command, eval_str=True)
+        own = [p for p in sig.parameters.values() if p.name != "physics"]
+        at = [p.name for p in own].index(after) + 1
+        spliced = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                     annotation=annotation)
+                   for name, annotation, default in options]
+        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
+        params[at:at] = spliced
+
+        @functools.wraps(command)
+        def wrapper(**kwargs):
+            physics = {name: kwargs.pop(name) for name in names}
+            physics["drag"] = physics["drag"].value
+            return command(physics=physics, **kwargs)
+
+        wrapper.__signature__ = sig.replace(parameters=params)
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        return wrapper
+
+    return decorate
 
 
 def _write_json(obj) -> None:
-    sys.stdout.write(json.dumps(obj, allow_nan=False) + "\n")
+    from .io import dumps
+
+    sys.stdout.write(dumps(obj) + "\n")
     sys.stdout.flush()
 
 
@@ -172,20 +212,13 @@ def _output_format(json_out: bool, nl: bool, csv_out: bool) -> Optional[str]:
 @app.command(epilog=EXIT_CODES_HELP + " With --input: 1 if any record was bad input, else 3 if "
              "any had no solution.")
 @_guard
+@with_physics(after="target_height")
 def solve(
     distance: Annotated[Optional[float], typer.Option(
         help="Horizontal distance to the target (m), > 0. Required without --input.",
         rich_help_panel=TARGET, show_default=False)] = None,
     target_height: TargetHeight = 0.0,
-    launch_height: LaunchHeight = 0.0,
-    gravity: Gravity = STANDARD_GRAVITY,
-    drag: DragOpt = Drag.none,
-    mass: Mass = 1.0,
-    diameter: Diameter = 0.1,
-    drag_coefficient: DragCoefficient = 0.47,
-    air_density: AirDensity = 1.225,
-    linear_drag: LinearDrag = 0.1,
-    wind: Wind = 0.0,
+    physics: Optional[dict] = None,  # the physics options: see with_physics
     angle: Annotated[Optional[float], typer.Option(
         "--angle", metavar="DEG", rich_help_panel=UNKNOWNS,
         help="Fix the launch angle (°) and solve for the speed.")] = None,
@@ -258,8 +291,7 @@ def solve(
         options["tol"] = tol
     values = dict(distance=distance, target_height=target_height, angle=angle,
                   velocity=velocity, arc=arc.value, max_velocity=max_velocity,
-                  **_physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
-                             air_density, linear_drag, wind))
+                  **physics)
     if plot is not None:
         if input_path is not None:
             raise typer.BadParameter("draws a single shot: not with --input",
@@ -378,6 +410,7 @@ def _count_lines(path: str) -> Optional[int]:
 
 @app.command(epilog=EXIT_CODES_HELP + " A table exits 3 when some distance is out of reach.")
 @_guard
+@with_physics(after="target_height")
 def table(
     start: Annotated[float, typer.Option("--from", help="First distance (m), > 0.",
                                          rich_help_panel=TARGET, show_default=False)],
@@ -386,15 +419,7 @@ def table(
     step: Annotated[float, typer.Option(help="Distance between rows (m), > 0.",
                                         rich_help_panel=TARGET, show_default=False)],
     target_height: TargetHeight = 0.0,
-    launch_height: LaunchHeight = 0.0,
-    gravity: Gravity = STANDARD_GRAVITY,
-    drag: DragOpt = Drag.none,
-    mass: Mass = 1.0,
-    diameter: Diameter = 0.1,
-    drag_coefficient: DragCoefficient = 0.47,
-    air_density: AirDensity = 1.225,
-    linear_drag: LinearDrag = 0.1,
-    wind: Wind = 0.0,
+    physics: Optional[dict] = None,  # the physics options: see with_physics
     angle: Annotated[Optional[float], typer.Option(
         "--angle", metavar="DEG", rich_help_panel=UNKNOWNS,
         help="The gun's fixed elevation (°): the table gives the speed for each distance.")] = None,
@@ -437,8 +462,7 @@ def table(
 
     base = dict(target_height=target_height, angle=angle, velocity=velocity, arc=arc.value,
                 max_velocity=max_velocity,
-                **_physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
-                           air_density, linear_drag, wind))
+                **physics)
     problems = [Problem(distance=start + i * step, **base) for i in range(count)]
     solutions = solve_many(problems, solver=solver.value)
     if fmt is None:
@@ -463,6 +487,7 @@ class _Format(str, enum.Enum):
 
 @app.command(epilog=EXIT_CODES_HELP)
 @_guard
+@with_physics(after="target_height")
 def simulate(
     angle: Annotated[float, typer.Option("--angle", metavar="DEG", show_default=False,
                                          help="Launch angle (°), in (-90, 90).")],
@@ -471,15 +496,7 @@ def simulate(
     distance: Annotated[Optional[float], typer.Option(
         help="Report where the shot passes this distance (m).", rich_help_panel=TARGET)] = None,
     target_height: TargetHeight = 0.0,
-    launch_height: LaunchHeight = 0.0,
-    gravity: Gravity = STANDARD_GRAVITY,
-    drag: DragOpt = Drag.none,
-    mass: Mass = 1.0,
-    diameter: Diameter = 0.1,
-    drag_coefficient: DragCoefficient = 0.47,
-    air_density: AirDensity = 1.225,
-    linear_drag: LinearDrag = 0.1,
-    wind: Wind = 0.0,
+    physics: Optional[dict] = None,  # the physics options: see with_physics
     samples: Annotated[int, typer.Option(min=2, max=1_000_000, help="Points along the flight, "
                                          "evenly spaced in time.", rich_help_panel=OUTPUT)] = 101,
     json_out: Annotated[bool, typer.Option("--json", help="Write the trajectory as JSON on "
@@ -498,8 +515,7 @@ def simulate(
     from .problem import Shot
 
     shot = Shot(angle=angle, velocity=velocity, distance=distance, target_height=target_height,
-                **_physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
-                           air_density, linear_drag, wind))
+                **physics)
     from . import render
     from .trajectory import simulate as fly
 

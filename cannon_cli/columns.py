@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, fields
-from typing import Optional, Sequence
+from typing import Sequence
 
 import numpy as np
 
@@ -143,7 +143,7 @@ class Results:
             else:
                 mine[index] = theirs
 
-    def solution(self, i: int, problem: Problem, history: Optional[tuple] = None) -> Solution:
+    def solution(self, i: int, problem: Problem) -> Solution:
         return Solution(
             problem=problem, angle_deg=float(self.angle_deg[i]),
             velocity_mps=float(self.velocity_mps[i]), flight_time_s=float(self.flight_time_s[i]),
@@ -151,5 +151,4 @@ class Results:
             impact_speed_mps=float(self.impact_speed_mps[i]),
             impact_angle_deg=float(self.impact_angle_deg[i]), miss_m=float(self.miss_m[i]),
             converged=bool(self.converged[i]), iterations=int(self.iterations[i]),
-            solver=self.solver, message=self.message[i], steps=int(self.steps[i]),
-            history=history or ())
+            solver=self.solver, message=self.message[i], steps=int(self.steps[i]))

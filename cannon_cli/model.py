@@ -30,8 +30,6 @@ from autograd import numpy as anp
 from autograd.extend import defvjp, primitive
 from autograd.tracer import Box
 
-DRAG_MODELS = ("none", "linear", "quadratic")
-
 #: Slots of the packed end-point array along its last axis: the state, then its first derivatives
 #: with respect to (angle, speed), then the second derivatives in row-major (a, b) order.
 _S0, _S1, _S2 = 0, 1, 3

@@ -20,11 +20,9 @@ plot_app = typer.Typer(
 )
 
 from .cli import (  # noqa: E402 - after plot_app: cli.py imports this module at its end
-    EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, AirDensity, Arc, Diameter, Drag,
-    DragCoefficient, DragOpt, Gravity, LaunchHeight, LinearDrag, Mass, Solver,
-    TargetHeight, Wind, _guard, _physics)
+    EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc, Solver, TargetHeight, _guard,
+    with_physics)
 from .errors import ExitCode  # noqa: E402
-from .problem import STANDARD_GRAVITY  # noqa: E402
 
 GRID = "Grid"
 PATHS = "Solver paths"
@@ -111,18 +109,11 @@ def _problem(distance, target_height, angle, velocity, arc, max_velocity, physic
 @plot_app.command(epilog=EXIT_CODES_HELP + " When there is no solution, the closest approach is "
                   "drawn and the exit status is 3.")
 @_guard
+@with_physics(after="target_height")
 def trajectory(
     distance: Distance = None,
     target_height: TargetHeight = 0.0,
-    launch_height: LaunchHeight = 0.0,
-    gravity: Gravity = STANDARD_GRAVITY,
-    drag: DragOpt = Drag.none,
-    mass: Mass = 1.0,
-    diameter: Diameter = 0.1,
-    drag_coefficient: DragCoefficient = 0.47,
-    air_density: AirDensity = 1.225,
-    linear_drag: LinearDrag = 0.1,
-    wind: Wind = 0.0,
+    physics: Optional[dict] = None,  # the physics options: see with_physics
     angle: Angle = None,
     velocity: Velocity = None,
     arc: ArcOpt = Arc.low,
@@ -142,8 +133,6 @@ def trajectory(
     check_output(out)
     from . import plot
 
-    physics = _physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
-                       air_density, linear_drag, wind)
     if angle is not None and velocity is not None:
         from .problem import Shot
 
@@ -175,20 +164,13 @@ def _range(flag: str, text: Optional[str]) -> Optional[tuple]:
 
 @plot_app.command(epilog=EXIT_CODES_HELP)
 @_guard
+@with_physics(after="target_height")
 def landscape(
     distance: Annotated[float, typer.Option(
         help="Horizontal distance to the target (m), > 0.", rich_help_panel=TARGET,
         show_default=False)],
     target_height: TargetHeight = 0.0,
-    launch_height: LaunchHeight = 0.0,
-    gravity: Gravity = STANDARD_GRAVITY,
-    drag: DragOpt = Drag.none,
-    mass: Mass = 1.0,
-    diameter: Diameter = 0.1,
-    drag_coefficient: DragCoefficient = 0.47,
-    air_density: AirDensity = 1.225,
-    linear_drag: LinearDrag = 0.1,
-    wind: Wind = 0.0,
+    physics: Optional[dict] = None,  # the physics options: see with_physics
     angle: Angle = None,
     velocity: Velocity = None,
     arc: ArcOpt = Arc.low,
@@ -235,8 +217,7 @@ def landscape(
     from . import plot, render
 
     problem = _problem(distance, target_height, angle, velocity, arc, max_velocity,
-                       _physics(launch_height, gravity, drag, mass, diameter, drag_coefficient,
-                                air_density, linear_drag, wind))
+                       physics)
     solvers = [s.value for s in solver] if solver else list(plot.SOLVERS)
     solvers = list(dict.fromkeys(solvers))  # each once, in the order given
     a_rng, v_rng = _range("--angles", angles), _range("--speeds", speeds)

@@ -4,7 +4,7 @@ validation and conversion to and from the JSON field names."""
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, field, fields
+from dataclasses import asdict, dataclass, fields
 from typing import Any, Optional
 
 from .errors import InputError
@@ -207,7 +207,6 @@ class Solution:
     solver: str
     message: str = ""
     steps: int = 0
-    history: tuple = field(default=(), repr=False, compare=False)
 
     def to_json(self) -> dict[str, Any]:
         """The solution JSON object (schema cannon.solution/1). Non-finite numbers become null."""
