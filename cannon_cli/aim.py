@@ -103,10 +103,10 @@ def solve_columns(cols: Columns, *, solver: str = "lbfgs", tol: float = DEFAULT_
     )
     groups = cols.groups() if cols.size else []
     if len(groups) == 1 and groups[0][2].size == cols.size:  # one kind of problem: no copies
-        return _Group(cols, groups[0][1], groups[0][2], opts, callback).run()
+        return _Group(cols, *groups[0], opts, callback).run()
     out = Results.empty(cols.size, solver)
-    for _, kind, idx in groups:
-        out.put(idx, _Group(cols.take(idx), kind, idx, opts, callback).run())
+    for medium, kind, idx in groups:
+        out.put(idx, _Group(cols.take(idx), medium, kind, idx, opts, callback).run())
     return out
 
 
@@ -132,13 +132,13 @@ def _steps_for(theta) -> np.ndarray:
 class _Group:
     """The problems of one drag model and one kind of unknowns, solved together."""
 
-    def __init__(self, cols: Columns, kind: str, index, opts: dict,
+    def __init__(self, cols: Columns, medium, kind: str, index, opts: dict,
                  callback: ProgressCallback):
         self.cols, self.kind, self.opts, self.callback = cols, kind, opts, callback
         self.index = np.asarray(index)
         nan = float("nan")
-        params = Params(str(cols.drag[0]), cols.distance, cols.launch_height, cols.gravity,
-                        cols.wind, cols.drag_k, cols.drag_c, MIN_STEPS)
+        params = Params(medium.drag, cols.distance, cols.launch_height, cols.gravity,
+                        cols.wind, cols.drag_k, cols.drag_c, MIN_STEPS, medium.table, medium.air)
         self.batch = Batch(kind, params, cols.target_height, np.radians(cols.angle_deg),
                            cols.velocity_mps)
         self.high = cols.high

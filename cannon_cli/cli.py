@@ -22,6 +22,10 @@ from . import __version__
 from .errors import CannonError, ExitCode
 from .problem import STANDARD_GRAVITY
 
+#: 1 lb/in² in kg/m²: 0.45359237 kg / (0.0254 m)² (dragtable.LB_PER_IN2; not imported from
+#: there, which pulls in numpy, so that --help stays fast)
+LB_PER_IN2 = 0.45359237 / 0.0254 ** 2
+
 EXIT_CODES_HELP = (
     "Exit status: 0 solved · 1 bad input · 2 usage error · 3 no solution (out of reach, or not "
     "converged) · 130 interrupted · 141 output pipe closed."
@@ -45,6 +49,15 @@ class Drag(str, enum.Enum):
     none = "none"
     linear = "linear"
     quadratic = "quadratic"
+    g1 = "g1"
+    g7 = "g7"
+    sphere = "sphere"
+    table = "table"
+
+
+class AtmosphereModel(str, enum.Enum):
+    constant = "constant"
+    icao = "icao"
 
 
 class Arc(str, enum.Enum):
@@ -60,6 +73,7 @@ class Solver(str, enum.Enum):
 
 
 PHYSICS = "Physics"
+AIR = "Air and drag tables"
 TARGET = "Target"
 UNKNOWNS = "What to solve"
 HOW = "Solver"
@@ -72,15 +86,42 @@ LaunchHeight = Annotated[float, typer.Option(help="Height of the muzzle (m).",
                                              rich_help_panel=PHYSICS)]
 Gravity = Annotated[float, typer.Option(help="Gravitational acceleration (m/s²).",
                                         rich_help_panel=PHYSICS)]
-DragOpt = Annotated[Drag, typer.Option(help="Drag model.", case_sensitive=False,
-                                       rich_help_panel=PHYSICS)]
+DragOpt = Annotated[Drag, typer.Option(
+    help="Drag model: none; linear; quadratic (constant Cd); g1, g7 or sphere (Cd(Mach) from "
+    "the standard tables); table (Cd(Mach) from --drag-table).", case_sensitive=False,
+    rich_help_panel=PHYSICS)]
 Mass = Annotated[float, typer.Option(help="Projectile mass (kg).", rich_help_panel=PHYSICS)]
-Diameter = Annotated[float, typer.Option(help="Projectile diameter (m), for quadratic drag.",
-                                         rich_help_panel=PHYSICS)]
+Diameter = Annotated[float, typer.Option(
+    help="Projectile diameter (m), for quadratic and table drag.", rich_help_panel=PHYSICS)]
 DragCoefficient = Annotated[float, typer.Option(help="Drag coefficient Cd, for quadratic drag.",
                                                 rich_help_panel=PHYSICS)]
-AirDensity = Annotated[float, typer.Option(help="Air density (kg/m³), for quadratic drag.",
-                                           rich_help_panel=PHYSICS)]
+AirDensity = Annotated[Optional[float], typer.Option(
+    help="Air density at the muzzle (kg/m³). (default: from the site's weather, 1.225 at sea "
+    "level)", rich_help_panel=AIR, show_default=False)]
+DragTable = Annotated[Optional[str], typer.Option(
+    metavar="FILE", help="Cd(Mach) from a CSV file with a 'mach,cd' header (implies --drag "
+    "table).", rich_help_panel=AIR, show_default=False)]
+BallisticCoefficient = Annotated[Optional[float], typer.Option(
+    "--bc", metavar="LB/IN²", help="Ballistic coefficient (lb/in², the G-model convention) for "
+    "a drag table. (default: from --mass, --diameter and --form-factor)",
+    rich_help_panel=AIR, show_default=False)]
+FormFactor = Annotated[float, typer.Option(
+    help="Form factor i: the projectile's Cd is i × the table's (without --bc).",
+    rich_help_panel=AIR)]
+AtmosphereOpt = Annotated[AtmosphereModel, typer.Option(
+    help="constant: the site's air all along the flight; icao: density and the speed of sound "
+    "change with height as in the ICAO standard atmosphere.", case_sensitive=False,
+    rich_help_panel=AIR)]
+Altitude = Annotated[float, typer.Option(
+    help="Altitude of the launch site above sea level (m).", rich_help_panel=AIR)]
+Temperature = Annotated[Optional[float], typer.Option(
+    metavar="°C", help="Air temperature at the site (°C). (default: ICAO standard at the "
+    "altitude, 15 at sea level)", rich_help_panel=AIR, show_default=False)]
+Pressure = Annotated[Optional[float], typer.Option(
+    metavar="HPA", help="Station air pressure at the site (hPa). (default: ICAO standard at the "
+    "altitude, 1013.25 at sea level)", rich_help_panel=AIR, show_default=False)]
+Humidity = Annotated[float, typer.Option(
+    metavar="%", help="Relative humidity at the site (%).", rich_help_panel=AIR)]
 LinearDrag = Annotated[float, typer.Option(help="Linear drag constant b (kg/s), for linear drag.",
                                            rich_help_panel=PHYSICS)]
 Wind = Annotated[float, typer.Option(help="Horizontal wind (m/s), positive toward the target.",
@@ -98,9 +139,17 @@ PHYSICS_OPTIONS = (
     ("mass", Mass, 1.0),
     ("diameter", Diameter, 0.1),
     ("drag_coefficient", DragCoefficient, 0.47),
-    ("air_density", AirDensity, 1.225),
     ("linear_drag", LinearDrag, 0.1),
     ("wind", Wind, 0.0),
+    ("drag_table", DragTable, None),
+    ("bc", BallisticCoefficient, None),
+    ("form_factor", FormFactor, 1.0),
+    ("atmosphere", AtmosphereOpt, AtmosphereModel.constant),
+    ("air_density", AirDensity, None),
+    ("altitude", Altitude, 0.0),
+    ("temperature", Temperature, None),
+    ("pressure", Pressure, None),
+    ("humidity", Humidity, 0.0),
 )
 
 
@@ -126,6 +175,12 @@ def with_physics(*, after: str, wind: bool = True):
         def wrapper(**kwargs):
             physics = {name: kwargs.pop(name) for name in names}
             physics["drag"] = physics["drag"].value
+            physics["atmosphere"] = physics["atmosphere"].value
+            bc = physics.pop("bc")
+            # --bc is in lb/in² as ballistics tables quote it; the library is SI
+            physics["ballistic_coefficient"] = None if bc is None else bc * LB_PER_IN2
+            if physics["drag_table"] is not None and physics["drag"] == "none":
+                physics["drag"] = "table"
             return command(physics=physics, **kwargs)
 
         wrapper.__signature__ = sig.replace(parameters=params)

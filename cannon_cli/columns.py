@@ -13,7 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .problem import STANDARD_GRAVITY, Problem, Solution
+from .medium import drag_factor, medium_of, scale
+from .problem import STANDARD_GRAVITY, Physics, Problem, Solution
 
 
 KINDS = ("angle", "speed", "both")
@@ -22,20 +23,23 @@ KINDS = ("angle", "speed", "both")
 @dataclass(frozen=True, eq=False)
 class Columns:
     """N problems. SI units, angles in degrees; NaN where a problem leaves a value unset
-    (``angle_deg``, ``velocity_mps``, ``max_velocity_mps``). ``drag`` holds the model names."""
+    (``angle_deg``, ``velocity_mps``, ``max_velocity_mps``). ``medium`` holds indices into
+    ``media``, the distinct `medium.Medium` (drag model, Cd table, air) of the problems;
+    ``drag_k`` and ``drag_c`` are each problem's drag factors (see `model.Params`)."""
 
     distance: np.ndarray
     target_height: np.ndarray
     launch_height: np.ndarray
     gravity: np.ndarray
     wind: np.ndarray
-    drag: np.ndarray
+    medium: np.ndarray
     drag_k: np.ndarray
     drag_c: np.ndarray
     angle_deg: np.ndarray
     velocity_mps: np.ndarray
     high: np.ndarray
     max_velocity_mps: np.ndarray
+    media: tuple = ()
 
     @property
     def size(self) -> int:
@@ -50,36 +54,49 @@ class Columns:
         out[np.isfinite(self.velocity_mps)] = 0
         return out
 
+    @property
+    def drag(self) -> list:
+        """The drag model's name of each problem."""
+        return [self.media[i].drag for i in self.medium]
+
     def groups(self) -> list:
-        """[(drag, kind name, indices)] of the problems that can be solved together."""
+        """[(medium, kind name, indices)] of the problems that can be solved together: one
+        drag model and air, one kind of unknowns."""
         kinds = self.kind
-        drags = [str(self.drag[0])] if (self.drag == self.drag[0]).all() else \
-            sorted(set(self.drag.tolist()))
+        codes = [int(self.medium[0])] if (self.medium == self.medium[0]).all() else \
+            np.unique(self.medium).tolist()
         out = []
-        for drag in drags:
-            same = None if len(drags) == 1 else (self.drag == drag)
+        for code_m in codes:
+            same = None if len(codes) == 1 else (self.medium == code_m)
+            medium = self.media[code_m]
             for code, name in enumerate(KINDS):
                 mask = kinds == code if same is None else same & (kinds == code)
                 idx = np.flatnonzero(mask)
                 if idx.size:
-                    out.append((drag, name, idx))
+                    out.append((medium, name, idx))
         return out
 
     def take(self, index) -> "Columns":
         if isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.size == self.size:
             return self  # sorted unique indices of full length: all of it
-        return Columns(**{f.name: getattr(self, f.name)[index] for f in fields(self)})
+        return Columns(**{f.name: getattr(self, f.name)[index] if f.name != "media"
+                          else self.media for f in fields(self)})
 
     @classmethod
     def from_problems(cls, problems: Sequence[Problem]) -> "Columns":
         col = lambda f: np.array([f(p) for p in problems], dtype=float)
         opt = lambda v: math.nan if v is None else v
+        media, codes, factors = {}, [], []
+        for p in problems:
+            m = medium_of(p)
+            codes.append(media.setdefault(m, len(media)))
+            factors.append(drag_factor(p, m))
         return cls(
             distance=col(lambda p: p.distance), target_height=col(lambda p: p.target_height),
             launch_height=col(lambda p: p.launch_height), gravity=col(lambda p: p.gravity),
-            wind=col(lambda p: p.wind),
-            drag=np.array([p.drag for p in problems], dtype="<U9"),
-            drag_k=col(lambda p: p.drag_k), drag_c=col(lambda p: p.drag_c),
+            wind=col(lambda p: p.wind), medium=np.array(codes, dtype=np.intp),
+            media=tuple(media), drag_k=col(lambda p: p.drag_k),
+            drag_c=np.array(factors, dtype=float),
             angle_deg=col(lambda p: opt(p.angle)), velocity_mps=col(lambda p: opt(p.velocity)),
             high=np.array([p.arc == "high" for p in problems], dtype=bool),
             max_velocity_mps=col(lambda p: opt(p.max_velocity)))
@@ -87,22 +104,37 @@ class Columns:
     @classmethod
     def of(cls, distance, *, target_height=0.0, launch_height=0.0, gravity=STANDARD_GRAVITY,
            wind=0.0, drag="none", mass=1.0, diameter=0.1, drag_coefficient=0.47,
-           air_density=1.225, linear_drag=0.1, angle=None, velocity=None, arc="low",
-           max_velocity=None) -> "Columns":
+           air_density=None, linear_drag=0.1, ballistic_coefficient=None, form_factor=1.0,
+           angle=None, velocity=None, arc="low", max_velocity=None, **air) -> "Columns":
         """Columns from arrays or scalars (broadcast), named like `Problem`'s fields. Values are
-        not validated here: they are the caller's arrays (`Problem` validates one record)."""
+        not validated here: they are the caller's arrays (`Problem` validates one record).
+        ``drag`` may be an array of names; the air (``air_density``, ``drag_table``,
+        ``atmosphere``, ``altitude``, ``temperature``, ``pressure``, ``humidity``) is one for
+        all. ``ballistic_coefficient`` is in kg/m² (NaN: use mass and diameter)."""
         d = np.atleast_1d(np.asarray(distance, dtype=float))
         n = d.shape[0]
         full = lambda v: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()
         fixed = lambda v: np.full(n, math.nan) if v is None else full(v)
-        drag_arr = np.broadcast_to(np.asarray(drag, dtype="<U9"), (n,)).copy()
+        drag_arr = np.broadcast_to(np.asarray(drag, dtype="<U9"), (n,))
+        names, codes = np.unique(drag_arr, return_inverse=True)
+        media = tuple(medium_of(Physics(drag=str(name), air_density=air_density, **air))
+                      for name in names)
         mass_arr = full(mass)
         k = np.where(drag_arr == "linear", full(linear_drag) / mass_arr, 0.0)
-        c = np.where(drag_arr == "quadratic", full(air_density) * full(drag_coefficient)
-                     * np.pi * full(diameter) ** 2 / 4.0 / (2.0 * mass_arr), 0.0)
+        c = np.zeros(n)
+        for code, m in enumerate(media):
+            here = codes == code
+            if m.drag == "quadratic":
+                c[here] = (m.rho_site * full(drag_coefficient) * np.pi * full(diameter) ** 2
+                           / 4.0 / (2.0 * mass_arr))[here]
+            elif m.table is not None:
+                c[here] = (m.rho_site * scale(None if ballistic_coefficient is None
+                                              else full(ballistic_coefficient), mass_arr,
+                                              full(diameter), full(form_factor)))[here]
         return cls(distance=d.copy(), target_height=full(target_height),
                    launch_height=full(launch_height), gravity=full(gravity), wind=full(wind),
-                   drag=drag_arr, drag_k=k, drag_c=c, angle_deg=fixed(angle),
+                   medium=codes.reshape(n).astype(np.intp), media=media, drag_k=k, drag_c=c,
+                   angle_deg=fixed(angle),
                    velocity_mps=fixed(velocity),
                    high=np.broadcast_to(np.asarray(arc) == "high", (n,)).copy(),
                    max_velocity_mps=fixed(max_velocity))

@@ -6,8 +6,14 @@ the launch angle and speed (DESIGN.md §1). With state s = (y, vx, vy, t)::
 
     dy/dx = vy / vx      dvx/dx = ax / vx      dvy/dx = ay / vx      dt/dx = 1 / vx
 
-and a = (0, -g) - kappa(|v_rel|) * v_rel, v_rel = (vx - wind, vy), where kappa = b/m for linear
-drag and kappa = c |v_rel| with c = rho Cd A / 2m for quadratic drag.
+and a = (0, -g) - kappa * v_rel, v_rel = (vx - wind, vy), where kappa = b/m for linear drag and
+
+    kappa = c sigma(y) |v_rel| Cd(|v_rel| / a(y))
+
+for drag through air (`medium`): c = rho_site Cd A / 2m for quadratic drag (Cd constant), or
+rho_site times the projectile's scale for a drag table Cd(Mach); sigma = rho(y) / rho_site and the
+speed of sound a(y) follow the atmosphere (constant: sigma = 1). Constant air with constant Cd,
+kappa = c |v_rel|, keeps its own short path.
 
 Everything here is vectorised over targets: every parameter is an array of shape (N,).
 
@@ -30,6 +36,8 @@ from autograd import numpy as anp
 from autograd.extend import defvjp, primitive
 from autograd.tracer import Box
 
+from .atmosphere import ConstantAir
+
 #: Slots of the packed end-point array along its last axis: the state, then its first derivatives
 #: with respect to (angle, speed), then the second derivatives in row-major (a, b) order.
 _S0, _S1, _S2 = 0, 1, 3
@@ -42,7 +50,10 @@ class Params:
     """Physical parameters of N shots, each an array of shape (N,). SI units.
 
     ``drag_k`` is b/m (1/s) for linear drag; ``drag_c`` is rho Cd A / 2m (1/m) for quadratic drag.
-    ``steps`` is the number of RK4 steps over the distance (one for the whole group).
+    ``steps`` is the number of RK4 steps over the distance (one for the whole group). For drag
+    through air ``drag_c`` is c in kappa = c sigma(y) |v| Cd(M), ``table`` the Cd(Mach) table
+    (None: Cd constant, folded into c) and ``air`` the atmosphere (None: constant air, folded
+    into c): both shared by the group.
     """
 
     drag: str
@@ -53,10 +64,22 @@ class Params:
     drag_k: np.ndarray
     drag_c: np.ndarray
     steps: int = 24
+    table: object = None  # dragtable.DragTable
+    air: object = None  # atmosphere.Atmosphere or atmosphere.ConstantAir
 
     @property
     def size(self) -> int:
         return self.distance.shape[0]
+
+    @property
+    def general(self) -> bool:
+        """Whether kappa needs the general path (a Cd table, or air that varies with height)."""
+        return self.table is not None or self.air is not None
+
+    @property
+    def varying_air(self) -> bool:
+        """Whether the air changes with height (then kappa depends on y too)."""
+        return self.air is not None and not isinstance(self.air, ConstantAir)
 
     @property
     def wind_any(self) -> bool:
@@ -71,11 +94,11 @@ class Params:
         pick = lambda a: a[index]
         return Params(self.drag, pick(self.distance), pick(self.launch_height),
                       pick(self.gravity), pick(self.wind), pick(self.drag_k), pick(self.drag_c),
-                      self.steps)
+                      self.steps, self.table, self.air)
 
     def with_steps(self, steps: int) -> "Params":
         return Params(self.drag, self.distance, self.launch_height, self.gravity, self.wind,
-                      self.drag_k, self.drag_c, int(steps))
+                      self.drag_k, self.drag_c, int(steps), self.table, self.air)
 
 
 def _is_everything(index, n: int) -> bool:
@@ -103,6 +126,65 @@ def _views(z, ndir: int, order: int):
     return z[:, 0], d1, d2
 
 
+def _kappa(p: Params, s, y, order: int):
+    """kappa = c sigma(y) s C(s / a(y)) and its partial derivatives in (s, y), for drag through
+    air: (k,), (k, k_s, k_y) or (k, k_s, k_y, k_ss, k_sy, k_yy) up to ``order``; the y partials
+    are None in constant air. Works on complex arrays (the complex step). With M = s/a,
+    M_y = -M a'/a and M_yy = -M (a''/a - 2 (a'/a)^2)::
+
+        k_s  = c sigma (C + M C')                k_y  = c s (sigma' C + sigma C' M_y)
+        k_ss = c sigma (2 C' + M C'') / a        k_sy = c sigma' (C + M C') + c sigma M_y (2 C' + M C'')
+        k_yy = c s (sigma'' C + 2 sigma' C' M_y + sigma C'' M_y^2 + sigma C' M_yy)
+    """
+    c, air, table = p.drag_c, p.air, p.table
+    varying = p.varying_air
+    if varying:
+        rho, snd = air.evaluate(y, order)
+        if order == 0:
+            sig, a = rho / air.rho_site, snd
+        else:
+            r = 1.0 / air.rho_site
+            sig, sig1, sig2 = rho.value * r, rho.d1 * r, None if rho.d2 is None else rho.d2 * r
+            a, a1, a2 = snd
+    else:
+        sig, a = 1.0, (air.a if air is not None else 1.0)
+    if table is None:
+        cds = (1.0, 0.0, 0.0)
+    else:
+        m = s / a
+        cds = table.evaluate(m, order)
+    C = cds[0]
+    k = c * sig * s * C
+    if order == 0:
+        return (k,)
+    cs = c * sig
+    if table is None:
+        k_s = cs
+        k_y = c * s * sig1 if varying else None
+        if order == 1:
+            return k, k_s, k_y
+        return (k, k_s, k_y, 0.0, c * sig1 if varying else None,
+                c * s * sig2 if varying else None)
+    C1 = cds[1]
+    k_s = cs * (C + m * C1)
+    k_y = None
+    if varying:
+        ia = 1.0 / a
+        my = -m * a1 * ia
+        k_y = c * s * (sig1 * C + sig * C1 * my)
+    if order == 1:
+        return k, k_s, k_y
+    C2 = cds[2]
+    g = 2.0 * C1 + m * C2
+    k_ss = cs * g / a
+    if not varying:
+        return k, k_s, None, k_ss, None, None
+    myy = -m * (a2 * ia - 2.0 * (a1 * ia) ** 2)
+    k_sy = c * sig1 * (C + m * C1) + cs * my * g
+    k_yy = c * s * (sig2 * C + 2.0 * sig1 * C1 * my + sig * C2 * my * my + sig * C1 * myy)
+    return k, k_s, k_y, k_ss, k_sy, k_yy
+
+
 def _field(p: Params, x, d1, d2, k0, k1, k2):
     """Write d/dx of the state (4, N) into k0, and of its first (4, D, N) and second
     (4, D, D, N) derivatives into k1 and k2 (when given).
@@ -116,7 +198,12 @@ def _field(p: Params, x, d1, d2, k0, k1, k2):
     s = np.sqrt(ur * ur + w * w)
     iu = 1.0 / u
     quadratic = p.drag != "linear"
-    kap = p.drag_c * s if quadratic else p.drag_k
+    general = p.general
+    if general:
+        kk = _kappa(p, s, x[Y], 0 if k1 is None else 1 if k2 is None else 2)
+        kap = kk[0]
+    else:
+        kap = p.drag_c * s if quadratic else p.drag_k
     ki = kap * iu
     fy = w * iu
     fu = -ki * ur
@@ -128,7 +215,12 @@ def _field(p: Params, x, d1, d2, k0, k1, k2):
     du, dw = d1[VX], d1[VY]
     if quadratic:
         ds = (ur * du + w * dw) / s
-        dkap = p.drag_c * ds
+        if general:
+            dkap = kk[1] * ds
+            if kk[2] is not None:
+                dkap = dkap + kk[2] * d1[Y]
+        else:
+            dkap = p.drag_c * ds
         k1[VX] = -(dkap * ur + (kap + fu) * du) * iu
         k1[VY] = -(dkap * w + kap * dw + fw * du) * iu
     else:
@@ -145,7 +237,15 @@ def _field(p: Params, x, d1, d2, k0, k1, k2):
     d2u, d2w = d2[VX], d2[VY]
     if quadratic:
         d2s = (outer(du, du) + outer(dw, dw) + ur * d2u + w * d2w - outer(ds, ds)) / s
-        d2kap = p.drag_c * d2s
+        if general:
+            _, k_s, k_y, k_ss, k_sy, k_yy = kk
+            d2kap = k_s * d2s + k_ss * outer(ds, ds)
+            if k_y is not None:
+                dy = d1[Y]
+                d2kap = (d2kap + k_y * d2[Y] + k_sy * sym(outer(ds, dy))
+                         + k_yy * outer(dy, dy))
+        else:
+            d2kap = p.drag_c * d2s
         n_u = -(d2kap * ur + sym(outer(dkap, du)) + kap * d2u)
         n_w = -(d2kap * w + sym(outer(dkap, dw)) + kap * d2w)
     else:
@@ -168,11 +268,16 @@ def _field_first(p: Params, z, out, nb, dn, ndir: int, windy: bool):
     if windy:
         vrel = vrel.copy()
         vrel[0] -= p.wind
-    quadratic = p.drag == "quadratic"
+    quadratic = p.drag != "linear"
+    general = p.general
     if quadratic:
         # hypot is one call, but not analytic: the complex-step path needs sqrt(a^2 + b^2)
         s = np.hypot(vrel[0], w) if z.dtype != complex else np.sqrt(vrel[0] * vrel[0] + w * w)
-        kap = p.drag_c * s
+        if general:
+            kk = _kappa(p, s, x[Y], 1 if ndir else 0)
+            kap = kk[0]
+        else:
+            kap = p.drag_c * s
     else:
         kap = p.drag_k
     iu = 1.0 / u
@@ -189,7 +294,9 @@ def _field_first(p: Params, z, out, nb, dn, ndir: int, windy: bool):
     dnv = dn[VX:VY + 1]
     np.multiply(d[VX:VY + 1], kap, out=dnv)
     if quadratic:
-        dkap = (vrel[0] * du + w * d[VY]) * (p.drag_c / s)
+        dkap = (vrel[0] * du + w * d[VY]) * ((kk[1] if general else p.drag_c) / s)
+        if general and kk[2] is not None:
+            dkap += kk[2] * d[Y]
         dnv += dkap * vrel[:, None]
     np.negative(dnv, out=dnv)
     dn[Y] = d[VY]
@@ -465,11 +572,16 @@ def flight(theta, v, p: Params):
     return x[Y], x[VX], x[VY], x[T], top
 
 
-def acceleration(vx, vy, p: Params):
-    """(ax, ay) in m/s^2 at velocity (vx, vy): DESIGN.md §1, the same physics as `_field`, in
-    time form, for integrating a whole flight (`trajectory.simulate`)."""
+def acceleration(vx, vy, p: Params, y=0.0):
+    """(ax, ay) in m/s^2 at velocity (vx, vy) and height y: DESIGN.md §1, the same physics as
+    `_field`, in time form, for integrating a whole flight (`trajectory.simulate`)."""
     ur = vx - p.wind
     if p.drag == "none":
         return 0.0 * vx, -p.gravity + 0.0 * vy
-    kap = p.drag_k if p.drag == "linear" else p.drag_c * np.sqrt(ur * ur + vy * vy)
+    if p.drag == "linear":
+        kap = p.drag_k
+    elif p.general:
+        kap = _kappa(p, np.sqrt(ur * ur + vy * vy), y + 0.0 * vx, 0)[0]
+    else:
+        kap = p.drag_c * np.sqrt(ur * ur + vy * vy)
     return -kap * ur, -p.gravity - kap * vy

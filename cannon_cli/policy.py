@@ -15,26 +15,24 @@ from __future__ import annotations
 
 import json
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Callable, Optional
 
 import numpy as np
 from autograd import numpy as anp
 
-from . import mlp, start
+from . import medium, mlp, start
 from .errors import InputError
 from .loss import Batch, residual
-from .model import Params
+
 from .problem import Physics
 
 POLICY_SCHEMA = "cannon.policy/1"
 #: Physics fields a policy is trained for; a problem with other values gets the normal start.
-PHYSICS_FIELDS = ("launch_height", "gravity", "drag", "mass", "diameter", "drag_coefficient",
-                  "air_density", "linear_drag")
+PHYSICS_FIELDS = tuple(f.name for f in fields(Physics) if f.name != "wind")
 VARIABLES = ("distance", "height", "wind")
 LAYERS = (3, 32, 32, 2)
 TRAIN_STEPS = 16  # RK4 steps while training: the answer is refined by the solver afterwards
-
 
 @dataclass
 class Policy:
@@ -58,9 +56,7 @@ class Policy:
         """The closed-form starting shot (`start.minimum_speed`): the network learns a
         correction to it, so that even an untrained network shoots where the loss is defined."""
         phys = Physics(**self.physics)
-        one = np.ones_like(distance)
-        p = Params(phys.drag, distance, phys.launch_height * one, phys.gravity * one, 0 * one,
-                   phys.drag_k * one, phys.drag_c * one)
+        p = medium.params(phys, distance, wind=np.zeros_like(distance))
         return start.minimum_speed(p, height - phys.launch_height)
 
     def shoot(self, distance, height, wind, params=None):
@@ -94,9 +90,9 @@ class Policy:
         """Why this policy does not fit ``physics`` (None if it does)."""
         for name in PHYSICS_FIELDS:
             mine, theirs = self.physics[name], getattr(physics, name)
-            if name == "drag" or (isinstance(mine, str)):
+            if mine is None or theirs is None or isinstance(mine, str):
                 if mine != theirs:
-                    return f"it was trained for drag {mine}, not {theirs}"
+                    return f"it was trained for {name} {mine}, not {theirs}"
             elif not math.isclose(mine, theirs, rel_tol=1e-12, abs_tol=1e-12):
                 return f"it was trained for {name} {mine:g}, not {theirs:g}"
         return None
@@ -129,13 +125,14 @@ class Policy:
                 raise InputError(f"{path} is not a cannon policy file (bad weights)")
         try:
             domain = {k: tuple(float(x) for x in meta["domain"][k]) for k in VARIABLES}
-            physics = {k: meta["physics"][k] for k in PHYSICS_FIELDS}
+            # a file from before a field existed was trained with the field's default
+            defaults = {f.name: f.default for f in fields(Physics)}
+            physics = {k: meta["physics"].get(k, defaults[k]) for k in PHYSICS_FIELDS}
         except (KeyError, TypeError, ValueError):
             raise InputError(f"{path} is not a cannon policy file (bad metadata)") from None
         extra = {k: v for k, v in meta.items()
                  if k not in ("schema", "layers", "domain", "physics")}
         return cls(params, domain, physics, extra)
-
 
 def starts_for(policy: Policy, problems: list) -> tuple:
     """Starting points from ``policy`` for ``problems``: (angle_deg, velocity_mps) arrays, NaN
@@ -162,12 +159,10 @@ def starts_for(policy: Policy, problems: list) -> tuple:
         angle[use], speed[use] = a, v
     return angle, speed, sorted(set(notes))
 
-
 def _domain_text(policy: Policy) -> str:
     d = policy.domain
     return (f"distance {d['distance'][0]:g}:{d['distance'][1]:g} m, height "
             f"{d['height'][0]:g}:{d['height'][1]:g} m, wind {d['wind'][0]:g}:{d['wind'][1]:g} m/s")
-
 
 def train(physics: Physics, domain: dict, *, steps: int = 1500, batch: int = 128,
           seed: int = 0, learning_rate: float = 5e-3,
@@ -187,14 +182,11 @@ def train(physics: Physics, domain: dict, *, steps: int = 1500, batch: int = 128
     # the output layer starts near zero: the closed-form start, which is defined everywhere
     w, b = policy.params[-1]
     policy.params[-1] = (0.01 * w, b)
-    k, c = physics.drag_k if physics.drag == "linear" else 0.0, physics.drag_c
     draws = {name: lambda n, r=domain[name]: rng.uniform(r[0], r[1], n) for name in VARIABLES}
 
     def loss(params, step):
         d, h, wnd = (draws[name](batch) for name in VARIABLES)
-        one = np.ones(batch)
-        p = Params(physics.drag, d, physics.launch_height * one, physics.gravity * one, wnd,
-                   k * one, c * one, TRAIN_STEPS)
+        p = medium.params(physics, d, wind=wnd, steps=TRAIN_STEPS)
         b = Batch("both", p, h, np.full(batch, np.nan), np.full(batch, np.nan))
         angle, speed = policy.shoot(d, h, wnd, params)
         z = anp.stack([angle, speed / b.speed_unit], axis=1)

@@ -10,7 +10,11 @@ from typing import Any, Optional
 from .errors import InputError
 
 STANDARD_GRAVITY = 9.80665
-DRAG_MODELS = ("none", "linear", "quadratic")
+#: "none", "linear" and "quadratic" have the constant coefficients of DESIGN.md §1; the others
+#: take Cd(Mach) from a drag table: the bundled g1, g7 and sphere, or ``drag_table`` (a CSV file).
+DRAG_MODELS = ("none", "linear", "quadratic", "g1", "g7", "sphere", "table")
+TABLE_DRAGS = ("g1", "g7", "sphere", "table")
+ATMOSPHERES = ("constant", "icao")
 ARCS = ("low", "high")
 
 SOLUTION_SCHEMA = "cannon.solution/1"
@@ -27,6 +31,14 @@ _JSON_NAMES = {
     "drag_coefficient": "drag_coefficient",
     "air_density": "air_density_kgpm3",
     "linear_drag": "linear_drag_kgps",
+    "drag_table": "drag_table",
+    "ballistic_coefficient": "ballistic_coefficient_kgpm2",
+    "form_factor": "form_factor",
+    "atmosphere": "atmosphere",
+    "altitude": "altitude_m",
+    "temperature": "temperature_c",
+    "pressure": "pressure_hpa",
+    "humidity": "humidity_pct",
     "wind": "wind_mps",
     "angle": "angle_deg",
     "velocity": "velocity_mps",
@@ -34,19 +46,36 @@ _JSON_NAMES = {
     "max_velocity": "max_velocity_mps",
 }
 #: Echoed only when given: the unknowns that were fixed, and the optional bound.
-_OPTIONAL = ("angle", "velocity", "max_velocity", "distance")
+_OPTIONAL = ("angle", "velocity", "max_velocity", "distance", "drag_table",
+             "ballistic_coefficient", "temperature", "pressure", "air_density")
+#: Fields that are names, not numbers.
+_NAMES = ("drag", "arc", "atmosphere", "drag_table")
 PROBLEM_FIELDS = tuple(_JSON_NAMES.values())
+
+
+#: Flags named otherwise than their attribute (``--bc`` takes lb/in², the field is SI).
+_FLAGS = {"ballistic_coefficient": "--bc"}
 
 
 def json_to_flag(key: str) -> str:
     """The command-line flag for a JSON field name: distance_m -> --distance."""
     by_key = {v: k for k, v in _JSON_NAMES.items()}
-    return "--" + by_key[key].replace("_", "-")
+    name = by_key[key]
+    return _FLAGS.get(name, "--" + name.replace("_", "-"))
 
 
 @dataclass(frozen=True, kw_only=True)
 class Physics:
-    """The gun, the projectile and the air. SI units. Shared by `Problem` and `Shot`."""
+    """The gun, the projectile and the air. SI units. Shared by `Problem` and `Shot`.
+
+    The projectile of a table drag (g1, g7, sphere, table) is its ``ballistic_coefficient``
+    (kg/m², the G-model BC m / (i d²); ``--bc`` takes lb/in²), or else its ``mass``, ``diameter``
+    and ``form_factor`` i. The air at the launch site comes from the weather there (ICAO standard
+    values at ``altitude`` unless ``temperature``, ``pressure`` or ``humidity`` say otherwise);
+    ``air_density``, if given, replaces the site's density. ``atmosphere`` "constant" keeps the
+    site's air all along the flight, "icao" lets density and the speed of sound change with
+    height as the standard atmosphere does. A ``drag_table`` file implies drag "table".
+    """
 
     launch_height: float = 0.0
     gravity: float = STANDARD_GRAVITY
@@ -54,28 +83,52 @@ class Physics:
     mass: float = 1.0
     diameter: float = 0.1
     drag_coefficient: float = 0.47
-    air_density: float = 1.225
+    air_density: Optional[float] = None
     linear_drag: float = 0.1
+    drag_table: Optional[str] = None
+    ballistic_coefficient: Optional[float] = None
+    form_factor: float = 1.0
+    atmosphere: str = "constant"
+    altitude: float = 0.0
+    temperature: Optional[float] = None
+    pressure: Optional[float] = None
+    humidity: float = 0.0
     wind: float = 0.0
 
     def __post_init__(self) -> None:
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in ("drag", "arc") or (value is None and f.name in _OPTIONAL):
+            if f.name in _NAMES or (value is None and f.name in _OPTIONAL):
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise InputError(f"{_JSON_NAMES[f.name]} must be a number, got {value!r}")
             if not math.isfinite(value):
                 raise InputError(f"{_JSON_NAMES[f.name]} must be finite, got {value}")
             object.__setattr__(self, f.name, float(value))
-        for name in ("gravity", "mass", "diameter"):
-            if getattr(self, name) <= 0:
-                raise InputError(f"{_JSON_NAMES[name]} must be > 0, got {getattr(self, name):g}")
+        for name in ("gravity", "mass", "diameter", "form_factor", "ballistic_coefficient"):
+            value = getattr(self, name)
+            if value is not None and value <= 0:
+                raise InputError(f"{_JSON_NAMES[name]} must be > 0, got {value:g}")
         for name in ("drag_coefficient", "air_density", "linear_drag"):
-            if getattr(self, name) < 0:
-                raise InputError(f"{_JSON_NAMES[name]} must be >= 0, got {getattr(self, name):g}")
-        if self.drag not in DRAG_MODELS:
-            raise InputError(f"drag must be one of {', '.join(DRAG_MODELS)}, got {self.drag!r}")
+            value = getattr(self, name)
+            if value is not None and value < 0:
+                raise InputError(f"{_JSON_NAMES[name]} must be >= 0, got {value:g}")
+        for name, allowed in (("drag", DRAG_MODELS), ("atmosphere", ATMOSPHERES)):
+            if getattr(self, name) not in allowed:
+                raise InputError(f"{name} must be one of {', '.join(allowed)}, "
+                                 f"got {getattr(self, name)!r}")
+        if self.drag_table is not None:
+            if not isinstance(self.drag_table, str) or not self.drag_table:
+                raise InputError(f"drag_table must be a file name, got {self.drag_table!r}")
+            if self.drag == "none":
+                object.__setattr__(self, "drag", "table")
+            elif self.drag != "table":
+                raise InputError(f"drag_table goes with drag table, not drag {self.drag}")
+        elif self.drag == "table":
+            raise InputError("drag table needs a drag_table file (--drag-table FILE)")
+        if self.ballistic_coefficient is not None and self.drag not in TABLE_DRAGS:
+            raise InputError(f"a ballistic coefficient needs a drag table (g1, g7, sphere or "
+                             f"table), not drag {self.drag}")
 
     @property
     def drag_k(self) -> float:
@@ -83,20 +136,22 @@ class Physics:
         return self.linear_drag / self.mass if self.drag == "linear" else 0.0
 
     @property
-    def drag_c(self) -> float:
-        """Quadratic drag factor rho Cd A / 2m (1/m), A = pi d^2 / 4; zero unless quadratic."""
-        if self.drag != "quadratic":
-            return 0.0
-        area = math.pi * self.diameter ** 2 / 4.0
-        return self.air_density * self.drag_coefficient * area / (2.0 * self.mass)
+    def table_drag(self) -> bool:
+        """Whether Cd depends on the Mach number (a drag table)."""
+        return self.drag in TABLE_DRAGS
 
     def to_json(self) -> dict[str, Any]:
-        """Every field under its JSON name, in a fixed order; unset optional fields left out."""
+        """Every field under its JSON name, in a fixed order; unset optional fields left out,
+        except the air density, echoed as the one used (the site's, from the weather)."""
         out = {}
         for name, key in _JSON_NAMES.items():
             if not hasattr(self, name):
                 continue
             value = getattr(self, name)
+            if name == "air_density" and value is None:
+                from .medium import site_density  # numpy: only once there is an answer
+
+                value = site_density(self)
             if name in _OPTIONAL and value is None:
                 continue
             out[key] = value

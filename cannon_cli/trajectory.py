@@ -13,6 +13,7 @@ from typing import Any, Optional
 
 import numpy as np
 
+from . import medium
 from .model import Params, acceleration
 from .problem import Shot
 
@@ -84,9 +85,7 @@ def _crossing(shot: Shot, t: float, s) -> Crossing:
 
 def params_for(shot, distance: float = 1.0) -> Params:
     """Model parameters (one shot) for the physics of a `Shot` or `Problem`."""
-    one = lambda v: np.array([float(v)])
-    return Params(shot.drag, one(distance), one(shot.launch_height), one(shot.gravity),
-                  one(shot.wind), one(shot.drag_k), one(shot.drag_c))
+    return medium.params(shot, [float(distance)])
 
 
 def simulate(shot: Shot, *, samples: int = 101, ground: Optional[float] = None) -> Trajectory:
@@ -106,7 +105,7 @@ def simulate(shot: Shot, *, samples: int = 101, ground: Optional[float] = None) 
     th = math.radians(shot.angle)
 
     def rhs(t, s):
-        ax, ay = acceleration(s[2:3], s[3:4], p)
+        ax, ay = acceleration(s[2:3], s[3:4], p, s[1:2])
         return [s[2], s[3], float(ax[0]), float(ay[0])]
 
     def landed(t, s):

@@ -8,6 +8,11 @@ Physics (SI units): v_rel = v - (wind, 0);
     none:      a = (0, -g)
     linear:    a = (0, -g) - (b/m) v_rel
     quadratic: a = (0, -g) - (rho Cd A / 2m) |v_rel| v_rel,  A = pi d^2 / 4
+    g1/g7/sphere/table: a = (0, -g) - rho(y) |v_rel| Cd(|v_rel| / a(y)) K v_rel, with
+               K = pi / (8 BC) for a ballistic coefficient BC (kg/m^2), else i A / 2m;
+               Cd from scipy's PchipInterpolator through the table's CSV rows; rho and a from
+               the ICAO formulas below (dry air, sea-level site unless ``altitude``), constant at
+               the site's values for ``atmosphere == "constant"``.
 """
 
 from __future__ import annotations
@@ -16,6 +21,7 @@ import math
 
 import numpy as np
 from scipy.integrate import solve_ivp
+from scipy.interpolate import PchipInterpolator
 from scipy.special import lambertw
 
 STANDARD_GRAVITY = 9.80665
@@ -78,6 +84,27 @@ def linear_drag_range(v, theta, k, g=STANDARD_GRAVITY):
 # Time-domain reference with drag and wind.
 # --------------------------------------------------------------------------------------------
 
+# ICAO Doc 7488/3 troposphere, dry air
+ICAO_T0, ICAO_P0, ICAO_LAPSE = 288.15, 101325.0, 0.0065
+ICAO_R, ICAO_M, ICAO_GAMMA = 8.31432, 0.0289644, 1.4
+
+
+def icao_air(altitude):
+    """(rho kg/m^3, a m/s) of the ICAO standard atmosphere at a geopotential altitude below
+    11 km: T = T0 - L h, p = p0 (T/T0)^(g0 M / (R* L)), rho = p M / (R* T),
+    a = sqrt(gamma R* T / M)."""
+    t = ICAO_T0 - ICAO_LAPSE * altitude
+    p = ICAO_P0 * (t / ICAO_T0) ** (STANDARD_GRAVITY * ICAO_M / (ICAO_R * ICAO_LAPSE))
+    return p * ICAO_M / (ICAO_R * t), math.sqrt(ICAO_GAMMA * ICAO_R * t / ICAO_M)
+
+
+def site_density(problem_like):
+    """The air density the problem says (kg/m^3): air_density, else ICAO at the site."""
+    if problem_like.air_density is not None:
+        return problem_like.air_density
+    return icao_air(problem_like.altitude)[0]
+
+
 def drag_constants(problem_like):
     """(k, c): linear b/m (1/s) and quadratic rho Cd A / 2m (1/m) for the drag model in use
     (the other is zero), from the physics fields of a Problem/Shot."""
@@ -86,13 +113,51 @@ def drag_constants(problem_like):
     c = 0.0
     if pr.drag == "quadratic":
         area = math.pi * pr.diameter ** 2 / 4.0
-        c = pr.air_density * pr.drag_coefficient * area / (2.0 * pr.mass)
+        c = site_density(pr) * pr.drag_coefficient * area / (2.0 * pr.mass)
     return k, c
 
 
+def table_cd(path):
+    """Cd(Mach) through the rows of a ``mach,cd`` CSV file (scipy PCHIP)."""
+    data = np.loadtxt(path, delimiter=",", comments="#", skiprows=0, dtype=str)
+    rows = np.array([r for r in data if r[0].strip().lower() != "mach"], dtype=float)
+    return PchipInterpolator(rows[:, 0], rows[:, 1], extrapolate=True)
+
+
+def bundled_table_path(name):
+    import pathlib
+    return pathlib.Path(__file__).resolve().parent.parent / "cannon_cli" / "data" / f"{name}.csv"
+
+
 def _rhs(problem_like):
-    k, c = drag_constants(problem_like)
-    g, wind, drag = problem_like.gravity, problem_like.wind, problem_like.drag
+    pr = problem_like
+    k, c = drag_constants(pr)
+    g, wind, drag = pr.gravity, pr.wind, pr.drag
+    if drag in ("g1", "g7", "sphere", "table"):
+        cd = table_cd(pr.drag_table if drag == "table" else bundled_table_path(drag))
+        if pr.ballistic_coefficient is not None:
+            scale = math.pi / (8.0 * pr.ballistic_coefficient)
+        else:
+            scale = pr.form_factor * math.pi * pr.diameter ** 2 / 4.0 / (2.0 * pr.mass)
+        rho_site, a_site = icao_air(pr.altitude)
+        if pr.air_density is not None:
+            rho_site = pr.air_density
+        icao = pr.atmosphere == "icao"
+        rho_scale = rho_site / icao_air(pr.altitude)[0]
+
+        def rhs(t, s):
+            _, y, vx, vy = s
+            ux, uy = vx - wind, vy
+            speed = math.hypot(ux, uy)
+            if icao:
+                rho, a = icao_air(pr.altitude + y)
+                rho *= rho_scale
+            else:
+                rho, a = rho_site, a_site
+            kap = scale * rho * speed * float(cd(speed / a))
+            return [vx, vy, -kap * ux, -g - kap * uy]
+
+        return rhs
 
     def rhs(t, s):
         _, _, vx, vy = s

@@ -90,7 +90,9 @@ def test_json_echoes_problem_with_defaults():
     assert p == {
         "distance_m": 500.0, "target_height_m": 0.0, "launch_height_m": 0.0,
         "gravity_mps2": G, "drag": "quadratic", "mass_kg": 1.0, "diameter_m": 0.1,
-        "drag_coefficient": 0.47, "air_density_kgpm3": 1.225, "linear_drag_kgps": 0.1,
+        "drag_coefficient": 0.47,
+        "air_density_kgpm3": pytest.approx(1.225, rel=1e-6), "linear_drag_kgps": 0.1,
+        "form_factor": 1.0, "atmosphere": "constant", "altitude_m": 0.0, "humidity_pct": 0.0,
         "wind_mps": -2.5, "velocity_mps": 150.0, "arc": "low", "max_velocity_mps": 200.0,
     }
     for key in ("angle_deg", "velocity_mps", "flight_time_s", "apex_height_m",
