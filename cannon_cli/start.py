@@ -28,8 +28,8 @@ def effective_gravity(p: Params, u0, theta=0.0) -> np.ndarray:
     """
     x = p.distance
     g = p.gravity
-    if p.drag == "quadratic":
-        a = p.drag_c * x * (1.0 + 1.0 / np.cos(theta))
+    if p.drag not in ("none", "linear"):
+        a = _quadratic_c(p, u0, theta) * x * (1.0 + 1.0 / np.cos(theta))
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
             big = (np.expm1(a) - a) / (0.5 * a * a)
         small = 1.0 + a / 3.0 + a * a / 12.0
@@ -40,6 +40,17 @@ def effective_gravity(p: Params, u0, theta=0.0) -> np.ndarray:
             ratio = np.where(a > 1e-6, -np.log1p(-a) / np.where(a > 0, a, 1.0), 1.0 + a / 2)
         return g * ratio * ratio
     return g + 0.0 * x
+
+
+def _quadratic_c(p: Params, u0, theta):
+    """The constant c of quadratic drag that stands in for p's drag: for a drag table, c times
+    Cd at the muzzle's Mach number (air density and Cd met later on are not guessed at)."""
+    if p.table is None:
+        return p.drag_c
+    sound = getattr(p.air, "a_site", None) or p.air.a
+    with np.errstate(invalid="ignore", divide="ignore"):
+        mach = np.nan_to_num(np.abs(u0 / np.cos(theta)) / sound, nan=0.0, posinf=0.0)
+    return p.drag_c * p.table.cd(mach)
 
 
 def angle_for_speed(p: Params, dy, v, high) -> np.ndarray:
