@@ -6,6 +6,7 @@ Colour is rich's call (NO_COLOR, FORCE_COLOR, not a terminal).
 
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from typing import Optional
@@ -17,6 +18,9 @@ from rich.table import Table
 from .aim import SolveProgress
 from .problem import Solution
 from .trajectory import Trajectory
+
+#: 1 ft in m (exact)
+FOOT = 0.3048
 
 console = Console(stderr=True, highlight=False)
 
@@ -83,11 +87,20 @@ def solution_summary(s: Solution) -> None:
     ok = s.converged
     title = "firing solution" if ok else "no firing solution"
     t = _kv_table(title)
+    # small-arms users read elevations in MOA (1/60 °) and mrad, speeds in ft/s
+    ballistic = s.problem.table_drag
     t.add_row("angle", f"{s.angle_deg:.6f}", "°")
+    if ballistic:
+        t.add_row("", f"{s.angle_deg * 60.0:.3f}", "MOA")
+        t.add_row("", f"{math.radians(s.angle_deg) * 1000.0:.4f}", "mrad")
     t.add_row("speed", f"{s.velocity_mps:.6f}", "m/s")
+    if ballistic:
+        t.add_row("", f"{s.velocity_mps / FOOT:.2f}", "ft/s")
     t.add_row("time of flight", f"{s.flight_time_s:.4f}", "s")
     t.add_row("apex height", f"{s.apex_height_m:.4f}", "m")
     t.add_row("impact speed", f"{s.impact_speed_mps:.4f}", "m/s")
+    if ballistic:
+        t.add_row("", f"{s.impact_speed_mps / FOOT:.2f}", "ft/s")
     t.add_row("impact angle", f"{s.impact_angle_deg:.4f}", "°")
     t.add_row("miss", f"{s.miss_m:.3e}", "m")
     t.add_row("iterations", str(s.iterations), "")
