@@ -160,7 +160,8 @@ def shot_picture(problem: Optional[Problem] = None, *, shot: Optional[Shot] = No
     tr = simulate(shot, samples=samples)
     vac = None
     if shot.drag != "none" or shot.wind:
-        vac = simulate(dataclasses.replace(shot, drag="none", wind=0.0), samples=samples)
+        vac = simulate(dataclasses.replace(shot, drag="none", wind=0.0, drag_table=None,
+                                         ballistic_coefficient=None), samples=samples)
     target = (shot.distance, shot.target_height) if shot.distance else None
     return ShotPicture(tr, vac, target, solution)
 
