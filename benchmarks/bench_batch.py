@@ -8,6 +8,10 @@ Prints medians, in ms and µs per target:
   meet the accuracy bar: true miss <= 1e-6 x distance against an independent DOP853 integration
   of all targets at once (in time-free form: x as the variable, the 10,000 systems stacked into
   one, rtol 1e-12);
+- the same 10,000 targets with G7 drag (the same 1 kg, 10 cm ball, form factor 1) in constant
+  and in ICAO air, and 10,000 .308 targets (G7 BC 0.223, 792.48 m/s, 100-1000 m, ICAO), with
+  the ratio to the quadratic figure (budget: 2x) and the same accuracy check against a stacked
+  DOP853 integration with scipy's PCHIP through the G7 table and the ICAO formulas;
 - 1,000,000 vacuum targets in-process;
 - the whole process `cannon solve --input targets.ndjson --nl` for the 10,000 targets;
 - with --rss, the peak RSS of `cannon solve --input` on 1,000,000 NDJSON lines (streamed).
@@ -30,24 +34,56 @@ from _timing import median_time
 
 
 
-def reference_heights(cols, theta, v):
+def _g7_air(icao: bool):
+    """kappa / (c |v|) as a function of (speed, y), independent of cannon_cli: scipy's PCHIP
+    through the G7 CSV rows and the ICAO troposphere written out (dry air, sea-level site)."""
+    from scipy.interpolate import PchipInterpolator
+
+    path = Path(__file__).resolve().parent.parent / "cannon_cli" / "data" / "g7.csv"
+    rows = [line.split(",") for line in path.read_text().splitlines()
+            if line and not line.startswith("#") and not line.startswith("mach")]
+    mach, cd = np.array(rows, dtype=float).T
+    cd = PchipInterpolator(mach, cd)
+    t0, lapse, r, m, g0 = 288.15, 0.0065, 8.31432, 0.0289644, 9.80665
+
+    def factor(speed, y):
+        t = t0 - lapse * y if icao else t0 + 0.0 * y
+        sigma = (t / t0) ** (g0 * m / (r * lapse) - 1.0)
+        return sigma * cd(speed / np.sqrt(1.4 * r * t / m))
+
+    return factor
+
+
+def reference_heights(cols, theta, v, factor=None):
     """y at x = distance for every target by scipy DOP853, rtol 1e-12: the N shots stacked into
-    one system in s = x / distance in [0, 1], state (y, vx, vy) per shot."""
+    one system in s = x / distance in [0, 1], state (y, vx, vy) per shot. ``factor(speed, y)``
+    multiplies c (a drag table and the air), else quadratic drag."""
     from scipy.integrate import solve_ivp
 
     n = cols.size
     D, g, c, W = cols.distance, cols.gravity, cols.drag_c, cols.wind
 
     def f(s, z):
-        vx, vy = z[n:2 * n], z[2 * n:]
+        y, vx, vy = z[:n], z[n:2 * n], z[2 * n:]
         ur = vx - W
         sp = np.sqrt(ur * ur + vy * vy)
+        kap = c * sp if factor is None else c * sp * factor(sp, y)
         k = D / vx  # dx/ds / vx
-        return np.concatenate([vy * k, -c * sp * ur * k, (-g - c * sp * vy) * k])
+        return np.concatenate([vy * k, -kap * ur * k, (-g - kap * vy) * k])
 
     z0 = np.concatenate([cols.launch_height, v * np.cos(theta), v * np.sin(theta)])
     sol = solve_ivp(f, (0.0, 1.0), z0, method="DOP853", rtol=1e-12, atol=1e-12)
     return sol.y[:n, -1]
+
+
+def report(solver, t, ratio, cols, r, y, steps=False) -> None:
+    miss = np.abs(y - cols.target_height) / cols.distance
+    ok = r.converged & (miss <= 1e-6)
+    extra = f"; RK4 steps median {np.median(r.steps):.0f}, max {r.steps.max()}" if steps else ""
+    print(f"  {solver:6s} {t * 1e3:7.1f} ms = {t / cols.size * 1e6:5.2f} us/target ({ratio}); "
+          f"{ok.sum()}/{cols.size} converged with true miss <= 1e-6 x distance "
+          f"(max {miss.max():.1e}); iterations median {np.median(r.iterations):.0f}, "
+          f"max {r.iterations.max()}{extra}")
 
 
 def main() -> None:
@@ -64,16 +100,34 @@ def main() -> None:
     cols = Columns.of(D, velocity=150.0, drag="quadratic")
     solve_columns(cols.take(slice(0, 10)))
     print("10,000 quadratic-drag targets, 50-550 m at 150 m/s (budget 100 ms, 10 us/target):")
+    quadratic = {}
     for solver in ("newton", "lbfgs"):
-        t = median_time(lambda: solve_columns(cols, solver=solver), args.repeat)
+        t = quadratic[solver] = median_time(lambda: solve_columns(cols, solver=solver),
+                                            args.repeat)
         r = solve_columns(cols, solver=solver)
         y = reference_heights(cols, np.radians(r.angle_deg), r.velocity_mps)
-        miss = np.abs(y - cols.target_height) / cols.distance
-        ok = r.converged & (miss <= 1e-6)
-        print(f"  {solver:6s} {t * 1e3:7.1f} ms = {t / cols.size * 1e6:5.2f} us/target "
-              f"({t / 0.1:4.2f} x budget); {ok.sum()}/{cols.size} converged with true miss "
-              f"<= 1e-6 x distance (max {miss.max():.1e}); iterations median "
-              f"{np.median(r.iterations):.0f}, max {r.iterations.max()}")
+        report(solver, t, f"{t / 0.1:4.2f} x budget", cols, r, y)
+
+    bc_308 = 0.223 * 0.45359237 / 0.0254 ** 2
+    cases = (
+        ("the same targets, G7 drag (1 kg, 10 cm ball), constant air", cols.distance,
+         dict(velocity=150.0, drag="g7"), False),
+        ("the same targets, G7 drag (1 kg, 10 cm ball), ICAO air", cols.distance,
+         dict(velocity=150.0, drag="g7", atmosphere="icao"), True),
+        (".308, G7 BC 0.223, 792.48 m/s, 100-1000 m, ICAO air",
+         rng.uniform(100.0, 1000.0, 10_000),
+         dict(velocity=792.48, drag="g7", ballistic_coefficient=bc_308, atmosphere="icao"), True),
+    )
+    for title, distances, physics, icao in cases:
+        g7 = Columns.of(distances, **physics)
+        solve_columns(g7.take(slice(0, 10)))
+        print(f"10,000 targets, {title}:")
+        for solver in ("newton", "lbfgs"):
+            t = median_time(lambda: solve_columns(g7, solver=solver), args.repeat)
+            r = solve_columns(g7, solver=solver)
+            y = reference_heights(g7, np.radians(r.angle_deg), r.velocity_mps, _g7_air(icao))
+            report(solver, t, f"{t / quadratic[solver]:4.2f} x quadratic", g7, r, y,
+                   steps=True)
 
     big = Columns.of(rng.uniform(10.0, 1000.0, 1_000_000), velocity=120.0)
     t = median_time(lambda: solve_columns(big, solver="newton"), max(1, args.repeat // 2))
