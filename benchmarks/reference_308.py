@@ -24,7 +24,9 @@ independent ways, and their differences.
    ``cannon_cli.atmosphere`` (ICAO, density and speed of sound vary with height), the crossing of
    x = range located by a solve_ivp event, the angle found by brentq to 1e-14 rad.
 
-Both use the same G7 table and the same PCHIP interpolant (py-ballisticcalc's pchip_prepare is the
+3. `cannon solve` itself (lbfgs and newton), and its differences from both.
+
+Both references use the same G7 table and the same PCHIP interpolant (py-ballisticcalc's pchip_prepare is the
 Fritsch-Carlson / scipy PchipInterpolator construction), so the differences come from the
 atmosphere conventions and the solvers' tolerances only.
 """
@@ -117,6 +119,18 @@ def pybc_elevations(engine: str, config: dict, *, match_icao_density: bool) -> l
     return out
 
 
+def cannon_elevations(solver: str):
+    """The elevations `cannon solve` gives (RK4 in x with its own step control), and the total
+    time in ms."""
+    from cannon_cli import Problem, solve
+
+    t = time.perf_counter()
+    angles = [solve(Problem(distance=r, velocity=MUZZLE, drag="g7",
+                            ballistic_coefficient=BC_G7 * dt.LB_PER_IN2, atmosphere="icao"),
+                    solver=solver).angle_deg for r in RANGES_M]
+    return angles, (time.perf_counter() - t) * 1e3
+
+
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="skip the slow RK4 step study")
@@ -138,6 +152,12 @@ def main(argv=None) -> int:
     ours_pybc_air = [our_elevation(r, air=atm.ConstantAir(PYBC_RHO, PYBC_SOUND))[0]
                      for r in RANGES_M]
     print(f"{'ours: py-ballisticcalc air, held constant':46s}{fmt(ours_pybc_air)}")
+    solved = {solver: cannon_elevations(solver) for solver in ("lbfgs", "newton")}
+    for solver, (angles, ms) in solved.items():
+        print(f"{f'cannon solve --solver {solver} ({ms:.0f} ms)':46s}{fmt(angles)}")
+    diff = lambda a, b: "  ".join(f"{x - y:+12.2e}" for x, y in zip(a, b))
+    for solver, (angles, _) in solved.items():
+        print(f"{f'  {solver} - ours DOP853':46s}{diff(angles, ours)}")
 
     try:
         import py_ballisticcalc
@@ -165,7 +185,8 @@ def main(argv=None) -> int:
         print(f"{'  python+rk4, step 0.000025 s':46s}{fmt(rk4_fine)}")
 
     print("\ndifferences (degrees)")
-    diff = lambda a, b: "  ".join(f"{x - y:+12.2e}" for x, y in zip(a, b))
+    for solver, (angles, _) in solved.items():
+        print(f"{f'cannon solve {solver} - py-b. (as is)':46s}{diff(angles, pybc)}")
     print(f"{'ours - py-ballisticcalc (as is)':46s}{diff(ours, pybc)}")
     print(f"{'ours - py-ballisticcalc (ICAO density)':46s}{diff(ours, pybc_icao)}")
     print(f"{'ours (its air, constant) - py-b. (as is)':46s}{diff(ours_pybc_air, pybc)}")
