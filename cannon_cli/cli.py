@@ -18,7 +18,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import __version__
+from . import __version__, units
 from .errors import CannonError, ExitCode
 from .problem import STANDARD_GRAVITY
 
@@ -90,9 +90,12 @@ DragOpt = Annotated[Drag, typer.Option(
     help="Drag model: none; linear; quadratic (constant Cd); g1, g7 or sphere (Cd(Mach) from "
     "the standard tables); table (Cd(Mach) from --drag-table).", case_sensitive=False,
     rich_help_panel=PHYSICS)]
-Mass = Annotated[float, typer.Option(help="Projectile mass (kg).", rich_help_panel=PHYSICS)]
+Mass = Annotated[float, typer.Option(
+    parser=units.mass, metavar="KG", help="Projectile mass (kg, or e.g. 175gr, 20g, 12lb).",
+    rich_help_panel=PHYSICS)]
 Diameter = Annotated[float, typer.Option(
-    help="Projectile diameter (m), for quadratic and table drag.", rich_help_panel=PHYSICS)]
+    parser=units.length, metavar="M", help="Projectile diameter (m, or e.g. 0.308in, 7.62mm), "
+    "for quadratic and table drag.", rich_help_panel=PHYSICS)]
 DragCoefficient = Annotated[float, typer.Option(help="Drag coefficient Cd, for quadratic drag.",
                                                 rich_help_panel=PHYSICS)]
 AirDensity = Annotated[Optional[float], typer.Option(
@@ -270,7 +273,9 @@ def _output_format(json_out: bool, nl: bool, csv_out: bool) -> Optional[str]:
 @with_physics(after="target_height")
 def solve(
     distance: Annotated[Optional[float], typer.Option(
-        help="Horizontal distance to the target (m), > 0. Required without --input.",
+        parser=units.length, metavar="M",
+        help="Horizontal distance to the target (m, or e.g. 1000yd), > 0. Required without "
+        "--input.",
         rich_help_panel=TARGET, show_default=False)] = None,
     target_height: TargetHeight = 0.0,
     physics: Optional[dict] = None,  # the physics options: see with_physics
@@ -278,13 +283,14 @@ def solve(
         "--angle", metavar="DEG", rich_help_panel=UNKNOWNS,
         help="Fix the launch angle (°) and solve for the speed.")] = None,
     velocity: Annotated[Optional[float], typer.Option(
-        "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS,
-        help="Fix the muzzle speed (m/s) and solve for the angle.")] = None,
+        "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS, parser=units.speed,
+        help="Fix the muzzle speed (m/s, or e.g. 2600fps) and solve for the angle.")] = None,
     arc: Annotated[Arc, typer.Option(help="With --velocity: the low or the high arc.",
                                      case_sensitive=False, rich_help_panel=UNKNOWNS)] = Arc.low,
     max_velocity: Annotated[Optional[float], typer.Option(
-        metavar="M/S", rich_help_panel=UNKNOWNS,
-        help="Upper bound on the speed (m/s); beyond it the target is out of reach.")] = None,
+        metavar="M/S", rich_help_panel=UNKNOWNS, parser=units.speed,
+        help="Upper bound on the speed (m/s, or e.g. 3000fps); beyond it the target is out of "
+        "reach.")] = None,
     solver: Annotated[Solver, typer.Option(
         help="lbfgs: scipy L-BFGS-B; newton: Newton with exact derivatives; adam; gd: plain "
         "gradient descent.", case_sensitive=False, rich_help_panel=HOW)] = Solver.lbfgs,
@@ -479,12 +485,14 @@ def table(
         "--angle", metavar="DEG", rich_help_panel=UNKNOWNS,
         help="The gun's fixed elevation (°): the table gives the speed for each distance.")] = None,
     velocity: Annotated[Optional[float], typer.Option(
-        "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS,
-        help="The gun's muzzle speed (m/s): the table gives the elevation.")] = None,
+        "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS, parser=units.speed,
+        help="The gun's muzzle speed (m/s, or e.g. 2600fps): the table gives the elevation.")
+    ] = None,
     arc: Annotated[Arc, typer.Option(help="With --velocity: the low or the high arc.",
                                      case_sensitive=False, rich_help_panel=UNKNOWNS)] = Arc.low,
     max_velocity: Annotated[Optional[float], typer.Option(
-        metavar="M/S", rich_help_panel=UNKNOWNS, help="Upper bound on the speed (m/s).")] = None,
+        metavar="M/S", rich_help_panel=UNKNOWNS, parser=units.speed,
+        help="Upper bound on the speed (m/s, or e.g. 3000fps).")] = None,
     solver: Annotated[Solver, typer.Option(case_sensitive=False, rich_help_panel=HOW,
                                            help="As for solve.")] = Solver.lbfgs,
     json_out: Annotated[bool, typer.Option("--json", rich_help_panel=OUTPUT,
@@ -547,9 +555,11 @@ def simulate(
     angle: Annotated[float, typer.Option("--angle", metavar="DEG", show_default=False,
                                          help="Launch angle (°), in (-90, 90).")],
     velocity: Annotated[float, typer.Option("--velocity", metavar="M/S", show_default=False,
-                                            help="Muzzle speed (m/s), > 0.")],
+                                            parser=units.speed,
+                                            help="Muzzle speed (m/s, or e.g. 2600fps), > 0.")],
     distance: Annotated[Optional[float], typer.Option(
-        help="Report where the shot passes this distance (m).", rich_help_panel=TARGET)] = None,
+        parser=units.length, metavar="M", rich_help_panel=TARGET,
+        help="Report where the shot passes this distance (m, or e.g. 1000yd).")] = None,
     target_height: TargetHeight = 0.0,
     physics: Optional[dict] = None,  # the physics options: see with_physics
     samples: Annotated[int, typer.Option(min=2, max=1_000_000, help="Points along the flight, "

@@ -22,6 +22,7 @@ plot_app = typer.Typer(
 from .cli import (  # noqa: E402 - after plot_app: cli.py imports this module at its end
     EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc, Solver, TargetHeight, _guard,
     with_physics)
+from . import units  # noqa: E402
 from .errors import ExitCode  # noqa: E402
 
 GRID = "Grid"
@@ -42,19 +43,21 @@ Title = Annotated[Optional[str], typer.Option(
     rich_help_panel=OUTPUT, show_default=False,
     help="Title of the picture (default: what is drawn, the target and the physics).")]
 Distance = Annotated[Optional[float], typer.Option(
-    help="Horizontal distance to the target (m), > 0. Required unless both --angle and "
-    "--velocity are given.", rich_help_panel=TARGET, show_default=False)]
+    parser=units.length, metavar="M",
+    help="Horizontal distance to the target (m, or e.g. 1000yd), > 0. Required unless both "
+    "--angle and --velocity are given.", rich_help_panel=TARGET, show_default=False)]
 Angle = Annotated[Optional[float], typer.Option(
     "--angle", metavar="DEG", rich_help_panel=UNKNOWNS,
     help="Fix the launch angle (°) and solve for the speed.")]
 Velocity = Annotated[Optional[float], typer.Option(
-    "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS,
-    help="Fix the muzzle speed (m/s) and solve for the angle.")]
+    "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS, parser=units.speed,
+    help="Fix the muzzle speed (m/s, or e.g. 2600fps) and solve for the angle.")]
 ArcOpt = Annotated[Arc, typer.Option(help="With --velocity: the low or the high arc.",
                                      case_sensitive=False, rich_help_panel=UNKNOWNS)]
 MaxVelocity = Annotated[Optional[float], typer.Option(
-    metavar="M/S", rich_help_panel=UNKNOWNS,
-    help="Upper bound on the speed (m/s); beyond it the target is out of reach.")]
+    metavar="M/S", rich_help_panel=UNKNOWNS, parser=units.speed,
+    help="Upper bound on the speed (m/s, or e.g. 3000fps); beyond it the target is out of "
+    "reach.")]
 
 
 def _size(out: Optional[str], width: Optional[int], height: Optional[int]) -> None:
@@ -167,8 +170,8 @@ def _range(flag: str, text: Optional[str]) -> Optional[tuple]:
 @with_physics(after="target_height")
 def landscape(
     distance: Annotated[float, typer.Option(
-        help="Horizontal distance to the target (m), > 0.", rich_help_panel=TARGET,
-        show_default=False)],
+        parser=units.length, metavar="M", rich_help_panel=TARGET, show_default=False,
+        help="Horizontal distance to the target (m, or e.g. 1000yd), > 0.")],
     target_height: TargetHeight = 0.0,
     physics: Optional[dict] = None,  # the physics options: see with_physics
     angle: Angle = None,
