@@ -26,7 +26,7 @@ from .errors import InputError
 from .problem import PROBLEM_FIELDS
 
 FORMATS = ("auto", "json", "ndjson", "csv")
-_TEXT_FIELDS = ("drag", "arc")
+_TEXT_FIELDS = ("drag", "arc", "atmosphere", "drag_table")
 
 
 @dataclass
@@ -156,8 +156,9 @@ CSV_COLUMNS = (
     "index", "line", "converged", "angle_deg", "velocity_mps", "flight_time_s", "apex_height_m",
     "impact_speed_mps", "impact_angle_deg", "miss_m", "iterations", "solver", "unknowns",
     "distance_m", "target_height_m", "launch_height_m", "gravity_mps2", "drag", "mass_kg",
-    "diameter_m", "drag_coefficient", "air_density_kgpm3", "linear_drag_kgps", "wind_mps",
-    "arc", "max_velocity_mps", "reason", "error",
+    "diameter_m", "drag_coefficient", "air_density_kgpm3", "linear_drag_kgps", "drag_table",
+    "ballistic_coefficient_kgpm2", "form_factor", "atmosphere", "altitude_m", "temperature_c",
+    "pressure_hpa", "humidity_pct", "wind_mps", "arc", "max_velocity_mps", "reason", "error",
 )
 
 

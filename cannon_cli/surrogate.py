@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import time
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -39,9 +40,7 @@ def true_range(angle_rad, speed, physics: Physics, height: float = 0.0) -> np.nd
         return u2 / g * (t + root)
     from .trajectory import simulate
 
-    fields = {k: getattr(physics, k) for k in ("launch_height", "gravity", "drag", "mass",
-                                                "diameter", "drag_coefficient", "air_density",
-                                                "linear_drag", "wind")}
+    fields = {f.name: getattr(physics, f.name) for f in dataclasses.fields(Physics)}
     out = np.full(angle_rad.shape, np.nan)
     for i, (a, v) in enumerate(zip(angle_rad, speed)):
         if not (abs(a) < 0.5 * np.pi and v > 0):
