@@ -31,7 +31,7 @@ def main() -> None:
     from cannon_cli.aim import solve_columns
     from cannon_cli.columns import Columns
     from cannon_cli.loss import Batch, height_miss
-    from cannon_cli.model import Params
+    from cannon_cli import medium
     from cannon_cli.policy import train
     from cannon_cli.problem import Physics
 
@@ -54,8 +54,7 @@ def main() -> None:
     cols = Columns.of(d, target_height=h, wind=w, drag="quadratic")
     ref = solve_columns(cols, solver="newton")
     one = np.ones(n)
-    p = Params("quadratic", d, 0 * one, physics.gravity * one, w, 0 * one,
-               physics.drag_c * one, 256)
+    p = medium.params(physics, d, wind=w, steps=256)
     miss = np.abs(np.asarray(height_miss(np.radians(a), v,
                                          Batch("both", p, h, one * np.nan, one * np.nan))))
     pct = 100 * miss / d

@@ -27,8 +27,10 @@ def true_miss(sol) -> float:
     model's x-integration."""
     from scipy.integrate import solve_ivp
 
+    from cannon_cli.medium import drag_factor
+
     p = sol.problem
-    th, v, c = math.radians(sol.angle_deg), sol.velocity_mps, p.drag_c
+    th, v, c = math.radians(sol.angle_deg), sol.velocity_mps, drag_factor(p)
 
     def f(t, s):
         sp = math.hypot(s[2] - p.wind, s[3])
@@ -70,6 +72,18 @@ def main() -> None:
         s = solve(problem, solver=solver)
         print(f"  {solver:6s} {t * 1e3:8.2f} ms  ({t / 5e-3:5.2f} x budget)  iterations "
               f"{s.iterations:4d}  true miss {true_miss(s) / 500:.1e} x distance")
+
+    print("one .308 solve (G7 BC 0.223, 792.48 m/s, ICAO air), in-process, elevation at:")
+    for distance in (100.0, 300.0, 500.0, 1000.0):
+        g7 = Problem(distance=distance, velocity=792.48, drag="g7", atmosphere="icao",
+                     ballistic_coefficient=0.223 * 0.45359237 / 0.0254 ** 2)
+        cells = []
+        for solver in ("lbfgs", "newton"):
+            t = median_time(lambda: solve(g7, solver=solver), args.repeat)
+            s = solve(g7, solver=solver)
+            cells.append(f"{solver} {t * 1e3:6.2f} ms ({s.iterations} iterations, "
+                         f"{s.steps} steps)")
+        print(f"  {distance:6.0f} m  " + "   ".join(cells))
 
     cmd = [cannon, "solve", "--distance", "500", "--velocity", "150", "--drag", "quadratic",
            "--json"]
