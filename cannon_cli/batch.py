@@ -15,6 +15,7 @@ from .aim import solve_columns
 from .columns import Columns
 from .errors import ExitCode, InputError
 from .io import Record, Writer
+from .medium import medium_of
 from .problem import SOLUTION_SCHEMA, Problem
 
 CHUNK_SIZE = 4096
@@ -80,7 +81,9 @@ def solve_chunk(chunk: list[Record], defaults: dict, solve_options: dict,
             out[j] = error_record(rec, rec.error)
             continue
         try:
-            good.append((j, problem_for(rec.fields or {}, defaults)))
+            problem = problem_for(rec.fields or {}, defaults)
+            medium_of(problem)  # the air and the drag table: a bad one is this record's error
+            good.append((j, problem))
         except InputError as e:
             out[j] = error_record(rec, str(e))
     if good:

@@ -252,7 +252,7 @@ def from_points(mach, cd_values, *, name: str = "custom", source: str = "") -> D
     """A DragTable through the points (mach, cd); validated like a CSV (see :func:`from_csv`)."""
     x = np.asarray(mach, dtype=float).ravel()
     y = np.asarray(cd_values, dtype=float).ravel()
-    where = f"drag table {name}"
+    where = f"drag_table {name}"
     if x.shape != y.shape:
         raise InputError(f"{where}: {x.size} Mach values but {y.size} Cd values")
     if x.size < MIN_ROWS:
@@ -285,7 +285,7 @@ def from_points(mach, cd_values, *, name: str = "custom", source: str = "") -> D
 def _parse(text: str, name: str) -> DragTable:
     """Parse ``mach,cd`` CSV text: ``#`` comment lines and blank lines anywhere, then a header
     line ``mach,cd``, then at least MIN_ROWS rows of two numbers."""
-    where = f"drag table {name}"
+    where = f"drag_table {name}"
     source = ""
     header_seen = False
     mach, cds = [], []
@@ -340,13 +340,13 @@ def from_csv(path) -> DragTable:
         with open(path, encoding="utf-8", newline="") as f:
             text = f.read()
     except OSError as e:
-        raise InputError(f"cannot read drag table {path}: {e.strerror or e}") from None
+        raise InputError(f"drag_table {path}: cannot read it: {e.strerror or e}") from None
     except UnicodeDecodeError:
-        raise InputError(f"drag table {path}: not a UTF-8 text file") from None
+        raise InputError(f"drag_table {path}: not a UTF-8 text file") from None
     try:
         return _parse(text, path)
     except csv.Error as e:
-        raise InputError(f"drag table {path}: {e}") from None
+        raise InputError(f"drag_table {path}: {e}") from None
 
 
 def bundled(name: str) -> DragTable:

@@ -77,7 +77,13 @@ def medium_of(physics: Physics) -> Medium:
         return VACUUM
     if physics.drag == "linear":
         return LINEAR
-    return _medium(physics.drag, physics.drag_table, physics.atmosphere, physics.altitude,
+    # a table file is known by its absolute path and modification time: a relative name means
+    # another file in another directory, and a rewritten file is read again
+    table = None
+    if physics.drag_table is not None:
+        path = os.path.abspath(physics.drag_table)
+        table = (path, _mtime(path))
+    return _medium(physics.drag, table, physics.atmosphere, physics.altitude,
                    physics.temperature, physics.pressure, physics.humidity,
                    physics.air_density)
 
@@ -88,7 +94,7 @@ def _medium(drag, table_file, kind, altitude, temperature, pressure, humidity, r
     rho_site = site.rho_site if rho is None else rho
     table = None
     if drag == "table":
-        table = _table_file(os.path.abspath(table_file), _mtime(table_file))
+        table = _table_file(*table_file)
     elif drag in TABLE_DRAGS:
         table = dragtable.bundled(drag)
     if kind == "icao":
