@@ -64,6 +64,7 @@ from typing import NamedTuple
 import numpy as np
 
 from .errors import InputError
+from .problem import SITE_LIMITS
 
 # ICAO standard atmosphere constants (ICAO Doc 7488/3)
 T0 = 288.15  #: sea-level temperature (K)
@@ -73,9 +74,9 @@ R_STAR = 8.31432  #: universal gas constant as ICAO defines it (J/(mol K))
 M_AIR = 0.0289644  #: molar mass of dry air (kg/mol)
 G0 = 9.80665  #: standard gravity (m/s^2)
 GAMMA = 1.4  #: ratio of specific heats of air
-TROPOPAUSE = 11000.0  #: geopotential altitude of the tropopause (m)
+TROPOPAUSE = SITE_LIMITS["altitude"][1]  #: geopotential altitude of the tropopause (m)
 CEILING = 20000.0  #: top of the lower stratosphere, the model's upper limit (m)
-FLOOR = -5000.0  #: lowest altitude the ICAO tables cover (m)
+FLOOR = SITE_LIMITS["altitude"][0]  #: lowest altitude the ICAO tables cover (m)
 KELVIN = 273.15  #: 0 °C in K
 
 #: pressure exponent g0 M / (R* L) = 5.255877
@@ -169,22 +170,24 @@ class Atmosphere:
 
     def __post_init__(self):
         alt, temp, pres, hum = self.altitude, self.temperature, self.pressure, self.humidity
-        if not (math.isfinite(alt) and FLOOR <= alt <= TROPOPAUSE):
+        limit = lambda name, value: (math.isfinite(value)
+                                     and SITE_LIMITS[name][0] <= value <= SITE_LIMITS[name][1])
+        if not limit("altitude", alt):
             raise InputError(f"--altitude must be within {FLOOR:g}..{TROPOPAUSE:g} m, got {alt:g}")
         t_std = float(standard_temperature(alt))
         if temp is None:
             t_site = t_std
         else:
-            if not (math.isfinite(temp) and -100.0 <= temp <= 70.0):
+            if not limit("temperature", temp):
                 raise InputError(f"--temperature must be within -100..70 °C, got {temp:g}")
             t_site = temp + KELVIN
         if pres is None:
             p_site = float(standard_pressure(alt))
         else:
-            if not (math.isfinite(pres) and 100.0 <= pres <= 1200.0):
+            if not limit("pressure", pres):
                 raise InputError(f"--pressure must be within 100..1200 hPa, got {pres:g}")
             p_site = pres * 100.0
-        if not (math.isfinite(hum) and 0.0 <= hum <= 100.0):
+        if not limit("humidity", hum):
             raise InputError(f"--humidity must be within 0..100 %, got {hum:g}")
         x_v = float(vapour_mole_fraction(t_site, p_site, hum))
         if x_v >= 0.5:

@@ -16,6 +16,10 @@ DRAG_MODELS = ("none", "linear", "quadratic", "g1", "g7", "sphere", "table")
 TABLE_DRAGS = ("g1", "g7", "sphere", "table")
 ATMOSPHERES = ("constant", "icao")
 ARCS = ("low", "high")
+#: The launch site's weather that the atmosphere model covers: (field, low, high, unit). The
+#: altitude spans the ICAO tables below the tropopause.
+SITE_LIMITS = {"altitude": (-5000.0, 11000.0, "m"), "temperature": (-100.0, 70.0, "°C"),
+               "pressure": (100.0, 1200.0, "hPa"), "humidity": (0.0, 100.0, "%")}
 
 SOLUTION_SCHEMA = "cannon.solution/1"
 
@@ -113,6 +117,11 @@ class Physics:
             value = getattr(self, name)
             if value is not None and value < 0:
                 raise InputError(f"{_JSON_NAMES[name]} must be >= 0, got {value:g}")
+        for name, (lo, hi, unit) in SITE_LIMITS.items():
+            value = getattr(self, name)
+            if value is not None and not lo <= value <= hi:
+                raise InputError(f"{_JSON_NAMES[name]} must be within {lo:g}..{hi:g} {unit}, "
+                                 f"got {value:g}")
         for name, allowed in (("drag", DRAG_MODELS), ("atmosphere", ATMOSPHERES)):
             if getattr(self, name) not in allowed:
                 raise InputError(f"{name} must be one of {', '.join(allowed)}, "
