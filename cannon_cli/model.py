@@ -133,7 +133,8 @@ def _kappa(p: Params, s, y, order: int):
     M_y = -M a'/a and M_yy = -M (a''/a - 2 (a'/a)^2)::
 
         k_s  = c sigma (C + M C')                k_y  = c s (sigma' C + sigma C' M_y)
-        k_ss = c sigma (2 C' + M C'') / a        k_sy = c sigma' (C + M C') + c sigma M_y (2 C' + M C'')
+        k_ss = c sigma (2 C' + M C'') / a
+        k_sy = c sigma' (C + M C') + c sigma M_y (2 C' + M C'')
         k_yy = c s (sigma'' C + 2 sigma' C' M_y + sigma C'' M_y^2 + sigma C' M_yy)
     """
     c, air, table = p.drag_c, p.air, p.table
