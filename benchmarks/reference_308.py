@@ -71,7 +71,7 @@ def our_elevation(range_m: float, *, air=None, table=None) -> tuple[float, dict]
     """Barrel elevation (deg) to cross (range_m, 0), by DOP853 in time + brentq on the angle."""
     air = air if air is not None else atm.icao()
     table = table if table is not None else dt.load("g7")
-    scale = dt.bc_scale(BC_G7)
+    scale = dt.bc_scale(BC_G7 * dt.LB_PER_IN2)
 
     def rhs(t, s):
         x, y, vx, vy = s

@@ -42,7 +42,8 @@ The G-model BC is quoted in lb/in^2: BC_SI = BC * 0.45359237 kg / (0.0254 m)^2
 = BC * 703.0696 kg/m^2.
 (The same formula in py-ballisticcalc's imperial units is its constant 2.08551e-4 = rho_std pi /
 (8 * 144) with rho_std = 0.076474 lb/ft^3 = 1.2250 kg/m^3.) Since ``a_drag = -kappa v_rel``,
-kappa = a / |v_rel| (1/s): see :func:`kappa_bc` and :func:`kappa_form`.
+kappa = a / |v_rel| (1/s) = K rho |v_rel| Cd(M): see :func:`bc_scale` and :func:`form_scale`
+for K, and ``model._kappa`` for kappa along a flight.
 """
 
 from __future__ import annotations
@@ -54,7 +55,6 @@ import math
 import os
 from dataclasses import dataclass, field
 from importlib import resources
-from typing import NamedTuple
 
 import numpy as np
 from autograd.extend import defjvp, defvjp, primitive
@@ -370,16 +370,12 @@ def load(spec) -> DragTable:
     return from_csv(spec)
 
 
-# -- ballistic coefficient and kappa -----------------------------------------------------------
+# -- ballistic coefficient ---------------------------------------------------------------------
 
-def bc_to_si(bc_lb_in2):
-    """A G-model ballistic coefficient in lb/in^2 -> kg/m^2 (x 703.0696)."""
-    return bc_lb_in2 * LB_PER_IN2
-
-
-def bc_scale(bc_lb_in2):
-    """K (m^2/kg) in kappa = K rho |v| Cd_G(M) for a G-model BC in lb/in^2: K = pi / (8 BC_SI)."""
-    return np.pi / (8.0 * bc_to_si(bc_lb_in2))
+def bc_scale(bc_si):
+    """K (m^2/kg) in kappa = K rho |v| Cd_G(M) for a G-model ballistic coefficient BC in kg/m^2
+    (lb/in^2 x LB_PER_IN2): K = pi / (8 BC)."""
+    return np.pi / (8.0 * bc_si)
 
 
 def form_scale(mass, diameter, form_factor=1.0):
@@ -387,72 +383,3 @@ def form_scale(mass, diameter, form_factor=1.0):
     K = i A / (2 m), A = pi d^2 / 4. (With i = 1 and a measured table, Cd is the projectile's
     own.)"""
     return form_factor * (np.pi * diameter * diameter / 4.0) / (2.0 * mass)
-
-
-def kappa(speed, rho, sound_speed, scale, table: DragTable):
-    """Drag per unit relative speed (1/s): a_drag = -kappa * v_rel, with
-
-        kappa = scale * rho * |v_rel| * Cd(|v_rel| / a)
-
-    ``speed`` = |v_rel| (m/s), ``rho`` air density (kg/m^3), ``sound_speed`` a (m/s), ``scale``
-    from :func:`bc_scale` or :func:`form_scale`. Arithmetic and the Cd primitive only, so it takes
-    floats, complex arrays (complex step) and autograd boxes alike.
-    """
-    return scale * rho * speed * table(speed / sound_speed)
-
-
-def kappa_bc(speed, rho, sound_speed, bc_lb_in2, table: DragTable):
-    """kappa (1/s) for a G-model ballistic coefficient in lb/in^2 (``--bc`` with g1/g7):
-
-        kappa = rho |v| Cd_G(M) pi / (8 * 703.0696 * BC)
-    """
-    return kappa(speed, rho, sound_speed, bc_scale(bc_lb_in2), table)
-
-
-def kappa_form(speed, rho, sound_speed, mass, diameter, table: DragTable, form_factor=1.0):
-    """kappa (1/s) for mass (kg), diameter (m) and form factor i:
-
-        kappa = rho Cd(M) i A |v| / (2 m),  A = pi d^2 / 4
-    """
-    return kappa(speed, rho, sound_speed, form_scale(mass, diameter, form_factor), table)
-
-
-class KappaDerivatives(NamedTuple):
-    """kappa and its partial derivatives in (s = |v_rel|, rho, a), to second order."""
-
-    k: np.ndarray
-    k_s: np.ndarray
-    k_rho: np.ndarray
-    k_a: np.ndarray
-    k_ss: np.ndarray
-    k_srho: np.ndarray
-    k_sa: np.ndarray
-    k_rhoa: np.ndarray
-    k_aa: np.ndarray
-    # k_rhorho is identically 0 (kappa is linear in rho)
-
-
-def kappa_derivatives(speed, rho, sound_speed, scale, table: DragTable) -> KappaDerivatives:
-    """kappa = K rho s C(M), M = s/a, and its partials, for hand-derived tangents:
-
-        k_s   = K rho (C + M C')              k_rho  = K s C
-        k_a   = -K rho M^2 C'                 k_srho = K (C + M C')
-        k_ss  = K rho (2 C' + M C'') / a      k_rhoa = -K M^2 C'
-        k_sa  = -K rho M (2 C' + M C'') / a   k_aa   = K rho M^2 (2 C' + M C'') / a
-    """
-    a = sound_speed
-    m = speed / a
-    c, c1, c2 = table.evaluate(m, 2)
-    kr = scale * rho
-    g = 2.0 * c1 + m * c2
-    return KappaDerivatives(
-        k=kr * speed * c,
-        k_s=kr * (c + m * c1),
-        k_rho=scale * speed * c,
-        k_a=-kr * m * m * c1,
-        k_ss=kr * g / a,
-        k_srho=scale * (c + m * c1),
-        k_sa=-kr * m * g / a,
-        k_rhoa=-scale * m * m * c1,
-        k_aa=kr * m * m * g / a,
-    )

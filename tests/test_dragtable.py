@@ -175,62 +175,30 @@ def test_steep_user_table_tail_stays_positive():
     assert np.all(t.cd(np.linspace(0.0, 0.5, 50)) >= 0.1 - 1e-15)
 
 
-# -- ballistic coefficient and kappa -----------------------------------------------------------
+# -- ballistic coefficient ---------------------------------------------------------------------
 
 def test_bc_conversion():
     assert dt.LB_PER_IN2 == pytest.approx(703.0695796, rel=1e-10)
-    assert dt.bc_to_si(0.223) == pytest.approx(0.223 * 703.0696, rel=1e-7)
 
 
-def test_kappa_bc_matches_the_form_factor_formula():
-    t = dt.load("g7")
+def test_bc_scale_matches_the_form_factor_formula():
     mass, d = 175 * 64.79891e-6, 0.308 * 0.0254  # 175 gr, .308 in
-    bc = 0.223
-    i = (mass / d**2) / dt.bc_to_si(bc)  # the form factor that BC implies: BC = m / (i d^2)
-    v, rho, a = np.array([790.0, 500.0, 300.0]), 1.225, 340.294
-    np.testing.assert_allclose(dt.kappa_bc(v, rho, a, bc, t),
-                               dt.kappa_form(v, rho, a, mass, d, t, form_factor=i), rtol=1e-14)
-    # and the deceleration is rho v^2 Cd pi / (8 BC_SI)
-    direct = rho * v**2 * t.cd(v / a) * math.pi / (8 * 0.223 * 703.0695796)
-    np.testing.assert_allclose(dt.kappa_bc(v, rho, a, bc, t) * v, direct, rtol=1e-9)
+    bc = 0.223 * dt.LB_PER_IN2
+    i = (mass / d**2) / bc  # the form factor that BC implies: BC = m / (i d^2)
+    assert dt.bc_scale(bc) == pytest.approx(dt.form_scale(mass, d, i), rel=1e-14)
+    # and the deceleration K rho v^2 Cd is rho v^2 Cd pi / (8 BC_SI)
+    assert dt.bc_scale(bc) == pytest.approx(math.pi / (8 * 0.223 * 703.0695796), rel=1e-9)
 
 
-def test_kappa_bc_agrees_with_py_ballisticcalc_constant():
+def test_bc_scale_agrees_with_py_ballisticcalc_constant():
     # py-ballisticcalc (shot.py, drag_by_mach): k_m = density_ratio * Cd * 2.08551e-4 / BC in 1/ft,
     # deceleration = k_m * v_fps * v; its rho_std = 0.076474 lb/ft^3 = 1.2250 kg/m^3
     t = dt.load("g7")
     v_mps, bc = 780.0, 0.223
     cd = t.cd(v_mps / 340.294)
     theirs = cd * 2.08551e-4 / bc * (v_mps / 0.3048)  # 1/s
-    ours = dt.kappa_bc(v_mps, 1.2250, 340.294, bc, t)
+    ours = dt.bc_scale(bc * dt.LB_PER_IN2) * 1.2250 * v_mps * cd
     assert ours == pytest.approx(theirs, rel=5e-5)
-
-
-def test_kappa_derivatives_by_complex_step():
-    t = dt.load("g7")
-    K = dt.bc_scale(0.223)
-    s, rho = np.array([820.0, 400.0, 330.0]), np.array([1.2, 1.1, 0.9])
-    a = np.array([340.0, 330.0, 320.0])
-    d = dt.kappa_derivatives(s, rho, a, K, t)
-    h = 1e-30
-    kap = lambda s_, r_, a_: K * r_ * s_ * t.cd(s_ / a_)
-    np.testing.assert_allclose(d.k, kap(s, rho, a), rtol=1e-15)
-    for name, (ds, dr, da) in {"k_s": (1, 0, 0), "k_rho": (0, 1, 0), "k_a": (0, 0, 1)}.items():
-        cs = kap(s + 1j * h * ds, rho + 1j * h * dr, a + 1j * h * da).imag / h
-        np.testing.assert_allclose(getattr(d, name), cs, rtol=1e-12, err_msg=name)
-    second = {"k_ss": ("k_s", 0), "k_srho": ("k_s", 1), "k_sa": ("k_s", 2),
-              "k_rhoa": ("k_rho", 2), "k_aa": ("k_a", 2)}
-    for name, (first, which) in second.items():
-        e = [0, 0, 0]
-        e[which] = 1j * h
-        cs = getattr(dt.kappa_derivatives(s + e[0], rho + e[1], a + e[2], K, t), first).imag / h
-        np.testing.assert_allclose(getattr(d, name), cs, rtol=1e-11, err_msg=name)
-
-
-def test_kappa_is_autograd_differentiable():
-    t = dt.load("g1")
-    f = lambda v: dt.kappa_bc(v, 1.2, 340.0, 0.45, t) * v
-    check_grads(f, modes=["rev"], order=2)(np.array([300.0, 500.0, 800.0]))
 
 
 # -- user CSV files ----------------------------------------------------------------------------

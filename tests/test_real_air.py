@@ -842,3 +842,27 @@ def test_a_relative_drag_table_path_follows_the_working_directory(tmp_path, monk
     monkeypatch.chdir(tmp_path / "b")
     b = solve(pr).angle_deg
     assert b > a + 0.01
+
+
+@pytest.mark.parametrize("drag,atmos", [("g7", "icao"), ("g7", "constant"), ("quadratic", "icao")])
+def test_kappa_partials_by_complex_step(drag, atmos):
+    """model._kappa's hand-derived partials in (speed, height), first and second order, against
+    the complex step of kappa and of its first partials."""
+    kw = dict(ballistic_coefficient=BC_308) if drag == "g7" else {}
+    p = medium.params(Problem(distance=1000.0, drag=drag, atmosphere=atmos, **kw), np.ones(4))
+    s = np.array([820.0, 400.0, 345.0, 150.0])
+    y = np.array([0.0, 150.0, 2000.0, 9000.0])
+    h = 1e-30
+    k, k_s, k_y, k_ss, k_sy, k_yy = model._kappa(p, s, y, 2)
+    assert np.allclose(k, model._kappa(p, s, y, 0)[0], rtol=1e-15)
+    d_s = lambda order, i: model._kappa(p, s + 1j * h, y + 0j, order)[i].imag / h
+    d_y = lambda order, i: model._kappa(p, s + 0j, y + 1j * h, order)[i].imag / h
+    np.testing.assert_allclose(k_s, d_s(0, 0), rtol=1e-12)
+    np.testing.assert_allclose(k_ss, d_s(1, 1), rtol=1e-11, atol=1e-20)
+    if atmos == "constant":
+        assert k_y is None and k_sy is None and k_yy is None
+        return
+    np.testing.assert_allclose(k_y, d_y(0, 0), rtol=1e-12)
+    np.testing.assert_allclose(k_sy, d_y(1, 1), rtol=1e-11)
+    np.testing.assert_allclose(k_sy, d_s(1, 2), rtol=1e-11)
+    np.testing.assert_allclose(k_yy, d_y(1, 2), rtol=1e-11)
