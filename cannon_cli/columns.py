@@ -13,7 +13,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .medium import drag_factor, medium_of, scale
+from .medium import drag_factor, factor, medium_of
 from .problem import STANDARD_GRAVITY, Physics, Problem, Solution
 
 
@@ -122,15 +122,12 @@ class Columns:
         mass_arr = full(mass)
         k = np.where(drag_arr == "linear", full(linear_drag) / mass_arr, 0.0)
         c = np.zeros(n)
+        bc = None if ballistic_coefficient is None else full(ballistic_coefficient)
         for code, m in enumerate(media):
             here = codes == code
-            if m.drag == "quadratic":
-                c[here] = (m.rho_site * full(drag_coefficient) * np.pi * full(diameter) ** 2
-                           / 4.0 / (2.0 * mass_arr))[here]
-            elif m.table is not None:
-                c[here] = (m.rho_site * scale(None if ballistic_coefficient is None
-                                              else full(ballistic_coefficient), mass_arr,
-                                              full(diameter), full(form_factor)))[here]
+            c[here] = factor(m, mass=mass_arr, diameter=full(diameter),
+                             drag_coefficient=full(drag_coefficient), ballistic_coefficient=bc,
+                             form_factor=full(form_factor))[here]
         return cls(distance=d.copy(), target_height=full(target_height),
                    launch_height=full(launch_height), gravity=full(gravity), wind=full(wind),
                    medium=codes.reshape(n).astype(np.intp), media=media, drag_k=k, drag_c=c,

@@ -20,7 +20,7 @@ from __future__ import annotations
 import functools
 import math
 import os
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Optional
 
 import numpy as np
@@ -33,29 +33,18 @@ from .problem import TABLE_DRAGS, Physics
 class Medium:
     """What a group of shots shares: the drag model's name, its Cd(Mach) table (None for
     constant Cd), and the air (None when it plays no part: vacuum, linear drag, or quadratic
-    drag in a constant atmosphere, whose density is folded into c)."""
+    drag in a constant atmosphere, whose density is folded into c). Tables compare by
+    identity: one file, one table (`_table_file` caches them)."""
 
     drag: str
     table: Optional[dragtable.DragTable] = None
     air: Optional[object] = None  # atmosphere.Atmosphere or atmosphere.ConstantAir
-    rho_site: float = float("nan")  #: air density at the launch site (kg/m^3)
-    sound_site: float = float("nan")  #: speed of sound at the launch site (m/s)
-
-    def __hash__(self):
-        return hash((self.drag, id(self.table), self.air))
-
-    def __eq__(self, other):
-        return (isinstance(other, Medium) and self.drag == other.drag
-                and self.table is other.table and self.air == other.air)
+    #: air density at the launch site (kg/m^3); folded into each shot's c, so not the group's
+    rho_site: float = field(default=float("nan"), compare=False)
 
 
 VACUUM = Medium("none")
 LINEAR = Medium("linear")
-
-
-def site_air(physics: Physics) -> atmosphere.Atmosphere:
-    """The ICAO atmosphere seen from the launch site, with the site's weather."""
-    return _site(physics.altitude, physics.temperature, physics.pressure, physics.humidity)
 
 
 @functools.lru_cache(maxsize=64)
@@ -68,7 +57,8 @@ def site_density(physics: Physics) -> float:
     weather's."""
     if physics.air_density is not None:
         return physics.air_density
-    return site_air(physics).rho_site
+    return _site(physics.altitude, physics.temperature, physics.pressure,
+                 physics.humidity).rho_site
 
 
 def medium_of(physics: Physics) -> Medium:
@@ -103,7 +93,7 @@ def _medium(drag, table_file, kind, altitude, temperature, pressure, humidity, r
         air = atmosphere.ConstantAir(rho_site, site.a_site)
     else:
         air = None  # quadratic drag in constant air: the historical closed path
-    return Medium(drag, table, air, float(rho_site), float(site.a_site))
+    return Medium(drag, table, air, float(rho_site))
 
 
 def _mtime(path) -> float:
@@ -121,24 +111,32 @@ def _table_file(path: str, mtime: float) -> dragtable.DragTable:
 def drag_factor(physics: Physics, medium: Optional[Medium] = None) -> float:
     """c in kappa = c sigma |v| Cd(M) (1/m), zero for vacuum and linear drag."""
     medium = medium_of(physics) if medium is None else medium
-    if physics.drag == "quadratic":
-        area = math.pi * physics.diameter ** 2 / 4.0
-        return medium.rho_site * physics.drag_coefficient * area / (2.0 * physics.mass)
-    if physics.drag in TABLE_DRAGS:
-        return float(medium.rho_site * scale(physics.ballistic_coefficient, physics.mass,
-                                             physics.diameter, physics.form_factor))
-    return 0.0
+    return float(factor(medium, mass=physics.mass, diameter=physics.diameter,
+                        drag_coefficient=physics.drag_coefficient,
+                        ballistic_coefficient=physics.ballistic_coefficient,
+                        form_factor=physics.form_factor))
+
+
+def factor(medium: Medium, *, mass, diameter, drag_coefficient, ballistic_coefficient,
+           form_factor):
+    """c (1/m) for projectiles in ``medium``, scalars or arrays: rho_site Cd A / 2m for
+    quadratic drag (a constant Cd is a form factor on Cd = 1), rho_site K for a table."""
+    if medium.drag == "quadratic":
+        return medium.rho_site * dragtable.form_scale(mass, diameter, drag_coefficient)
+    if medium.table is not None:
+        return medium.rho_site * scale(ballistic_coefficient, mass, diameter, form_factor)
+    return 0.0 * np.asarray(mass, dtype=float)
 
 
 def scale(bc_si, mass, diameter, form_factor):
-    """K (m²/kg) of a table drag: pi / (8 BC) for a ballistic coefficient in kg/m², else
-    i A / 2m (array-friendly: NaN BC means "use mass and diameter")."""
-    form = form_factor * (np.pi * diameter * diameter / 4.0) / (2.0 * mass)
+    """K (m²/kg) of a table drag: `dragtable.bc_scale` for a ballistic coefficient in kg/m²,
+    else `dragtable.form_scale` (array-friendly: a NaN BC means "use mass and diameter")."""
+    form = dragtable.form_scale(mass, diameter, form_factor)
     if bc_si is None:
         return form
     bc = np.asarray(bc_si, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(np.isfinite(bc), np.pi / (8.0 * bc), form)
+        return np.where(np.isfinite(bc), dragtable.bc_scale(bc), form)
 
 
 #: 1 lb/in² in kg/m² (the G-model ballistic coefficient's unit)
