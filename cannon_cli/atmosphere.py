@@ -294,6 +294,16 @@ class ConstantAir:
         if not (math.isfinite(self.a) and self.a > 0):
             raise InputError(f"speed of sound must be finite and > 0, got {self.a:g}")
 
+    @property
+    def rho_site(self) -> float:
+        """Density at the site, as `Atmosphere` names it (everywhere the same)."""
+        return self.rho
+
+    @property
+    def a_site(self) -> float:
+        """Speed of sound at the site, as `Atmosphere` names it."""
+        return self.a
+
     @classmethod
     def at_site(cls, site: Atmosphere) -> "ConstantAir":
         """The site's air, held constant with height."""

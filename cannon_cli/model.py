@@ -148,7 +148,7 @@ def _kappa(p: Params, s, y, order: int):
             sig, sig1, sig2 = rho.value * r, rho.d1 * r, None if rho.d2 is None else rho.d2 * r
             a, a1, a2 = snd
     else:
-        sig, a = 1.0, (air.a if air is not None else 1.0)
+        sig, a = 1.0, (air.a_site if air is not None else 1.0)
     if table is None:
         cds = (1.0, 0.0, 0.0)
     else:

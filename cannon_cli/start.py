@@ -47,9 +47,8 @@ def _quadratic_c(p: Params, u0, theta):
     Cd at the muzzle's Mach number (air density and Cd met later on are not guessed at)."""
     if p.table is None:
         return p.drag_c
-    sound = getattr(p.air, "a_site", None) or p.air.a
     with np.errstate(invalid="ignore", divide="ignore"):
-        mach = np.nan_to_num(np.abs(u0 / np.cos(theta)) / sound, nan=0.0, posinf=0.0)
+        mach = np.nan_to_num(np.abs(u0 / np.cos(theta)) / p.air.a_site, nan=0.0, posinf=0.0)
     return p.drag_c * p.table.cd(mach)
 
 
