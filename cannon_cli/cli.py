@@ -22,9 +22,6 @@ from . import __version__, units
 from .errors import CannonError, ExitCode
 from .problem import STANDARD_GRAVITY
 
-#: 1 lb/in² in kg/m²: 0.45359237 kg / (0.0254 m)² (dragtable.LB_PER_IN2; not imported from
-#: there, which pulls in numpy, so that --help stays fast)
-LB_PER_IN2 = 0.45359237 / 0.0254 ** 2
 
 EXIT_CODES_HELP = (
     "Exit status: 0 solved · 1 bad input · 2 usage error · 3 no solution (out of reach, or not "
@@ -78,6 +75,9 @@ TARGET = "Target"
 UNKNOWNS = "What to solve"
 HOW = "Solver"
 OUTPUT = "Output"
+
+#: 1 lb/in² in kg/m² (dragtable.LB_PER_IN2, which would import numpy before --help)
+LB_PER_IN2 = units.POUND / units.INCH ** 2
 
 # -- shared parameter types -----------------------------------------------------------------
 TargetHeight = Annotated[float, typer.Option(help="Height of the target (m).",
@@ -182,8 +182,6 @@ def with_physics(*, after: str, wind: bool = True):
             bc = physics.pop("bc")
             # --bc is in lb/in² as ballistics tables quote it; the library is SI
             physics["ballistic_coefficient"] = None if bc is None else bc * LB_PER_IN2
-            if physics["drag_table"] is not None and physics["drag"] == "none":
-                physics["drag"] = "table"
             return command(physics=physics, **kwargs)
 
         wrapper.__signature__ = sig.replace(parameters=params)

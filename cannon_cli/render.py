@@ -18,9 +18,7 @@ from rich.table import Table
 from .aim import SolveProgress
 from .problem import Solution
 from .trajectory import Trajectory
-
-#: 1 ft in m (exact)
-FOOT = 0.3048
+from .units import FOOT
 
 console = Console(stderr=True, highlight=False)
 
