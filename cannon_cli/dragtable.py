@@ -343,6 +343,8 @@ def from_csv(path) -> DragTable:
         raise InputError(f"drag_table {path}: cannot read it: {e.strerror or e}") from None
     except UnicodeDecodeError:
         raise InputError(f"drag_table {path}: not a UTF-8 text file") from None
+    except ValueError:  # a NUL or a lone surrogate in the name: no file has it
+        raise InputError(f"drag_table {path!r}: not a file name") from None
     try:
         return _parse(text, path)
     except csv.Error as e:

@@ -99,7 +99,7 @@ def _medium(drag, table_file, kind, altitude, temperature, pressure, humidity, r
 def _mtime(path) -> float:
     try:
         return os.stat(path).st_mtime
-    except OSError:
+    except (OSError, ValueError):  # ValueError: a NUL or a lone surrogate in the name
         return math.nan  # from_csv reports the error
 
 
