@@ -428,7 +428,10 @@ def _solve_batch(path: str, input_format: str, fmt: str, values: dict, options: 
     from .io import read_records, writer_for
 
     defaults = {k: v for k, v in values.items() if v is not None}
-    stream = sys.stdin if path == "-" else _open_input(path)
+    # bytes: the reader decodes record by record (a BOM, or bytes that are not UTF-8, are
+    # one record's business, not the batch's)
+    stdin = getattr(sys.stdin, "buffer", sys.stdin)
+    stream = stdin if path == "-" else _open_input(path)
     try:
         writer = writer_for(fmt, sys.stdout)
         records = read_records(stream, input_format)
@@ -437,7 +440,7 @@ def _solve_batch(path: str, input_format: str, fmt: str, values: dict, options: 
             tally = batch.run(records, writer, defaults=defaults, solve_options=options,
                               chunk_size=chunk_size, progress=progress)
     finally:
-        if stream is not sys.stdin:
+        if stream is not stdin:
             stream.close()
     if not quiet:
         render.batch_summary(tally)
@@ -448,7 +451,7 @@ def _open_input(path: str):
     from .errors import InputError
 
     try:
-        return open(path, encoding="utf-8", newline="")
+        return open(path, "rb")
     except OSError as e:
         raise InputError(f"cannot read --input {path}: {e.strerror}") from None
 
