@@ -22,8 +22,8 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from . import solvers, start
-from .loss import Batch, height_miss, max_height_residual, residual
+from . import reach, solvers, start
+from .loss import Batch, height_miss, residual
 from .model import Y, Params, flight, integrate
 from .columns import Columns, Results
 from .problem import Problem, Solution
@@ -31,8 +31,13 @@ from .problem import Problem, Solution
 #: Default solver tolerance: the miss (and, for the minimum-speed shot, d miss / d angle) over
 #: the distance.
 DEFAULT_TOL = 1e-12
-#: Largest tolerated discretisation error, relative to the distance (the promise is 1e-6).
+#: Largest tolerated discretisation error, relative to the distance, aimed at ...
 ACCURACY = 1e-7
+#: ... and the promise: a solved shot misses by at most this times the distance.
+PROMISE = 1e-6
+#: A shot whose horizontal speed at the target is below this fraction of its launch's is
+#: integrated on a graded mesh (`model.Params.mesh`).
+STALL = 0.25
 #: Fewest RK4 steps, and the most before giving up on refining.
 MIN_STEPS, MAX_STEPS = 16, 4096
 #: Richardson divisor 2^p - 1 for a drag table. The PCHIP Cd(Mach) has a second derivative
@@ -40,11 +45,10 @@ MIN_STEPS, MAX_STEPS = 16, 4096
 #: (measured for the .308 G7 shot: the true error was 0.1-11x the order-4 estimate); counting
 #: order 2 makes the estimate 5x more cautious.
 RICHARDSON_TABLE = 3.0
-#: Fewest RK4 steps for the search of the angle that passes the distance highest.
-REACH_STEPS = 256
-#: Speed bound (m/s) when the problem sets none.
-SPEED_CAP = 1.0e5
-_ANGLE_LIMIT = math.radians(89.9)
+#: Tolerance (relative miss) of the bracketed searches of `reach`, at least: their answers are
+#: starts that the solver then confirms to its own tolerance.
+SEARCH_TOL = 1e-10
+_ANGLE_LIMIT = reach.LIMIT
 
 
 @dataclass(frozen=True)
@@ -142,13 +146,17 @@ class _Group:
         self.cols, self.kind, self.opts, self.callback = cols, kind, opts, callback
         self.index = np.asarray(index)
         nan = float("nan")
+        #: per problem, the grading of the RK4 mesh (`model.Params.mesh`); 1 until a shot
+        #: that stalls towards the target needs it. Shared with ``params``: set in place.
+        self.grading = np.ones(cols.size)
         params = Params(medium.drag, cols.distance, cols.launch_height, cols.gravity,
-                        cols.wind, cols.drag_k, cols.drag_c, MIN_STEPS, medium.table, medium.air)
+                        cols.wind, cols.drag_k, cols.drag_c, MIN_STEPS, medium.table, medium.air,
+                        self.grading)
         self.batch = Batch(kind, params, cols.target_height, np.radians(cols.angle_deg),
                            cols.velocity_mps)
         self.high = cols.high
         self.bounded = np.isfinite(cols.max_velocity_mps)
-        self.vmax = np.where(self.bounded, cols.max_velocity_mps, SPEED_CAP)
+        self.vmax = np.where(self.bounded, cols.max_velocity_mps, np.inf)
         n = cols.size
         self.theta = np.full(n, nan)
         self.speed = np.full(n, nan)
@@ -169,7 +177,7 @@ class _Group:
         if b.kind == "angle":
             return lo_a[:, None], hi_a[:, None]
         lo_v = np.full(n, 1e-3)
-        hi_v = (vmax if b.kind == "speed" else np.full(n, SPEED_CAP)) / b.speed_unit
+        hi_v = (vmax if b.kind == "speed" else np.full(n, np.inf)) / b.speed_unit
         if b.kind == "speed":
             return lo_v[:, None], hi_v[:, None]
         return np.stack([lo_a, lo_v], 1), np.stack([hi_a, hi_v], 1)
@@ -198,6 +206,7 @@ class _Group:
         res = fn(residual(b), z0, lo, hi, tol=self.opts["tol"], max_iter=self.opts["max_iter"],
                  learning_rate=self.opts["learning_rate"],
                  callback=self._progress(b, rows) if self.callback else None)
+        res = solvers.settle(residual(b), res, tol=self.opts["tol"])
         th, v = b.unpack(res.z)
         return np.asarray(th, float), np.asarray(v, float), res
 
@@ -223,10 +232,14 @@ class _Group:
             if self.kind != "angle":
                 speed = np.where(np.isfinite(v0), v0, speed)
         todo = np.isfinite(theta) & np.isfinite(speed)
-        for i in np.flatnonzero(~todo):  # only a fixed angle below the line of sight does this
+        # only a fixed angle whose line of sight passes below the target has no start. Without
+        # wind every path curves down from its line of sight, so no speed can hit; a headwind
+        # can bend a path up, and then the speeds are searched (`_reach_at_angle`).
+        windless = (b.params.wind == 0) | (b.params.drag == "none")
+        for i in np.flatnonzero(~todo & windless):
             self.message[i] = (f"out of reach: the line of sight at {math.degrees(b.angle[i]):g}° "
                                f"passes below the target, no speed can reach it")
-            self.theta[i], self.speed[i] = b.angle[i], self.vmax[i]
+            self.theta[i] = b.angle[i]
         self.theta[todo], self.speed[todo] = theta[todo], speed[todo]
         steps = _steps_for(theta) if b.params.drag != "none" else np.full(n, MIN_STEPS)
         self.steps[:] = steps
@@ -234,7 +247,11 @@ class _Group:
         if b.params.drag != "none":
             self._make_feasible(rows)
         self._solve_rows(rows)
-        for i in np.flatnonzero(~todo):
+        search = np.flatnonzero(~todo & ~windless)
+        for s in _distinct(self.steps[search]):
+            self._reach_at_angle(search[self.steps[search] == s], int(s))
+        self._refine(search[self.converged[search]])
+        for i in np.flatnonzero(~todo & windless):
             self._measure(np.array([i]), int(self.steps[i]))
         return self._report()
 
@@ -256,7 +273,7 @@ class _Group:
             if self.kind == "angle":
                 self.theta[bad] = _flatter(self.theta[bad])
             else:
-                cap = self.vmax[bad] if self.kind == "speed" else SPEED_CAP
+                cap = self.vmax[bad] if self.kind == "speed" else np.inf
                 self.speed[bad] = np.minimum(1.5 * self.speed[bad], cap)
 
     def _solve_rows(self, rows):
@@ -266,18 +283,33 @@ class _Group:
             sub = rows[self.steps[rows] == steps]
             self._solve(sub, int(steps))
             self._examine(sub)
-        for _ in range(12):
+        self._refine(rows)
+
+    def _refine(self, rows):
+        """Solve again where the discretisation error is too large: on a mesh graded to the
+        shot where it stalls towards the target (its horizontal speed falls below
+        `STALL` of the launch's), else with twice the steps."""
+        for _ in range(14):
             ok = rows[self.converged[rows]]
             redo = ok[~(np.abs(self.error[ok]) <= ACCURACY * self.batch.params.distance[ok])
                       & (self.steps[ok] < MAX_STEPS)]
             if not redo.size:
                 break
-            self.steps[redo] *= 2
+            q = self.end[1, redo] / (self.speed[redo] * np.cos(self.theta[redo]))
+            grade = (self.grading[redo] == 1.0) & (q < STALL) & (q > 0)
+            self.grading[redo[grade]] = q[grade]
+            self.steps[redo[~grade]] *= 2
             for steps in _distinct(self.steps[redo]):
                 sub = redo[self.steps[redo] == steps]
                 self._solve(sub, int(steps), *self._arc_bounds(sub, int(steps)))
-                for i in sub[~self.converged[sub]]:
-                    self.message[i] = self._not_converged()
+                self._examine(sub)
+        ok = rows[self.converged[rows]]
+        # at the most steps the estimated error may still exceed the promise: say so
+        for i in ok[~(np.abs(self.error[ok]) <= PROMISE * self.batch.params.distance[ok])]:
+            self.converged[i] = False
+            self.message[i] = (f"not converged: the integration error is still "
+                               f"{abs(self.error[i]):.3g} m at {self.steps[i]} steps, above the "
+                               f"promised {PROMISE:g} x distance")
 
     def _solve(self, rows, steps, lower=None, upper=None):
         """Run the solver on ``rows`` (one step count) and measure where it ended (`_measure`)."""
@@ -318,7 +350,7 @@ class _Group:
 
     def _examine(self, rows):
         """After the solver: the fixed-speed answer must be on the arc asked for; a failure
-        is examined for reach."""
+        is decided by the bracketed searches of `reach` (within reach or not, and if so, where)."""
         if self.kind == "angle":
             slope = self.slope[rows]
             wrong = np.where(self.high[rows], ~(slope < 0), ~(slope > 0))
@@ -331,6 +363,9 @@ class _Group:
             for steps in _distinct(self.steps[bad]):
                 self._reach_at_angle(bad[self.steps[bad] == steps], int(steps))
         else:
+            bad = rows[~self.converged[rows]]
+            for steps in _distinct(self.steps[bad]):
+                self._reach_minimum(bad[self.steps[bad] == steps], int(steps))
             over = rows[self.converged[rows] & (self.speed[rows] > self.vmax[rows] * (1 + 1e-12))]
             for i in over:
                 self.converged[i] = False
@@ -344,116 +379,87 @@ class _Group:
         return (f"not converged: {self.opts['solver']} stopped short of the tolerance "
                 f"{self.opts['tol']:g} (limit {self.opts['max_iter']} iterations)")
 
+    def _tol(self):
+        return max(self.opts["tol"], SEARCH_TOL)
+
     def _reach_at_speed(self, rows, steps):
-        """Speed fixed, solver failed or found the other arc: is the target within reach? Find
-        the angle that passes x = D highest; below the target means out of reach, otherwise
-        solve again inside the bracket of the arc asked for. The top is often a steep,
-        nearly stalling shot, so it is looked for with at least `REACH_STEPS` steps."""
-        b = self.batch.take(rows).with_steps(max(steps, REACH_STEPS))
-        top0, lo, hi = self._scan_top(b)
-        res = solvers.newton(max_height_residual(b), top0[:, None], lo[:, None], hi[:, None],
-                             tol=1e-12, max_iter=100)
-        # Newton refines the scan's best angle inside its bracket; where it did not converge,
-        # the scan's best stands (its height is what decides reachability)
-        z = res.z[:, 0]
-        refined = self._resolved_height(z, b)
-        better = np.isfinite(refined) & (refined >= self._resolved_height(top0, b))
-        res = solvers.Result(np.where(better, z, top0)[:, None], res.residual, res.converged,
-                             res.iterations)
-        theta_top = res.z[:, 0]
-        best = self._resolved_height(theta_top, b)
-        reachable = best >= -self.opts["tol"] * b.params.distance
-        for j, i in enumerate(rows):
-            if not reachable[j]:
+        """Speed fixed, and the solver failed or found the other arc: find the angle that
+        passes x = D highest (`reach.top_angle`); below the target means out of reach,
+        otherwise the arc's root inside its bracket (`reach.arc_root`), which the solver then
+        confirms from there."""
+        b = self.batch.take(rows).with_steps(steps)
+        theta_top, best = reach.top_angle(b, b.velocity)
+        tol = self.opts["tol"] * b.params.distance
+        reachable = best >= -tol
+        for j in np.flatnonzero(~reachable):
+            i = rows[j]
+            self.message[i] = _out_of_reach_at_speed(b, j, theta_top[j], best[j])
+            if np.isfinite(theta_top[j]):
                 self.theta[i] = theta_top[j]
-                self.message[i] = (
-                    f"out of reach at {b.velocity[j]:g} m/s: the highest this speed can pass "
-                    f"x = {b.params.distance[j]:g} m is {best[j] + b.target_height[j]:.6g} m, "
-                    f"the target is at {b.target_height[j]:g} m")
-        if (~reachable).any():
-            self._measure(rows[~reachable], steps)
+        short = rows[~reachable]
+        if short.size:
+            self._measure(short, steps)
         again = rows[reachable]
         if not again.size:
             return
-        top = theta_top[reachable]
-        grazing = np.abs(best[reachable]) <= self.opts["tol"] * b.params.distance[reachable]
-        if grazing.any():
-            self.theta[again[grazing]] = top[grazing]
-            self.converged[again[grazing]] = True
-            self._measure(again[grazing], steps)
-        again, top = again[~grazing], top[~grazing]
-        if not again.size:
-            return
-        high = self.high[again]
-        lo_a = np.where(high, top, -_ANGLE_LIMIT)
-        hi_a = np.where(high, _ANGLE_LIMIT, top)
-        # start inside the arc's bracket, a little off the top (where the slope vanishes), and
-        # where the shot reaches the distance: towards the top until it does
-        th = self.theta[again]
-        off = np.where(high, top + 0.1, top - 0.1)
-        inside = np.isfinite(th) & (th > lo_a) & (th < hi_a)
-        th = np.clip(np.where(inside, th, off), lo_a + 1e-3 * (hi_a - lo_a),
-                     hi_a - 1e-3 * (hi_a - lo_a))
-        sub = self.batch.take(again).with_steps(steps)
-        for _ in range(40):
-            bad = ~np.isfinite(np.asarray(height_miss(th, sub.velocity, sub), float))
-            if not bad.any():
-                break
-            th[bad] = 0.5 * (th[bad] + top[bad])
-        self.theta[again] = th
+        sub = b.take(np.flatnonzero(reachable))
+        top, high = theta_top[reachable], self.high[again]
+        th, _ = reach.arc_root(sub, sub.velocity, top, high, self.theta[again], tol=self._tol())
+        self.theta[again] = np.where(np.isfinite(th), th, top)
+        lo_a = np.where(high, top, -reach.LIMIT)
+        hi_a = np.where(high, reach.LIMIT, top)
         self._solve(again, steps, *self._bounds(sub, self.vmax[again], lo_a, hi_a))
-        for i in again[~self.converged[again]]:
+        self._confirmed(again)
+
+    def _confirmed(self, rows):
+        """The solver has the last word on a bracketed search's answer: where it could not
+        confirm it (from so close a start, only a starved iteration budget does that), the
+        answer is reported as not converged."""
+        for i in rows[~self.converged[rows]]:
             self.message[i] = self._not_converged()
 
-    @staticmethod
-    def _resolved_height(theta, b: Batch):
-        """The miss at the fixed speed, NaN where the integration cannot be trusted: close to
-        stalling before the distance a shot can come out finite but meaningless, which shows as
-        a disagreement with half the steps (more than 1e-4 x distance, estimated)."""
-        fine = np.asarray(height_miss(theta, b.velocity, b), float)
-        if b.params.drag == "none":
-            return fine
-        coarse = np.asarray(height_miss(theta, b.velocity,
-                                        b.with_steps(max(b.params.steps // 2, 1))), float)
-        return np.where(np.abs(fine - coarse) <= 15 * 1e-4 * b.params.distance, fine, np.nan)
-
-    def _scan_top(self, b: Batch, count: int = 91):
-        """The angle that passes x = D highest at the fixed speed, roughly: the best of
-        ``count`` angles across (-89.9°, 89.9°), all shots integrated at once; returns it and
-        the bracket of its neighbours. Robust where Newton alone is not: far from the top the
-        slope can point out of the region where the shot reaches D at all."""
-        n = b.size
-        grid = np.linspace(-_ANGLE_LIMIT, _ANGLE_LIMIT, count)
-        rows = np.repeat(np.arange(n), count)
-        many = b.take(rows)
-        angles = np.tile(grid, n)
-        heights = self._resolved_height(angles, many)
-        heights = np.where(np.isfinite(heights), heights, -np.inf).reshape(n, count)
-        best = np.argmax(heights, axis=1)
-        lo = grid[np.maximum(best - 1, 0)]
-        hi = grid[np.minimum(best + 1, count - 1)]
-        return grid[best].copy(), lo, hi
-
     def _reach_at_angle(self, rows, steps):
-        """Angle fixed and the solver failed: out of reach if even the top speed falls short."""
+        """Angle fixed and the solver failed: the lowest speed that hits, from a scan over all
+        speeds up to max_velocity (`reach.speed_root`), which the solver then confirms; out of
+        reach when no speed hits."""
         b = self.batch.take(rows).with_steps(steps)
-        cap = self.vmax[rows]
-        best = np.asarray(height_miss(b.angle, cap, b), float)
-        short = ~(best >= 0)
-        for j, i in enumerate(rows):
-            if short[j]:
-                self.speed[i] = cap[j]
-                what = "max_velocity_mps" if self.bounded[i] else "the speed cap"
-                where = (f"{best[j] + b.target_height[j]:.6g} m" if np.isfinite(best[j])
-                         else "nowhere: it never gets there")
-                self.message[i] = (
-                    f"out of reach at {math.degrees(b.angle[j]):g}°: even at {cap[j]:g} m/s "
-                    f"({what}) the shot passes x = {b.params.distance[j]:g} m at {where}, "
-                    f"the target is at {b.target_height[j]:g} m")
+        v, _, best_h, best_v = reach.speed_root(b, b.angle, self.vmax[rows], tol=self._tol())
+        found = np.isfinite(v)
+        for j in np.flatnonzero(~found):
+            i = rows[j]
+            self.speed[i] = best_v[j] if np.isfinite(best_h[j]) else self.speed[i]
+            if self.bounded[i]:
+                bound = f"at any speed up to max_velocity_mps {self.vmax[i]:g}"
             else:
-                self.message[i] = self._not_converged()
-        if short.any():
-            self._measure(rows[short], steps)
+                bound = "at any speed"
+            where = (f"the highest it passes x = {b.params.distance[j]:g} m is "
+                     f"{best_h[j] + b.target_height[j]:.6g} m (at {best_v[j]:.6g} m/s)"
+                     if np.isfinite(best_h[j]) else
+                     f"it never reaches x = {b.params.distance[j]:g} m")
+            self.message[i] = (f"out of reach at {math.degrees(b.angle[j]):g}° {bound}: "
+                               f"{where}, the target is at {b.target_height[j]:g} m")
+        if (~found).any():
+            self._measure(rows[~found], steps)
+        again = rows[found]
+        if again.size:
+            self.speed[again] = v[found]
+            self._solve(again, steps)
+            self._confirmed(again)
+
+    def _reach_minimum(self, rows, steps):
+        """Minimum speed and the solver failed: bisection on the speed whose highest crossing
+        of x = D just reaches the target (`reach.minimum_speed`), confirmed by the solver."""
+        b = self.batch.take(rows).with_steps(steps)
+        th, v, _ = reach.minimum_speed(b, self.speed[rows], self.theta[rows], tol=self._tol())
+        found = np.isfinite(v)
+        again = rows[found]
+        if again.size:
+            self.theta[again], self.speed[again] = th[found], v[found]
+            self._solve(again, steps)
+            self._confirmed(again)
+        for i in rows[~found]:
+            self.message[i] = (f"out of reach: no speed found that reaches "
+                               f"x = {self.batch.params.distance[i]:g} m")
 
     def _arc_bounds(self, rows, steps):
         b = self.batch.take(rows).with_steps(steps)
@@ -487,3 +493,13 @@ class _Group:
             steps=self.steps.copy() if b.params.drag != "none" else np.zeros(b.size, dtype=int),
             message=msg,
             solver=self.opts["solver"])
+
+
+def _out_of_reach_at_speed(b: Batch, j: int, theta_top: float, best: float) -> str:
+    """Why row j of ``b`` cannot hit at its speed, with the figures."""
+    v, d, target = b.velocity[j], b.params.distance[j], b.target_height[j]
+    if not np.isfinite(best):
+        return (f"out of reach at {v:g} m/s: no angle carries the shot to x = {d:g} m")
+    return (f"out of reach at {v:g} m/s: the highest this speed can pass x = {d:g} m is "
+            f"{best + target:.6g} m (at {math.degrees(theta_top):.6g}°), the target is at "
+            f"{target:g} m")

@@ -66,6 +66,9 @@ class Params:
     steps: int = 24
     table: object = None  # dragtable.DragTable
     air: object = None  # atmosphere.Atmosphere or atmosphere.ConstantAir
+    #: None for evenly spaced steps, or per shot q in (0, 1]: the steps shrink geometrically so
+    #: that the last is q times the first (see `mesh`).
+    grading: object = None
 
     @property
     def size(self) -> int:
@@ -94,11 +97,28 @@ class Params:
         pick = lambda a: a[index]
         return Params(self.drag, pick(self.distance), pick(self.launch_height),
                       pick(self.gravity), pick(self.wind), pick(self.drag_k), pick(self.drag_c),
-                      self.steps, self.table, self.air)
+                      self.steps, self.table, self.air,
+                      None if self.grading is None else pick(self.grading))
 
     def with_steps(self, steps: int) -> "Params":
         return Params(self.drag, self.distance, self.launch_height, self.gravity, self.wind,
-                      self.drag_k, self.drag_c, int(steps), self.table, self.air)
+                      self.drag_k, self.drag_c, int(steps), self.table, self.air, self.grading)
+
+    def mesh(self):
+        """The step lengths (steps, N) from x = 0 to the distance.
+
+        Evenly spaced, or graded: x_i = D (1 - q^(i/n)) / (1 - q), so that the steps shrink by
+        q^(1/n) each. A shot whose horizontal speed drops from vx0 to q vx0 on the way turns
+        ever faster in x towards the end (it stalls: d ln vx / dx = -kappa / vx), and with q
+        the measured ratio the steps follow that, like equal steps in time."""
+        n = self.steps
+        if self.grading is None:
+            return np.broadcast_to(self.distance / n, (n, self.size))
+        lq = np.log(np.clip(self.grading, 1e-12, 1.0))
+        i = np.arange(n + 1)[:, None]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            frac = np.where(lq < 0, np.expm1(i * lq / n) / np.expm1(lq), i / n)
+        return np.diff(frac, axis=0) * self.distance
 
 
 def _is_everything(index, n: int) -> bool:
@@ -389,8 +409,7 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
     z, ndir = _initial(theta, v, p.launch_height, order, dirs)
     ks = [np.empty_like(z) for _ in range(4)]
     tmp = np.empty_like(z)
-    h = p.distance / p.steps
-    half, sixth = 0.5 * h, h / 6.0
+    mesh = p.mesh()
     umin = z[VX, 0].real.copy()
     top = z[Y, 0].real.copy()
     if order < 2:
@@ -402,7 +421,7 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
     else:
         field = lambda src, dst: _field(p, *_views(src, ndir, order), *_views(dst, ndir, order))
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        for _ in range(p.steps):
+        for h, half, sixth in zip(mesh, 0.5 * mesh, mesh / 6.0):
             if apex:
                 y0, s0 = z[Y, 0].real.copy(), (z[VY, 0] / z[VX, 0]).real
             field(z, ks[0])

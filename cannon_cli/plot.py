@@ -136,10 +136,9 @@ class ShotPicture:
 def shot_of(solution: Solution) -> Shot:
     """The shot a solution fires (its closest approach when it did not converge)."""
     p = solution.problem
-    capped = p.max_velocity is None and solution.velocity_mps >= aim.SPEED_CAP * (1 - 1e-9)
-    if capped or not (math.isfinite(solution.angle_deg) and math.isfinite(solution.velocity_mps)
+    if not (math.isfinite(solution.angle_deg) and math.isfinite(solution.velocity_mps)
                       and -90 < solution.angle_deg < 90 and solution.velocity_mps > 0):
-        # no closest approach worth the name (only the solver's speed cap): nothing to draw
+        # no closest approach worth the name: nothing to draw
         raise NothingToDraw(f"{solution.message or 'no solution'} (nothing to draw)")
     return Shot(angle=solution.angle_deg, velocity=solution.velocity_mps, distance=p.distance,
                 target_height=p.target_height, **_physics_of(p))
@@ -360,8 +359,7 @@ def landscape(problem: Problem, *, angles: Optional[tuple] = None,
     """
     answer = aim.solve(problem)
     min_speed = minimum_speed_shot(problem, answer)
-    if math.isfinite(answer.angle_deg) and math.isfinite(answer.velocity_mps) \
-            and answer.velocity_mps < aim.SPEED_CAP:
+    if math.isfinite(answer.angle_deg) and math.isfinite(answer.velocity_mps):
         center = (answer.angle_deg, answer.velocity_mps)
     elif min_speed is not None:
         center = min_speed

@@ -379,4 +379,35 @@ def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: in
     return Result(z, f, _done(f, tol), np.full(n, max(iteration[0], 1)))
 
 
+#: The largest relative miss that `settle` accepts as the floating-point floor.
+FLOOR_CAP = 1e-8
+
+
+def settle(residual: Residual, result: Result, *, tol: float) -> Result:
+    """Mark as converged the problems that stopped at the floating-point floor of their residual.
+
+    Near the vertical a shot's miss changes by D sec^2(theta) per radian: rounding the angle
+    to the nearest double already moves it by more than ``tol`` x D there, so no solver can
+    meet ``tol``. A problem is solved at its floor when every |F_i| is within the rounding
+    noise of the unknowns, 4 eps sum_k |dF_i/dz_k| max(|z_k|, 1), over ``tol``, and below
+    `FLOOR_CAP` (1e-8: a hundredth of the miss promised). One Jacobian, for those that did
+    not converge only.
+    """
+    rows = np.flatnonzero(~result.converged)
+    if not rows.size:
+        return result
+    z = result.z[rows]
+    with np.errstate(all="ignore"):
+        f, _, jac = evaluate(residual, z, rows, jacobian=True)
+        noise = 4 * np.finfo(float).eps * np.einsum("nmk,nk->nm", np.abs(jac),
+                                                      np.maximum(np.abs(z), 1.0))
+        ok = (np.all(np.abs(f) <= tol + noise, axis=1)
+              & np.all(np.abs(f) <= FLOOR_CAP, axis=1))
+    if not ok.any():
+        return result
+    converged = result.converged.copy()
+    converged[rows[ok]] = True
+    return Result(result.z, result.residual, converged, result.iterations)
+
+
 SOLVER_FUNCTIONS = {"lbfgs": lbfgs, "newton": newton, "adam": adam, "gd": gd}

@@ -13,8 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from .model import Params
-
-_MAX_ANGLE = np.radians(89.0)
+from .reach import LIMIT as _MAX_ANGLE
 
 
 def effective_gravity(p: Params, u0, theta=0.0) -> np.ndarray:

@@ -337,7 +337,7 @@ DRAGGED = dict(drag=st.sampled_from(["quadratic", "linear"]), d=st.floats(50.0, 
 
 # Regression: both used to come back 'not converged' at an angle from which the shot never
 # reaches the distance (fixed: the top-of-arc search now trusts only resolved integrations and
-# uses at least aim.REACH_STEPS steps).
+# uses the group's steps).
 
 
 def check_hit_or_out_of_reach(drag, d, factor, slope, wind, arc):
@@ -461,7 +461,7 @@ def test_solve_many_equals_solve_one_at_a_time(solver):
         assert sol.converged == one.converged
         assert sol.message.split(":")[0] == one.message.split(":")[0]
         assert sol.angle_deg == pytest.approx(one.angle_deg, rel=1e-8)
-        assert sol.velocity_mps == pytest.approx(one.velocity_mps, rel=1e-8)
+        assert sol.velocity_mps == pytest.approx(one.velocity_mps, rel=1e-8, nan_ok=True)
         if sol.converged:
             assert true_miss(sol) <= 1e-6 * pr.distance
 
