@@ -184,9 +184,13 @@ def _loads(text: str) -> Any:
 
 
 def _parses(raw: bytes) -> bool:
+    """Whether a line is one JSON value by itself (too deep for the decoder counts)."""
+    text = raw.decode("utf-8", "surrogateescape").strip(" \t\n\r")
     try:
-        _loads(raw.decode("utf-8", "surrogateescape"))
+        _DECODER.decode(text)
         return True
+    except RecursionError:
+        return _skip_nested(text, 0) == len(text)
     except ValueError:
         return False
 
