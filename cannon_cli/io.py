@@ -222,11 +222,15 @@ def _from_json(index: int, line: Optional[int], value: Any) -> Record:
     for key, v in value.items():
         if v is None:
             continue
-        problem = _value_problem(key, v)
-        if problem is not None:
-            return Record(index, line, error=problem)
+        if type(v) not in _PLAIN:
+            problem = _value_problem(key, v)
+            if problem is not None:
+                return Record(index, line, error=problem)
         fields[key] = v
     return Record(index, line, fields=fields)
+
+
+_PLAIN = {int, float, str, bool}  # not _OutOfRange, a str subclass
 
 
 def _value_problem(key: str, value: Any) -> Optional[str]:
@@ -271,6 +275,15 @@ def _document(data: bytes, lineno: int) -> list[Record]:
     """The records of one JSON document (an array, or a single value) that starts on line
     ``lineno``. An element holding bytes that are not UTF-8 is that element's error."""
     text = data.decode("utf-8", "surrogateescape")
+
+    if _BAD_BYTE.search(text) is None:  # the usual case, parsed at the decoder's speed
+        try:
+            value = _DECODER.decode(text)
+        except (ValueError, RecursionError):
+            pass  # below, element by element: the error says where, or is one element's
+        else:
+            items = value if isinstance(value, list) else [value]
+            return [_from_json(i, None, item) for i, item in enumerate(items)]
 
     def line_of(pos: int) -> int:
         return lineno + text.count("\n", 0, pos)
