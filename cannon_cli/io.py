@@ -216,8 +216,9 @@ def _skip_nested(text: str, pos: int) -> Optional[int]:
 
 def _from_json(index: int, line: Optional[int], value: Any) -> Record:
     if not isinstance(value, dict):
-        return Record(index, line, error=f"a record must be a JSON object, got "
-                                         f"{type(value).__name__}")
+        got = ("a number out of range" if isinstance(value, _OutOfRange) else
+               type(value).__name__)
+        return Record(index, line, error=f"a record must be a JSON object, got {got}")
     fields = {}
     for key, v in value.items():
         if v is None:

@@ -204,6 +204,12 @@ def test_ndjson_with_a_broken_first_line():
     assert out[1]["converged"] and out[2]["converged"] and res.exit_code == 1
 
 
+def test_a_record_that_is_a_number_out_of_range():
+    out = nl(run("solve", "--input", "-", "-q", input=f'{{"distance_m": 10}}\n{BIG}\n1e400\n'))
+    assert [o.get("error") for o in out] == [None] + [
+        "a record must be a JSON object, got a number out of range"] * 2
+
+
 def test_ndjson_whose_first_record_is_an_array():
     res = run("solve", "--input", "-", "-q", input='[1]\n{"distance_m": 20}\n')
     out = nl(res)
