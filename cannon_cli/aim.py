@@ -38,8 +38,19 @@ PROMISE = 1e-6
 #: A shot whose horizontal speed at the target is below this fraction of its launch's is
 #: integrated on a graded mesh (`model.Params.mesh`).
 STALL = 0.25
+#: The work budget of one solver run, in RK4 steps (iterations x steps): it bounds the time
+#: of a solve that needs thousands of steps (about 15 us a step for one shot).
+WORK_STEPS = 40_000
+#: What an RK4 step of the minimum-speed residual costs, in steps of the others: it carries
+#: second derivatives (measured 70 us against 10.7 us a field evaluation).
+SECOND_ORDER_COST = 6
+#: The most RK4 steps the bracketed searches of `reach` use (their answers are starts).
+SEARCH_STEPS = 512
 #: Fewest RK4 steps, and the most before giving up on refining.
 MIN_STEPS, MAX_STEPS = 16, 4096
+#: The most RK4 steps a start is given (a steep shot stalls at its end, which a graded mesh
+#: resolves better than more even steps: see `_refine`).
+START_STEPS = 128
 #: Richardson divisor 2^p - 1 for a drag table. The PCHIP Cd(Mach) has a second derivative
 #: that jumps at the knots, so RK4 steps that straddle knots converge at order 2-3, irregularly
 #: (measured for the .308 G7 shot: the true error was 0.1-11x the order-4 estimate); counting
@@ -135,7 +146,7 @@ def _steps_for(theta) -> np.ndarray:
     """RK4 steps for a shot launched at theta: 16, doubled for every doubling of the launch
     slope past 1/2 (steep shots turn fast in x). The a-posteriori check refines further."""
     slope = np.maximum(1.0, 2.0 * np.abs(np.tan(np.nan_to_num(theta, nan=0.8))))
-    return np.minimum(MIN_STEPS * 2 ** np.ceil(np.log2(slope)), MAX_STEPS).astype(int)
+    return np.minimum(MIN_STEPS * 2 ** np.ceil(np.log2(slope)), START_STEPS).astype(int)
 
 
 class _Group:
@@ -203,12 +214,18 @@ class _Group:
             lo, hi = lower, upper
         z0 = np.clip(z0, lo, hi)
         fn = solvers.SOLVER_FUNCTIONS[self.opts["solver"]]
-        res = fn(residual(b), z0, lo, hi, tol=self.opts["tol"], max_iter=self.opts["max_iter"],
+        res = fn(residual(b), z0, lo, hi, tol=self.opts["tol"], max_iter=self._max_iter(steps),
                  learning_rate=self.opts["learning_rate"],
                  callback=self._progress(b, rows) if self.callback else None)
         res = solvers.settle(residual(b), res, tol=self.opts["tol"])
         th, v = b.unpack(res.z)
         return np.asarray(th, float), np.asarray(v, float), res
+
+    def _max_iter(self, steps: int) -> int:
+        """The solver's iteration limit, within the work budget of one run: `WORK_STEPS` RK4
+        steps (each iteration integrates at least once)."""
+        cost = max(int(steps), 1) * (SECOND_ORDER_COST if self.kind == "both" else 1)
+        return min(self.opts["max_iter"], max(4, WORK_STEPS // cost))
 
     def _progress(self, b: Batch, rows):
         def report(p: solvers.Progress):
@@ -231,6 +248,7 @@ class _Group:
                 theta = np.where(np.isfinite(a0), np.radians(a0), theta)
             if self.kind != "angle":
                 speed = np.where(np.isfinite(v0), v0, speed)
+        self.first = (theta, speed)  # the start, kept for the searches of `reach`
         todo = np.isfinite(theta) & np.isfinite(speed)
         # only a fixed angle whose line of sight passes below the target has no start. Without
         # wind every path curves down from its line of sight, so no speed can hit; a headwind
@@ -298,7 +316,13 @@ class _Group:
             q = self.end[1, redo] / (self.speed[redo] * np.cos(self.theta[redo]))
             grade = (self.grading[redo] == 1.0) & (q < STALL) & (q > 0)
             self.grading[redo[grade]] = q[grade]
-            self.steps[redo[~grade]] *= 2
+            # the error goes as steps^-order: jump to the steps that it asks for (a power of 2)
+            more = redo[~grade]
+            order = 2.0 if self.batch.params.table is not None else 4.0
+            with np.errstate(all="ignore"):
+                ratio = np.abs(self.error[more]) / (ACCURACY * self.batch.params.distance[more])
+                factor = 2.0 ** np.ceil(np.log2(np.nan_to_num(ratio, nan=16.0) ** (1 / order)))
+            self.steps[more] = np.minimum(self.steps[more] * np.clip(factor, 2, 16), MAX_STEPS)
             for steps in _distinct(self.steps[redo]):
                 sub = redo[self.steps[redo] == steps]
                 self._solve(sub, int(steps), *self._arc_bounds(sub, int(steps)))
@@ -373,11 +397,14 @@ class _Group:
                                    f"above max_velocity_mps {self.vmax[i]:g}")
             for i in rows[~self.converged[rows]]:
                 if not self.message[i]:
-                    self.message[i] = self._not_converged()
+                    self.message[i] = self._not_converged(i)
 
-    def _not_converged(self):
+    def _not_converged(self, i=None):
+        limit = self.opts["max_iter"] if i is None else self._max_iter(self.steps[i])
+        why = "" if limit == self.opts["max_iter"] else \
+            f", the work budget of {WORK_STEPS} RK4 steps a run at {self.steps[i]} steps"
         return (f"not converged: {self.opts['solver']} stopped short of the tolerance "
-                f"{self.opts['tol']:g} (limit {self.opts['max_iter']} iterations)")
+                f"{self.opts['tol']:g} (limit {limit} iterations{why})")
 
     def _tol(self):
         return max(self.opts["tol"], SEARCH_TOL)
@@ -387,7 +414,7 @@ class _Group:
         passes x = D highest (`reach.top_angle`); below the target means out of reach,
         otherwise the arc's root inside its bracket (`reach.arc_root`), which the solver then
         confirms from there."""
-        b = self.batch.take(rows).with_steps(steps)
+        b = self.batch.take(rows).with_steps(min(steps, SEARCH_STEPS))
         theta_top, best = reach.top_angle(b, b.velocity)
         tol = self.opts["tol"] * b.params.distance
         reachable = best >= -tol
@@ -416,13 +443,13 @@ class _Group:
         confirm it (from so close a start, only a starved iteration budget does that), the
         answer is reported as not converged."""
         for i in rows[~self.converged[rows]]:
-            self.message[i] = self._not_converged()
+            self.message[i] = self._not_converged(i)
 
     def _reach_at_angle(self, rows, steps):
         """Angle fixed and the solver failed: the lowest speed that hits, from a scan over all
         speeds up to max_velocity (`reach.speed_root`), which the solver then confirms; out of
         reach when no speed hits."""
-        b = self.batch.take(rows).with_steps(steps)
+        b = self.batch.take(rows).with_steps(min(steps, SEARCH_STEPS))
         v, _, best_h, best_v = reach.speed_root(b, b.angle, self.vmax[rows], tol=self._tol())
         found = np.isfinite(v)
         for j in np.flatnonzero(~found):
@@ -449,17 +476,22 @@ class _Group:
     def _reach_minimum(self, rows, steps):
         """Minimum speed and the solver failed: bisection on the speed whose highest crossing
         of x = D just reaches the target (`reach.minimum_speed`), confirmed by the solver."""
-        b = self.batch.take(rows).with_steps(steps)
-        th, v, _ = reach.minimum_speed(b, self.speed[rows], self.theta[rows], tol=self._tol())
+        b = self.batch.take(rows).with_steps(min(steps, SEARCH_STEPS))
+        # from the start, not from where the solver gave up (it may have run far off)
+        th, v, _, floor = reach.minimum_speed(b, self.first[1][rows], self.first[0][rows],
+                                              tol=self._tol())
         found = np.isfinite(v)
         again = rows[found]
         if again.size:
             self.theta[again], self.speed[again] = th[found], v[found]
             self._solve(again, steps)
             self._confirmed(again)
-        for i in rows[~found]:
-            self.message[i] = (f"out of reach: no speed found that reaches "
-                               f"x = {self.batch.params.distance[i]:g} m")
+        for j in np.flatnonzero(~found):
+            i = rows[j]
+            self.message[i] = (
+                f"not converged: no least speed: the shot still reaches the target at "
+                f"{floor[j]:.3g} m/s (the wind carries it)" if np.isfinite(floor[j]) else
+                f"out of reach: no speed found that reaches x = {b.params.distance[j]:g} m")
 
     def _arc_bounds(self, rows, steps):
         b = self.batch.take(rows).with_steps(steps)
@@ -479,7 +511,7 @@ class _Group:
         fixed = np.isfinite(self.cols.angle_deg)
         msg = [""] * b.size
         for i in np.flatnonzero(~self.converged):
-            msg[i] = self.message[i] or self._not_converged()
+            msg[i] = self.message[i] or self._not_converged(i)
         return Results(
             # a fixed angle is echoed as given, not through radians and back
             angle_deg=np.where(fixed, self.cols.angle_deg, np.degrees(self.theta)),

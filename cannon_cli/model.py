@@ -2,7 +2,7 @@
 
 The trajectory is integrated with the horizontal distance x as the independent variable, so the
 end point x = distance is fixed: no event detection, and the end state is a smooth function of
-the launch angle and speed (DESIGN.md §1). With state s = (y, vx, vy, t)::
+the launch angle and speed (docs/physics.md §2, §7). With state s = (y, vx, vy, t)::
 
     dy/dx = vy / vx      dvx/dx = ax / vx      dvy/dx = ay / vx      dt/dx = 1 / vx
 
@@ -593,7 +593,7 @@ def flight(theta, v, p: Params):
 
 
 def acceleration(vx, vy, p: Params, y=0.0):
-    """(ax, ay) in m/s^2 at velocity (vx, vy) and height y: DESIGN.md §1, the same physics as
+    """(ax, ay) in m/s^2 at velocity (vx, vy) and height y: docs/physics.md §2, the same physics as
     `_field`, in time form, for integrating a whole flight (`trajectory.simulate`)."""
     ur = vx - p.wind
     if p.drag == "none":

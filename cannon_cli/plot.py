@@ -11,7 +11,7 @@ The landscape's loss is the squared relative vertical miss at the target distanc
 L(theta, v) = 1/2 ((y(D) - y_target) / D)^2 -- the first residual of `loss.residual` -- evaluated
 for the whole grid at once: vectorised calls of `loss.height_miss` on arrays of shape (N,),
 N = grid x grid (with drag a second one, at half the steps, estimates the error). Its zero set,
-the valley of exact hits, is a curve; in vacuum it is known in closed form (DESIGN.md §1):
+the valley of exact hits, is a curve; in vacuum it is known in closed form (docs/physics.md §3):
 v(theta)^2 = g x^2 / (2 cos^2 theta (x tan theta - y)), lowest at v^2 = g (y + sqrt(x^2 + y^2)),
 tan theta = (y + sqrt(x^2 + y^2)) / x.
 """

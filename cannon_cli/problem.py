@@ -10,7 +10,7 @@ from typing import Any, Optional
 from .errors import InputError
 
 STANDARD_GRAVITY = 9.80665
-#: "none", "linear" and "quadratic" have the constant coefficients of DESIGN.md §1; the others
+#: "none", "linear" and "quadratic" have the constant coefficients of docs/physics.md §2; the others
 #: take Cd(Mach) from a drag table: the bundled g1, g7 and sphere, or ``drag_table`` (a CSV file).
 DRAG_MODELS = ("none", "linear", "quadratic", "g1", "g7", "sphere", "table")
 TABLE_DRAGS = ("g1", "g7", "sphere", "table")

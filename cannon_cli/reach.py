@@ -36,6 +36,8 @@ ANGLE_GRID = np.unique(np.clip(np.concatenate([
     np.radians(np.arange(-88.0, 88.1, 2.0)), _NEAR_VERTICAL, -_NEAR_VERTICAL]), -LIMIT, LIMIT))
 #: Speeds scanned at a fixed angle, in units of sqrt(g D): 2^(k/2), k = -40 ... 80.
 SPEED_GRID = 2.0 ** (np.arange(-40, 81) / 2.0)
+#: Halvings of the speed in search of one that falls short, for the minimum-speed shot.
+HALVINGS = 30
 _H = 1e-60  # the complex step
 
 
@@ -60,15 +62,16 @@ def height(theta, v, b: Batch, wrt=None):
     return x[Y] - b.target_height, d1[Y, 0]
 
 
-def resolved_height(theta, v, b: Batch):
-    """h, NaN where the integration cannot be trusted: close to stalling before the distance a
-    shot can come out finite but meaningless, which shows as a disagreement with half the steps
-    (more than 1e-4 x distance, estimated)."""
-    fine = height(theta, v, b)[0]
+def resolved_height(theta, v, b: Batch, wrt=None):
+    """`height`, NaN where the integration cannot be trusted: close to stalling before the
+    distance a shot can come out finite but meaningless, which shows as a disagreement with
+    half the steps (more than 1e-4 x distance, estimated)."""
+    fine, d = height(theta, v, b, wrt)
     if b.params.drag == "none":
-        return fine
+        return fine, d
     coarse = height(theta, v, b.with_steps(max(b.params.steps // 2, 1)))[0]
-    return np.where(np.abs(fine - coarse) <= 15 * 1e-4 * b.params.distance, fine, np.nan)
+    ok = np.abs(fine - coarse) <= 15 * 1e-4 * b.params.distance
+    return np.where(ok, fine, np.nan), (None if d is None else np.where(ok, d, np.nan))
 
 
 def _repeat(b: Batch, count: int) -> Batch:
@@ -106,7 +109,7 @@ def top_angle(b: Batch, v, *, near=None):
     if rows.size:
         count = ANGLE_GRID.size
         hs = resolved_height(np.tile(ANGLE_GRID, rows.size), np.repeat(v[rows], count),
-                             _repeat(b.take(rows), count)).reshape(rows.size, count)
+                             _repeat(b.take(rows), count))[0].reshape(rows.size, count)
         hs = np.where(np.isfinite(hs), hs, -np.inf)
         k = np.argmax(hs, axis=1)
         lo[rows] = ANGLE_GRID[np.maximum(k - 1, 0)]
@@ -145,7 +148,8 @@ def _refine_top(b: Batch, v, lo, hi, best, h_best, active, iterations: int = 80)
         lo[rows] = np.where(right, a, m)
         g_lo[rows] = np.where(right, ga, g)
         width = hi[rows] - lo[rows]
-        keep = width > 1e-12 * (1.0 + np.abs(m))
+        # the top is flat: an angle within 1e-9 rad moves its height by ~1e-18 x D
+        keep = width > 1e-9 * (1.0 + np.abs(m))
         rows = rows[keep]
 
 
@@ -161,11 +165,11 @@ def arc_root(b: Batch, v, top, high, theta0=None, *, tol: float):
         t0 = np.asarray(theta0, float)
         ok = np.isfinite(t0) & ((t0 - inner) * (outer - t0) > 0)
         x = np.where(ok, t0, x)
-    return _bracketed_newton(lambda z, rows: height(z, v[rows], b.take(rows), 0),
+    return _bracketed_newton(lambda z, rows: resolved_height(z, v[rows], b.take(rows), 0),
                              inner, outer, x, tol * b.params.distance)
 
 
-def _bracketed_newton(fn, inner, outer, x, atol, iterations: int = 200):
+def _bracketed_newton(fn, inner, outer, x, atol, iterations: int = 80):
     """Root of h = fn(z, rows)[0] between ``inner`` (h >= 0) and ``outer`` (h < 0 or NaN), from
     x: Newton's step where it stays strictly inside the bracket and the point is valid, else
     bisection. Stops when |h| <= atol or the bracket is at the floating-point floor. Returns
@@ -208,7 +212,7 @@ def speed_root(b: Batch, angle, vmax, *, tol: float):
     grid = np.where(grid < vmax[:, None], grid, vmax[:, None])
     grid[:, -1] = np.where(np.isfinite(vmax), vmax, grid[:, -1])
     hs = resolved_height(np.repeat(angle, count), grid.ravel(),
-                         _repeat(b, count)).reshape(n, count)
+                         _repeat(b, count))[0].reshape(n, count)
     hit = np.isfinite(hs) & (hs >= 0)
     first = np.where(hit.any(axis=1), np.argmax(hit, axis=1), -1)
     ok = first >= 0
@@ -225,16 +229,18 @@ def speed_root(b: Batch, angle, vmax, *, tol: float):
         rows = np.flatnonzero(ok)
         sub = b.take(rows)
         root, c = _bracketed_newton(
-            lambda z, idx: height(angle[rows][idx], z, sub.take(idx), 1),
+            lambda z, idx: resolved_height(angle[rows][idx], z, sub.take(idx), 1),
             inner[rows], outer[rows], inner[rows].copy(), tol * sub.params.distance)
         v[rows], conv[rows] = root, c
     return np.where(ok, v, np.nan), conv, best_h, best_v
 
 
-def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 120):
+def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60):
     """Per row, (theta, v, converged): the speed whose highest crossing of x = D just reaches
     the target, and that angle. H(v) = top height at v rises with v; the bracket comes from
-    ``v0`` by doubling and halving, then bisection with secant steps on H."""
+    ``v0`` by doubling and halving, then bisection with secant steps on H. The fourth item is
+    the lowest speed tried where even that still reaches (then there is no least speed), else
+    NaN."""
     n = b.size
     unit = np.sqrt(b.params.gravity * b.params.distance)
     v_hi = np.where(np.isfinite(v0) & (v0 > 0), v0, unit)
@@ -248,7 +254,7 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 120):
         th_hi[r], h_hi[r] = top_angle(b.take(r), v_hi[r], near=None)
     v_lo = 0.5 * v_hi
     th_lo, h_lo = top_angle(b, v_lo, near=th_hi)
-    for _ in range(80):
+    for _ in range(HALVINGS):
         down = h_lo >= 0
         if not down.any():
             break
@@ -276,8 +282,11 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 120):
         v_lo[rows] = np.where(up, a, m)
         h_lo[rows] = np.where(up, ha, np.where(np.isfinite(h), h, -np.inf))
         done = up & (h <= atol[rows])
-        done |= (v_hi[rows] - v_lo[rows]) <= 4 * np.finfo(float).eps * v_hi[rows]
+        # close enough for the solver to finish from (`aim` confirms every answer)
+        done |= (v_hi[rows] - v_lo[rows]) <= 1e-9 * v_hi[rows]
         conv[rows[done]] = np.abs(h_hi[rows[done]]) <= 1e3 * atol[rows[done]]
         rows = rows[~done]
-    found = np.isfinite(h_hi) & (h_hi >= 0)
-    return np.where(found, th_hi, np.nan), np.where(found, v_hi, np.nan), conv & found
+    # still reaching at the lowest speed tried: no least speed (a tailwind carries the shot)
+    found = np.isfinite(h_hi) & (h_hi >= 0) & ~(h_lo >= 0)
+    floor = np.where(h_lo >= 0, v_lo, np.nan)
+    return (np.where(found, th_hi, np.nan), np.where(found, v_hi, np.nan), conv & found, floor)

@@ -150,7 +150,10 @@ def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
                 step[bad] = -np.einsum("nm,nmk->nk", f[bad], jac[bad])
         t = np.ones(active.size)
         new_z, new_f, new_j = z[active].copy(), f.copy(), jac.copy()
-        pending = np.arange(active.size)
+        # a step below the rounding of z cannot lower the loss: no line search for it
+        tiny = np.all(np.abs(step) <= 4 * np.finfo(float).eps * np.maximum(np.abs(z[active]), 1.0),
+                      axis=1)
+        pending = np.flatnonzero(~tiny)
         for _ in range(40):
             rows = active[pending]
             zz = _clip(z[rows] + t[pending, None] * step[pending], lower, upper, rows)
@@ -268,6 +271,12 @@ def adam(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
 
 #: Iterations of one joint L-BFGS-B run over a batch before it is restarted (see `lbfgs`).
 LBFGS_SEGMENT = 8
+#: Loss evaluations without the loss halving after which an L-BFGS-B run counts as stalled.
+STALL_EVALUATIONS = 8
+
+
+class _Stalled(Exception):
+    pass
 
 
 def lbfgs(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
@@ -332,6 +341,8 @@ def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: in
     z0 = z0.copy()
     to_z = lambda w: z0 + np.einsum("nkj,nj->nk", pre, w.reshape(n, k))
     last: dict = {}
+    # the best point evaluated, and how many evaluations since the loss last halved
+    best = {"loss": np.inf, "mark": np.inf, "since": 0, "z": z0, "f": f0}
 
     def fun(w):
         if not w.any():  # the start, already evaluated
@@ -341,6 +352,17 @@ def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: in
             f, g, _ = evaluate(residual, z, active)
         loss = _loss(f)
         last.update(w=w.copy(), z=z, f=f)
+        total = float(np.sum(loss))
+        if total < best["loss"]:
+            best.update(loss=total, z=z, f=f)
+        if total < 0.5 * best["mark"]:
+            best.update(mark=total, since=0)
+        else:
+            best["since"] += 1
+            if best["since"] > STALL_EVALUATIONS:
+                # at the floating-point floor of a steep shot L-BFGS-B's line searches go on
+                # until the iteration limit: stop, and keep the best point
+                raise _Stalled
         bad = ~np.isfinite(loss)
         if bad.any():
             # outside the region where the shot reaches the target: a loss far above the
@@ -368,9 +390,13 @@ def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: in
         a = (lower - z0)[:, 0] / pre[:, 0, 0]
         b = (upper - z0)[:, 0] / pre[:, 0, 0]
         bounds = list(zip(np.minimum(a, b), np.maximum(a, b)))
-    res = minimize(fun, np.zeros(n * k), jac=True, method="L-BFGS-B", bounds=bounds,
-                   callback=on_iteration,
-                   options={"maxiter": max_iter, "ftol": 0.0, "gtol": 0.0, "maxcor": 10})
+    try:
+        res = minimize(fun, np.zeros(n * k), jac=True, method="L-BFGS-B", bounds=bounds,
+                       callback=on_iteration,
+                       options={"maxiter": max_iter, "ftol": 0.0, "gtol": 0.0, "maxcor": 10})
+    except _Stalled:
+        z, f = best["z"], best["f"]
+        return Result(z, f, _done(f, tol), np.full(n, max(iteration[0], 1)))
     if "w" in last and np.array_equal(last["w"], res.x):
         z, f = last["z"], last["f"]
     else:

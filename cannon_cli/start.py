@@ -3,7 +3,7 @@ gravity.
 
 A flat-fire shot with drag drops like a vacuum shot under a stronger gravity: the drop at x is
 g_eff x^2 / (2 u0^2) instead of g x^2 / (2 u0^2). Using g_eff in the exact vacuum formulas
-(DESIGN.md §1) gives starts that beat the plain vacuum formula at long range, at the cost of a
+(docs/physics.md §3) gives starts that beat the plain vacuum formula at long range, at the cost of a
 few array operations. In vacuum they are the answer, and the solver only confirms it; to watch a
 solver work from elsewhere, pass a start to `solve`. Wind is ignored here.
 """
@@ -57,13 +57,15 @@ def angle_for_speed(p: Params, dy, v, high) -> np.ndarray:
     the high arc where ``high``; where it has no root, the vacuum max-range angle."""
     x = p.distance
     theta = np.zeros_like(x)
-    for _ in range(1 if p.drag == "none" else 3):
-        g = effective_gravity(p, v * np.cos(theta), theta)
-        disc = v ** 4 - g * (g * x * x + 2.0 * dy * v * v)
-        root = np.sqrt(np.maximum(disc, 0.0))
-        sign = np.where(high, 1.0, -1.0)
-        theta = np.arctan((v * v + sign * root) / (g * x))
-        theta = np.where(disc >= 0, theta, np.pi / 4 + 0.5 * np.arctan2(dy, x))
+    # a start is a guess: a speed so large that v^4 overflows gives the max-range angle
+    with np.errstate(all="ignore"):
+        for _ in range(1 if p.drag == "none" else 3):
+            g = effective_gravity(p, v * np.cos(theta), theta)
+            disc = v ** 4 - g * (g * x * x + 2.0 * dy * v * v)
+            root = np.sqrt(np.maximum(disc, 0.0))
+            sign = np.where(high, 1.0, -1.0)
+            theta = np.arctan((v * v + sign * root) / (g * x))
+            theta = np.where(disc >= 0, theta, np.pi / 4 + 0.5 * np.arctan2(dy, x))
     return np.clip(theta, -_MAX_ANGLE, _MAX_ANGLE)
 
 
@@ -74,7 +76,7 @@ def speed_for_angle(p: Params, dy, theta) -> np.ndarray:
     x = p.distance
     c = np.cos(theta)
     rise = x * np.tan(theta) - dy
-    with np.errstate(invalid="ignore", divide="ignore"):
+    with np.errstate(all="ignore"):
         v = np.sqrt(p.gravity * x * x / (2.0 * c * c * rise))
         for _ in range(2 if p.drag != "none" else 0):
             g = effective_gravity(p, v * c, theta)

@@ -1,4 +1,4 @@
-"""Independent oracles for the tests, written from DESIGN.md §1 and nothing else.
+"""Independent oracles for the tests, written from docs/physics.md §2-3 and nothing else.
 
 Nothing here imports `cannon_cli.model`: the closed forms are the textbook ones, and the drag
 reference integrates the equations of motion in *time* with scipy's DOP853 (the model integrates

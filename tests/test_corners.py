@@ -1,0 +1,146 @@
+"""The hard corners of aiming (issue: false "out of reach", steep arcs, headwinds, near-stall
+shots): each answer is checked against a closed form or the independent time-domain reference
+(tests/reference.py, DOP853 in time, written apart from the model), and each "out of reach"
+against a search of the reference."""
+
+import math
+
+import numpy as np
+import pytest
+from scipy.optimize import brentq
+
+from cannon_cli import Problem, solve
+from reference import (reference_height_at, true_miss, vacuum_angles, vacuum_min_speed,
+                       vacuum_speed)
+
+SOLVERS = ["lbfgs", "newton"]
+
+
+def hit(sol, rel=1e-6):
+    assert sol.converged, sol.message
+    assert true_miss(sol) <= rel * sol.problem.distance, (sol.angle_deg, sol.velocity_mps)
+
+
+# ---- vacuum: the closed forms, to 1e-9 ------------------------------------------------------
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("d, v", [(100.0, 300.0), (100.0, 900.0), (1.0, 30.0)])
+def test_steep_high_arcs_in_vacuum(d, v, solver):
+    sol = solve(Problem(distance=d, velocity=v, arc="high"), solver=solver)
+    assert sol.converged, sol.message
+    assert math.radians(sol.angle_deg) == pytest.approx(vacuum_angles(d, 0.0, v)[1], rel=1e-9)
+
+
+@pytest.mark.parametrize("d, y", [(4.56, 578.0), (1.0, 20.0)])
+def test_minimum_speed_far_above_in_vacuum(d, y):
+    sol = solve(Problem(distance=d, target_height=y))
+    theta, v = vacuum_min_speed(d, y)
+    assert sol.converged, sol.message
+    assert sol.velocity_mps == pytest.approx(v, rel=1e-9)
+    assert math.radians(sol.angle_deg) == pytest.approx(theta, rel=1e-9)
+
+
+def test_steep_high_arc_near_maximum_reach_in_vacuum():
+    pr = Problem(distance=128.422, target_height=2869.91, velocity=274.756, arc="high")
+    sol = solve(pr)
+    assert sol.converged, sol.message
+    high = vacuum_angles(128.422, 2869.91, 274.756)[1]
+    assert math.radians(sol.angle_deg) == pytest.approx(high, rel=1e-9)
+
+
+def test_fixed_angle_needing_more_than_the_old_speed_cap():
+    sol = solve(Problem(distance=1000.0, angle=45.0, target_height=999.999999))
+    assert sol.converged, sol.message
+    v = vacuum_speed(1000.0, 999.999999, math.radians(45.0))
+    assert v > 1e6 and sol.velocity_mps == pytest.approx(v, rel=1e-9)
+
+
+def test_straight_down_from_a_height():
+    pr = Problem(distance=0.0418, launch_height=-21.72, target_height=-28.42, velocity=13.18)
+    sol = solve(pr)
+    assert sol.converged, sol.message
+    low = vacuum_angles(0.0418, -28.42 + 21.72, 13.18)[0]
+    assert math.radians(sol.angle_deg) == pytest.approx(low, rel=1e-9)
+    assert sol.angle_deg < -89.5
+
+
+def test_line_of_sight_below_the_target_in_vacuum_is_out_of_reach_with_no_speed():
+    sol = solve(Problem(distance=0.00243, target_height=-0.00242, angle=-44.886))
+    assert not sol.converged and "line of sight" in sol.message
+    assert math.isnan(sol.velocity_mps)
+
+
+# ---- drag: the time-domain reference --------------------------------------------------------
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("kw", [
+    dict(distance=100.0, wind=-30.0, drag="quadratic"),
+    dict(distance=100.0, wind=-5.0, drag="linear", linear_drag=1.0),
+], ids=["quadratic-headwind-30", "linear-headwind-5"])
+def test_minimum_speed_into_a_headwind(kw, solver):
+    sol = solve(Problem(**kw), solver=solver)
+    hit(sol)
+    # truly the least speed: 1e-5 slower, no angle reaches the target (scan of the reference)
+    slower = sol.velocity_mps * (1 - 1e-5)
+    angles = np.radians(np.linspace(sol.angle_deg - 3, sol.angle_deg + 3, 61))
+    heights = [reference_height_at(sol.problem, a, slower, sol.problem.distance)
+               for a in angles]
+    assert np.nanmax(heights) < sol.problem.target_height
+
+
+def test_headwind_bends_a_path_above_its_line_of_sight():
+    pr = Problem(distance=0.799, target_height=1.376, angle=59.838, drag="quadratic",
+                 mass=8.7e-5, diameter=0.0061, drag_coefficient=0.29, wind=-2.94)
+    assert 0.799 * math.tan(math.radians(59.838)) < 1.376  # the line of sight passes below
+    hit(solve(pr))
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("kw", [
+    dict(distance=1.0, velocity=30.0, drag="linear"),
+    dict(distance=100.0, velocity=300.0, drag="quadratic"),
+    dict(distance=1.0, velocity=60.0, drag="quadratic"),
+    dict(distance=5.0, velocity=100.0, drag="quadratic", mass=1.01, diameter=0.075,
+         drag_coefficient=0.24, launch_height=35.8),
+], ids=["linear-1m", "quadratic-100m", "quadratic-1m", "quadratic-5m-from-35.8m"])
+def test_steep_high_arcs_with_drag(kw, solver):
+    sol = solve(Problem(arc="high", **kw), solver=solver)
+    hit(sol)
+    assert sol.angle_deg > 80
+
+
+def test_near_stall_fixed_angle_linear_drag_against_the_closed_form():
+    """Linear drag without wind has x(t) and y(t) in closed form: the speed that hits, to
+    1e-9 (the shot only just reaches x = D, falling nearly vertically there)."""
+    d, y, m, b, angle = 0.11756, -0.40804, 0.49735, 9.2838, -51.4927
+    k, g, th = b / m, 9.80665, math.radians(angle)
+
+    def height(v):
+        t = -math.log(1 - d * k / (v * math.cos(th))) / k
+        return (v * math.sin(th) + g / k) / k * (1 - math.exp(-k * t)) - g * t / k - y
+
+    exact = brentq(height, 3.5246, 3.6, xtol=1e-15)
+    # newton only: lbfgs still ends 'not converged' here (on a graded mesh; see the issue note)
+    for solver in ["newton"]:
+        sol = solve(Problem(distance=d, target_height=y, drag="linear", mass=m, linear_drag=b,
+                            angle=angle), solver=solver)
+        assert sol.converged, sol.message
+        assert sol.velocity_mps == pytest.approx(exact, rel=1e-9)
+
+
+def test_unresolvable_stall_is_not_reported_as_converged():
+    """A 15 m high arc that falls almost vertically at the target: either a hit within the
+    promise (by the reference) or honestly not converged."""
+    pr = Problem(distance=15.0, mass=0.3, diameter=0.265, drag_coefficient=0.968,
+                 launch_height=14.0, velocity=303.8, arc="high", drag="quadratic")
+    sol = solve(pr, solver="newton")
+    assert not sol.converged or true_miss(sol) <= 1e-6 * pr.distance
+
+
+def test_out_of_reach_with_drag_says_so_with_no_nan():
+    sol = solve(Problem(distance=1000.0, velocity=150.0, drag="quadratic"))
+    assert not sol.converged and "out of reach" in sol.message and "nan" not in sol.message
+    # confirmed by the reference: no angle carries the shot to 1000 m
+    for a in np.radians(np.linspace(5, 60, 12)):
+        h = reference_height_at(sol.problem, a, 150.0, 1000.0)
+        assert not (h >= 0)
