@@ -14,6 +14,7 @@ import functools
 import inspect
 import os
 import sys
+import warnings
 from typing import Annotated, Optional
 
 import typer
@@ -216,6 +217,10 @@ def _root(
         _state["traceback"] = True
 
 
+#: numpy's floating-point warnings (np.seterr "warn"): "overflow encountered in multiply", ...
+FLOATING_POINT_NOISE = r".*(overflow|underflow|invalid value|divide by zero) encountered"
+
+
 def _guard(command):
     """Turn every outcome of a command into an exit code and, for errors, one line on stderr:
     the one place where exceptions meet exit codes (`--traceback` shows the traceback)."""
@@ -223,7 +228,13 @@ def _guard(command):
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
         try:
-            return command(*args, **kwargs)
+            with warnings.catch_warnings():
+                if not _state["traceback"]:
+                    # floating-point noise (numpy's "overflow encountered in multiply" and the
+                    # like, from shots that fly off): the answer's status says what matters
+                    warnings.filterwarnings("ignore", category=RuntimeWarning,
+                                            message=FLOATING_POINT_NOISE)
+                return command(*args, **kwargs)
         except (typer.Exit, typer.Abort, typer.BadParameter):
             raise
         except CannonError as e:

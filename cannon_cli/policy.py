@@ -107,19 +107,28 @@ class Policy:
     @classmethod
     def load(cls, path) -> "Policy":
         """Read a policy file; anything else (missing, empty, corrupt, foreign, another
-        schema) raises `InputError` with one line."""
+        schema) raises `InputError` with one line that says what the file is instead."""
+        _check_archive(path)
         try:
             with np.load(path, allow_pickle=False) as z:
+                if "meta" not in z.files:
+                    raise _NotPolicy("an .npz archive without a policy's 'meta' entry")
                 meta = json.loads(str(z["meta"]))
-                if meta.get("schema") != POLICY_SCHEMA:
-                    raise ValueError(f"schema {meta.get('schema')!r}")
+                if not isinstance(meta, dict) or meta.get("schema") != POLICY_SCHEMA:
+                    schema = meta.get("schema") if isinstance(meta, dict) else None
+                    raise _NotPolicy(f"its schema is {schema!r}, not {POLICY_SCHEMA!r}")
                 layers = meta["layers"]
                 params = mlp.from_arrays(z, len(layers) - 1)
-        except FileNotFoundError:
-            raise InputError(f"no policy file {path}") from None
-        except Exception as e:  # noqa: BLE001 - any unreadable file is one message
-            raise InputError(f"{path} is not a cannon policy file ({type(e).__name__}: {e})") \
-                from None
+        except _NotPolicy as e:
+            raise InputError(f"{path} is not a cannon policy file: {e}") from None
+        except ValueError as e:
+            # numpy's message for pickled object arrays suggests allow_pickle: never here
+            why = ("it holds pickled Python objects, which are never loaded" if "pickle" in
+                   str(e) else "its contents are damaged or not a policy's")
+            raise InputError(f"{path} is not a cannon policy file: {why}") from None
+        except Exception:  # noqa: BLE001 - a damaged archive or metadata: one message
+            raise InputError(f"{path} is not a cannon policy file: a damaged .npz archive, or "
+                             "not one made by 'cannon train'") from None
         for (w, b), n_in, n_out in zip(params, layers[:-1], layers[1:]):
             if w.shape != (n_in, n_out) or b.shape != (n_out,) or not np.isfinite(w).all():
                 raise InputError(f"{path} is not a cannon policy file (bad weights)")
@@ -133,6 +142,45 @@ class Policy:
         extra = {k: v for k, v in meta.items()
                  if k not in ("schema", "layers", "domain", "physics")}
         return cls(params, domain, physics, extra)
+
+class _NotPolicy(Exception):
+    """What a file that is not a policy is instead (a phrase, for `Policy.load`'s message)."""
+
+
+#: The first bytes of an .npz (a zip archive) and of a single .npy array.
+_ZIP, _NPY = b"PK\x03\x04", b"\x93NUMPY"
+
+
+def _check_archive(path) -> None:
+    """Say what is wrong with a file that cannot be a policy before numpy reads it: missing, a
+    directory, unreadable, empty, or not an .npz archive at all (text, a .npy array, ...)."""
+    try:
+        with open(path, "rb") as f:
+            head = f.read(512)
+    except FileNotFoundError:
+        raise InputError(f"no policy file {path}") from None
+    except IsADirectoryError:
+        raise InputError(f"{path} is a directory, not a policy file") from None
+    except (OSError, ValueError) as e:  # ValueError: a NUL in the name
+        raise InputError(f"cannot read the policy file {path}: "
+                         f"{getattr(e, 'strerror', None) or 'not a file name'}") from None
+    if head.startswith(_ZIP):
+        return
+    if not head:
+        what = "it is empty"
+    elif head.startswith(_NPY):
+        what = "it is a single NumPy array (.npy), not an .npz archive"
+    else:
+        try:
+            text = head.decode("utf-8")
+            what = ("it is text" + (" (CSV?)" if "," in text.split("\n", 1)[0] else
+                                    " (JSON?)" if text.lstrip().startswith(("{", "[")) else "")
+                    + ", not an .npz archive")
+        except UnicodeDecodeError:
+            what = "it is not an .npz archive"
+    raise InputError(f"{path} is not a cannon policy file: {what} (make one with "
+                     "'cannon train')")
+
 
 def starts_for(policy: Policy, problems: list) -> tuple:
     """Starting points from ``policy`` for ``problems``: (angle_deg, velocity_mps) arrays, NaN

@@ -1,0 +1,59 @@
+"""The command behaves the same way everywhere: no floating-point noise on stderr, files checked
+before the work, units on every option, output paths, the table streamed like a batch,
+meaningful numbers in every message. Each test goes through the CLI."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+from typer.testing import CliRunner
+
+from cannon_cli.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str, input: str | None = None):
+    return runner.invoke(app, list(args), prog_name="cannon", input=input)
+
+
+def one_error(res) -> str:
+    lines = [line for line in res.stderr.splitlines() if line.startswith("cannon: ")]
+    assert len(lines) == 1 and lines[0].startswith("cannon: error: "), res.stderr
+    return lines[0]
+
+
+# -- numpy's warnings and the policy file --------------------------------------------------------
+
+@pytest.mark.parametrize("args", [
+    ("solve", "--distance", "100", "--gravity", "1e300", "-q", "--json"),
+    ("solve", "--distance", "100", "--gravity", "1e300", "--json"),
+])
+def test_floating_point_warnings_do_not_leak_to_stderr(args):
+    res = run(*args)
+    assert "RuntimeWarning" not in res.stderr and "encountered in" not in res.stderr, res.stderr
+
+
+@pytest.mark.parametrize("content,says", [
+    (b"distance,angle\n100,45\n", "it is text (CSV?), not an .npz archive"),
+    (b"", "it is empty"),
+    (b"\x93NUMPY\x01\x00v\x00", "a single NumPy array (.npy)"),
+])
+def test_a_policy_file_that_is_not_one_says_what_it_is(tmp_path, content, says):
+    path = tmp_path / "file.csv"
+    path.write_bytes(content)
+    res = run("solve", "--distance", "100", "--policy", str(path))
+    assert res.exit_code == 1
+    line = one_error(res)
+    assert says in line and "pickle" not in line, line
+
+
+def test_a_policy_holding_pickles_is_refused_without_advice_to_unpickle(tmp_path):
+    path = tmp_path / "obj.npz"
+    np.savez(path, meta=np.array([{"schema": "x"}], dtype=object))
+    line = one_error(run("solve", "--distance", "100", "--policy", str(path)))
+    assert "pickled Python objects, which are never loaded" in line
+    assert "allow_pickle" not in line
