@@ -414,7 +414,8 @@ class _Group:
         passes x = D highest (`reach.top_angle`); below the target means out of reach,
         otherwise the arc's root inside its bracket (`reach.arc_root`), which the solver then
         confirms from there."""
-        b = self.batch.take(rows).with_steps(min(steps, SEARCH_STEPS))
+        # the searches try other shots than the one a graded mesh was made for: even steps
+        b = self.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
         theta_top, best = reach.top_angle(b, b.velocity)
         tol = self.opts["tol"] * b.params.distance
         reachable = best >= -tol
@@ -449,7 +450,8 @@ class _Group:
         """Angle fixed and the solver failed: the lowest speed that hits, from a scan over all
         speeds up to max_velocity (`reach.speed_root`), which the solver then confirms; out of
         reach when no speed hits."""
-        b = self.batch.take(rows).with_steps(min(steps, SEARCH_STEPS))
+        # the searches try other shots than the one a graded mesh was made for: even steps
+        b = self.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
         v, _, best_h, best_v = reach.speed_root(b, b.angle, self.vmax[rows], tol=self._tol())
         found = np.isfinite(v)
         for j in np.flatnonzero(~found):
@@ -476,7 +478,8 @@ class _Group:
     def _reach_minimum(self, rows, steps):
         """Minimum speed and the solver failed: bisection on the speed whose highest crossing
         of x = D just reaches the target (`reach.minimum_speed`), confirmed by the solver."""
-        b = self.batch.take(rows).with_steps(min(steps, SEARCH_STEPS))
+        # the searches try other shots than the one a graded mesh was made for: even steps
+        b = self.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
         # from the start, not from where the solver gave up (it may have run far off)
         th, v, _, floor = reach.minimum_speed(b, self.first[1][rows], self.first[0][rows],
                                               tol=self._tol())
@@ -520,7 +523,7 @@ class _Group:
             impact_speed_mps=np.hypot(vx, vy),
             impact_angle_deg=np.degrees(np.arctan2(vy, vx)),
             # the miss with the discretisation error taken out (Richardson)
-            miss_m=np.abs(y + self.error - b.target_height),
+            miss_m=y + self.error - b.target_height,
             converged=self.converged.copy(), iterations=self.iterations.copy(),
             steps=self.steps.copy() if b.params.drag != "none" else np.zeros(b.size, dtype=int),
             message=msg,

@@ -126,7 +126,9 @@ class DragTable:
             out.append(6.0 * c3 + 0.0 * dx)
         # the last knot itself goes to the upper tail, which starts there with exactly the table's
         # value and end slope (the cubic would give the value to within rounding only)
-        if m.size and (mr.min() < self.mach[0] or mr.max() >= self.mach[-1]):
+        # (written so that a NaN, from a shot that stalled, sends the batch through the tails:
+        # min/max propagate it, and skipping them would leave the others on the cubic)
+        if m.size and not (mr.min() >= self.mach[0] and mr.max() < self.mach[-1]):
             out = self._tails(m, mr, out)
         return tuple(out)
 

@@ -55,9 +55,9 @@ class Batch:
         return Batch(self.kind, self.params.take(idx), self.target_height[idx],
                      self.angle[idx], self.velocity[idx])
 
-    def with_steps(self, steps: int) -> "Batch":
-        return Batch(self.kind, self.params.with_steps(steps), self.target_height, self.angle,
-                     self.velocity)
+    def with_steps(self, steps: int, *, even: bool = False) -> "Batch":
+        return Batch(self.kind, self.params.with_steps(steps, even=even), self.target_height,
+                     self.angle, self.velocity)
 
     # -- unknowns <-> physical values -------------------------------------------------------
     def unpack(self, z):

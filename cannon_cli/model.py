@@ -100,9 +100,11 @@ class Params:
                       self.steps, self.table, self.air,
                       None if self.grading is None else pick(self.grading))
 
-    def with_steps(self, steps: int) -> "Params":
+    def with_steps(self, steps: int, *, even: bool = False) -> "Params":
+        """The same shots with ``steps`` steps (``even``: on an evenly spaced mesh)."""
         return Params(self.drag, self.distance, self.launch_height, self.gravity, self.wind,
-                      self.drag_k, self.drag_c, int(steps), self.table, self.air, self.grading)
+                      self.drag_k, self.drag_c, int(steps), self.table, self.air,
+                      None if even else self.grading)
 
     def mesh(self):
         """The step lengths (steps, N) from x = 0 to the distance.

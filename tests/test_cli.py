@@ -99,7 +99,7 @@ def test_json_echoes_problem_with_defaults():
                 "impact_speed_mps", "impact_angle_deg", "miss_m", "converged", "iterations",
                 "solver"):
         assert key in out
-    assert out["miss_m"] <= 1e-6 * 500
+    assert abs(out["miss_m"]) <= 1e-6 * 500
 
 
 @pytest.mark.parametrize("solver", ["lbfgs", "newton", "adam", "gd"])
@@ -108,7 +108,7 @@ def test_every_solver_from_the_cli(solver):
                           "--solver", solver)
     assert res.exit_code == 0, res.output
     assert out["converged"] and out["solver"] == solver and out["iterations"] >= 1
-    assert out["miss_m"] <= 1e-6 * 300
+    assert abs(out["miss_m"]) <= 1e-6 * 300
 
 
 def test_solver_options_are_used():
@@ -228,6 +228,18 @@ def test_simulate_vacuum_against_closed_form():
     assert set(out["samples"][0]) == {"t_s", "x_m", "y_m", "vx_mps", "vy_mps"}
 
 
+@pytest.mark.parametrize("extra", [(), ("--drag", "quadratic")])
+def test_miss_is_signed_alike_in_solve_and_simulate(extra):
+    # out of reach at 40 m/s: the closest approach passes below the target, so miss < 0
+    res, sol = solve_json("--distance", "100", "--velocity", "40", "--target-height", "100",
+                          *extra)
+    assert res.exit_code == 3 and sol["miss_m"] < -10
+    out = json.loads(run("simulate", "--angle", repr(sol["angle_deg"]), "--velocity", "40",
+                         "--distance", "100", "--target-height", "100", *extra,
+                         "--json", "-q").stdout)
+    assert out["crossing"]["miss_m"] == pytest.approx(sol["miss_m"], rel=1e-6)
+
+
 def test_simulate_checks_a_solution():
     _, sol = solve_json("--distance", "500", "--velocity", "150", "--drag", "quadratic")
     res = run("simulate", "--angle", repr(sol["angle_deg"]), "--velocity", "150", "--drag",
@@ -278,7 +290,7 @@ def test_subprocess_solve_json():
     p = sh("solve", "--distance", "500", "--velocity", "150", "--drag", "quadratic", "--json")
     assert p.returncode == 0, p.stderr
     out = json.loads(p.stdout)
-    assert out["converged"] and out["miss_m"] <= 5e-4
+    assert out["converged"] and abs(out["miss_m"]) <= 5e-4
     assert "firing solution" in p.stderr
 
 

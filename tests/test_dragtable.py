@@ -267,3 +267,16 @@ def test_from_points_validates():
         dt.from_points([0, 1, 1, 3], [1, 1, 1, 1])
     with pytest.raises(InputError):
         dt.bundled("g99")
+
+
+@pytest.mark.parametrize("name", dt.BUNDLED)
+def test_a_nan_in_the_batch_leaves_the_others_alone(name):
+    """A stalled shot's NaN Mach number once made min()/max() skip the tails for the whole
+    batch, so a shot beyond the table got the last cubic extrapolated (garbage drag)."""
+    table = dt.bundled(name)
+    mach = np.array([0.5, 2.0, 40.0, 300.0])
+    alone = [table.evaluate(np.array([m]), 2) for m in mach]
+    together = table.evaluate(np.append(mach, np.nan), 2)
+    for k in range(3):
+        assert np.isnan(together[k][-1])
+        np.testing.assert_array_equal(together[k][:-1], [a[k][0] for a in alone])
