@@ -44,7 +44,7 @@ def _g7_air(icao: bool):
             if line and not line.startswith("#") and not line.startswith("mach")]
     mach, cd = np.array(rows, dtype=float).T
     cd = PchipInterpolator(mach, cd)
-    t0, lapse, r, m, g0 = 288.15, 0.0065, 8.31432, 0.0289644, 9.80665
+    t0, lapse, r, m, g0 = 288.15, 0.0065, 8.31432, 0.028964420, 9.80665
 
     def factor(speed, y):
         t = t0 - lapse * y if icao else t0 + 0.0 * y

@@ -8,22 +8,27 @@ arrays and complex arrays (complex-step differentiation) alike.
 Standard atmosphere. ICAO Doc 7488/3, Manual of the ICAO Standard Atmosphere (1993), identical to
 ISO 2533:1975 and to the U.S. Standard Atmosphere 1976 below 32 km. Constants (ICAO's):
 
-    T0 = 288.15 K, p0 = 101325 Pa, L = 0.0065 K/m (troposphere lapse rate),
-    R* = 8.31432 J/(mol K), M = 0.0289644 kg/mol (dry air), g0 = 9.80665 m/s^2, gamma = 1.4
+    T0 = 288.15 K, p0 = 101325 Pa, rho0 = 1.225 kg/m^3, L = 0.0065 K/m (troposphere lapse
+    rate), g0 = 9.80665 m/s^2, gamma = 1.4, and the specific gas constant of dry air
+    R = p0 / (rho0 T0) = 287.05287 J/(kg K)
 
-    T(H) = T0 - L H,   p(H) = p0 (T/T0)^(g0 M / (R* L)),
-    rho = p M / (R* T),  a = sqrt(gamma R* T / M)
+(ICAO's R, which it also gives as R*/M with R* = 8.31432 J/(mol K) and M = 28.964420 kg/kmol:
+the same to 1.4e-9. R is taken from rho0 so that the standard sea-level air is the 1.225 kg/m^3
+everyone quotes, not 1.2249992 as from U.S. 1976's rounder M = 28.9644.)
+
+    T(H) = T0 - L H,   p(H) = p0 (T/T0)^(g0 / (R L)),
+    rho = p / (R T),  a = sqrt(gamma R T)
 
 for the troposphere, geopotential altitude H = 0 .. 11 km; above it the lower stratosphere is
-isothermal (T = 216.65 K) with p = p11 exp(-g0 M (H - 11000) / (R* T11)), valid to 20 km.
-The pressure exponent g0 M / (R* L) = 5.255877. Altitudes are geopotential (the ICAO layers are
+isothermal (T = 216.65 K) with p = p11 exp(-g0 (H - 11000) / (R T11)), valid to 20 km.
+The pressure exponent g0 / (R L) = 5.25588. Altitudes are geopotential (the ICAO layers are
 defined in it); for a ballistic flight the difference from geometric height is immaterial
 (0.016 % of the height at 1 km).
 
 Site weather. ``altitude`` (m) puts the launch site in that profile; ``temperature`` (°C) and
 ``pressure`` (hPa, station pressure: not reduced to sea level) replace the standard values at the
 site, each defaulting to the standard value at the site's altitude. From the site the profile
-follows the standard lapse rate, T(h) = T_s - L h, p = p_s (T/T_s)^5.255877 (dry air), up to the
+follows the standard lapse rate, T(h) = T_s - L h, p = p_s (T/T_s)^5.25588 (dry air), up to the
 tropopause at 11 km geopotential altitude, then stays isothermal at the temperature reached there.
 
 Humidity. ``humidity`` (% relative humidity at the site) makes the air moist: the mole fraction
@@ -37,22 +42,22 @@ M. Gläser, K. Fujii, Metrologia 45 (2008) 149-155; p_sv as in R. S. Davis, Metr
     f    = 1.00062 + 3.14e-8 p/Pa + 5.6e-7 (t/°C)^2
 
 Moist air is treated as an ideal mixture (the CIPM compressibility Z is left out, so dry air gives
-ICAO's rho0 = 1.2250 exactly): rho = p M / (R* T_v) with the virtual temperature
+ICAO's rho0 = 1.225 exactly): rho = p / (R T_v) with the virtual temperature
 T_v = T / (1 - (1 - M_v/M) x_v), M_v = 0.01801528 kg/mol. The speed of sound of the ideal mixture
-is a = sqrt(gamma_m p / rho) = sqrt(gamma_m R* T_v / M), gamma_m = (7/2 + x_v/2) / (5/2 + x_v/2)
+is a = sqrt(gamma_m p / rho) = sqrt(gamma_m R T_v), gamma_m = (7/2 + x_v/2) / (5/2 + x_v/2)
 from the molar heat capacities (7/2 R and 5/2 R for dry air, 4 R and 3 R for water vapour): an
 ideal-gas estimate, +0.37 % at 20 °C and 100 % RH (Cramer, J. Acoust. Soc. Am. 93 (1993) 2510,
 has the accurate real-gas formula). Humid air is lighter, and sound is faster in it.
 x_v is held constant along the flight (well-mixed vapour), so T_v/T is constant and the
-hydrostatic profile of moist air is the dry one with the exponent n = g0 M / (R* L) divided by
-T_v/T (and the isothermal scale height R* T_v / (g0 M)); dry air gives back ICAO's exponent.
+hydrostatic profile of moist air is the dry one with the exponent n = g0 / (R L) divided by
+T_v/T (and the isothermal scale height R T_v / g0); dry air gives back ICAO's exponent.
 
 Derivatives. With theta = T(h)/T_s and n = g0 M / (R* L), in the troposphere
 
     rho = rho_s theta^(n-1),  d rho/dh = -(n-1) (L/T_s) rho / theta,
     a   = a_s theta^(1/2),    d a/dh   = -(L / (2 T_s)) a / theta,
 
-and in the isothermal layer rho' = -rho / H_s (H_s = R* T / (g0 M)), a' = 0.
+and in the isothermal layer rho' = -rho / H_s (H_s = R T / g0), a' = 0.
 """
 
 from __future__ import annotations
@@ -69,9 +74,9 @@ from .problem import SITE_LIMITS
 # ICAO standard atmosphere constants (ICAO Doc 7488/3)
 T0 = 288.15  #: sea-level temperature (K)
 P0 = 101325.0  #: sea-level pressure (Pa)
+RHO0 = 1.225  #: sea-level density (kg/m^3)
 LAPSE = 0.0065  #: troposphere temperature lapse rate (K/m)
 R_STAR = 8.31432  #: universal gas constant as ICAO defines it (J/(mol K))
-M_AIR = 0.0289644  #: molar mass of dry air (kg/mol)
 G0 = 9.80665  #: standard gravity (m/s^2)
 GAMMA = 1.4  #: ratio of specific heats of air
 TROPOPAUSE = SITE_LIMITS["altitude"][1]  #: geopotential altitude of the tropopause (m)
@@ -79,12 +84,12 @@ CEILING = 20000.0  #: top of the lower stratosphere, the model's upper limit (m)
 FLOOR = SITE_LIMITS["altitude"][0]  #: lowest altitude the ICAO tables cover (m)
 KELVIN = 273.15  #: 0 °C in K
 
-#: pressure exponent g0 M / (R* L) = 5.255877
-EXPONENT = G0 * M_AIR / (R_STAR * LAPSE)
-#: specific gas constant of dry air R*/M (J/(kg K)) = 287.0529
-R_AIR = R_STAR / M_AIR
-#: sea-level density (kg/m^3) = 1.2250
-RHO0 = P0 / (R_AIR * T0)
+#: specific gas constant of dry air p0 / (rho0 T0) (J/(kg K)) = 287.05287, ICAO's R
+R_AIR = P0 / (RHO0 * T0)
+#: molar mass of dry air R*/R (kg/mol) = 0.028964420, ICAO's M
+M_AIR = R_STAR / R_AIR
+#: pressure exponent g0 / (R L) = 5.25588
+EXPONENT = G0 / (R_AIR * LAPSE)
 #: sea-level speed of sound (m/s) = 340.294
 A0 = math.sqrt(GAMMA * R_AIR * T0)
 
@@ -108,8 +113,7 @@ def standard_pressure(altitude):
     p = P0 * np.power(t / T0, EXPONENT)
     t11 = T0 - LAPSE * TROPOPAUSE
     p11 = P0 * (t11 / T0) ** EXPONENT
-    above = p11 * np.exp(-(G0 * M_AIR / (R_STAR * t11)) * (np.where(below, TROPOPAUSE, h)
-                                                             - TROPOPAUSE))
+    above = p11 * np.exp(-(G0 / (R_AIR * t11)) * (np.where(below, TROPOPAUSE, h) - TROPOPAUSE))
     return np.where(below, p, above)
 
 

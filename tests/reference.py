@@ -84,9 +84,12 @@ def linear_drag_range(v, theta, k, g=STANDARD_GRAVITY):
 # Time-domain reference with drag and wind.
 # --------------------------------------------------------------------------------------------
 
-# ICAO Doc 7488/3 troposphere, dry air
-ICAO_T0, ICAO_P0, ICAO_LAPSE = 288.15, 101325.0, 0.0065
-ICAO_R, ICAO_M, ICAO_GAMMA = 8.31432, 0.0289644, 1.4
+# ICAO Doc 7488/3 troposphere, dry air: T0, p0 and rho0 = 1.225 kg/m^3 at sea level, R* = 8314.32
+# J/(kmol K); the molar mass M = R* rho0 T0 / p0 is ICAO's 28.964420 kg/kmol to its 8 digits
+# (the U.S. 1976 atmosphere's rounder M = 28.9644 gives rho0 = 1.2249992)
+ICAO_T0, ICAO_P0, ICAO_RHO0, ICAO_LAPSE = 288.15, 101325.0, 1.225, 0.0065
+ICAO_R, ICAO_GAMMA = 8.31432, 1.4
+ICAO_M = ICAO_R * ICAO_RHO0 * ICAO_T0 / ICAO_P0
 
 
 def icao_air(altitude):
@@ -246,3 +249,29 @@ def reference_top(problem_like, v, distance=None, lo_deg=-30.0, hi_deg=89.5):
     if -res.fun >= heights[i]:
         return float(res.x), -float(res.fun)
     return float(grid[i]), float(heights[i])
+
+
+def reference_range(problem_like, theta_rad, v):
+    """Where (x, m) the shot comes down through the target's height, by DOP853 in time
+    (NaN if it never does)."""
+
+    def land(t, s):
+        return s[1] - problem_like.target_height
+
+    land.terminal, land.direction = True, -1
+    sol = _fly(problem_like, theta_rad, v, [land])
+    return float(sol.y_events[0][0][0]) if len(sol.t_events[0]) else math.nan
+
+
+def reference_max_range(problem_like, v):
+    """(range m, angle rad): the greatest `reference_range` over the angle (a grid, then a
+    bounded Brent search)."""
+    from scipy.optimize import minimize_scalar
+
+    grid = np.radians(np.linspace(1.0, 89.0, 89))
+    ranges = np.array([reference_range(problem_like, th, v) for th in grid])
+    i = int(np.nanargmax(ranges))
+    f = lambda th: -reference_range(problem_like, th, v)
+    res = minimize_scalar(f, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, 88)]),
+                          method="bounded", options={"xatol": 1e-10})
+    return -float(res.fun), float(res.x)

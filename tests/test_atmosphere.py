@@ -41,9 +41,13 @@ def test_icao_table_values(h, T, p, rho, a):
 
 
 def test_constants():
-    assert at.EXPONENT == pytest.approx(5.255877, abs=2e-6)
-    assert at.R_AIR == pytest.approx(287.0531, abs=1e-4)
-    assert at.RHO0 == pytest.approx(1.2250, abs=1e-5)
+    # ICAO Doc 7488/3: R = 287.05287 J/(kg K) (= R*/M with M = 28.964420 kg/kmol), so the
+    # exponent g0 / (R L) is 5.25588 (5.255877 came from U.S. 1976's M = 28.9644)
+    assert at.EXPONENT == pytest.approx(5.25588, abs=1e-5)
+    assert at.R_AIR == pytest.approx(287.05287, abs=1e-5)
+    assert at.R_STAR / at.M_AIR == pytest.approx(287.05287, abs=1e-5)
+    assert at.RHO0 == 1.225  # by definition, and what sea-level air echoes
+    assert at.icao().rho_site == 1.225
     assert at.A0 == pytest.approx(340.294, abs=1e-3)
 
 
@@ -52,9 +56,10 @@ def test_lower_stratosphere_is_isothermal():
     h = np.array([11000.0, 15000.0, 20000.0])
     np.testing.assert_allclose(sea.temperature_at(h), 216.65, rtol=1e-15)
     np.testing.assert_allclose(sea.speed_of_sound(h), 295.069, atol=1e-3)
-    # ICAO: p(20 km) = 5474.89 Pa, rho = 0.0880349 kg/m^3 (geopotential)
-    assert float(sea.pressure_at(20000.0)) == pytest.approx(5474.89, rel=2e-6)
-    assert float(sea.density(20000.0)) == pytest.approx(0.0880349, rel=2e-6)
+    # ICAO's R = 287.05287 J/(kg K): p(20 km) = 5474.88 Pa, rho = 0.0880347 kg/m^3 (geopotential;
+    # the U.S. 1976 tables print 5474.89 and 0.0880349, from their molar mass 28.9644 kg/kmol)
+    assert float(sea.pressure_at(20000.0)) == pytest.approx(5474.88, rel=2e-6)
+    assert float(sea.density(20000.0)) == pytest.approx(0.0880347, rel=2e-6)
 
 
 def test_site_altitude_is_the_same_profile_shifted():

@@ -57,3 +57,12 @@ def test_a_policy_holding_pickles_is_refused_without_advice_to_unpickle(tmp_path
     line = one_error(run("solve", "--distance", "100", "--policy", str(path)))
     assert "pickled Python objects, which are never loaded" in line
     assert "allow_pickle" not in line
+
+
+# -- the default air ---------------------------------------------------------------------------
+
+def test_the_default_air_density_is_echoed_as_icao_quotes_it():
+    res = run("solve", "--distance", "300", "--velocity", "150", "--drag", "quadratic", "--json",
+              "-q")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["problem"]["air_density_kgpm3"] == 1.225
