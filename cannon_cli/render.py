@@ -100,7 +100,7 @@ def solution_summary(s: Solution) -> None:
     if ballistic:
         t.add_row("", f"{s.impact_speed_mps / FOOT:.2f}", "ft/s")
     t.add_row("impact angle", f"{s.impact_angle_deg:.4f}", "°")
-    t.add_row("miss", f"{s.miss_m:.3e}", "m")
+    t.add_row("miss", f"{s.miss_m:+.3e}", "m (+ above the target)")
     t.add_row("iterations", str(s.iterations), "")
     t.add_row("solver", s.solver, "")
     console.print(t)
@@ -185,7 +185,7 @@ def firing_table(solutions) -> None:
             t.add_row(f"{s.problem.distance:g}", f"{s.angle_deg:.4f}", f"{s.velocity_mps:.3f}",
                       f"{s.flight_time_s:.3f}", f"{s.apex_height_m:.2f}",
                       f"{s.impact_angle_deg:.3f}", f"{s.impact_speed_mps:.3f}",
-                      f"{s.miss_m:.1e}")
+                      f"{s.miss_m:+.1e}")
         else:
             reason = "out of reach" if "out of reach" in s.message else "no solution"
             t.add_row(f"{s.problem.distance:g}", reason, "", "", "", "", "", "")

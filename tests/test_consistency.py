@@ -66,3 +66,20 @@ def test_the_default_air_density_is_echoed_as_icao_quotes_it():
               "-q")
     assert res.exit_code == 0, res.output
     assert json.loads(res.stdout)["problem"]["air_density_kgpm3"] == 1.225
+
+
+# -- miss_m is signed: above the target > 0 ------------------------------------------------------
+
+def test_the_miss_is_signed_in_solve_as_in_simulate_and_in_the_summary():
+    # at 50 m/s no angle reaches 300 m: the closest approach passes below the target
+    res = run("solve", "--distance", "300", "--velocity", "50", "--json")
+    assert res.exit_code == 3
+    sol = json.loads(res.stdout)
+    assert sol["miss_m"] < 0
+    row = next(line for line in res.stderr.splitlines() if line.startswith("miss"))
+    assert f"{sol['miss_m']:+.3e}" in row and "+ above" in row
+    # a hit from above and below: the sign follows the height, as simulate's crossing does
+    sim = run("simulate", "--angle", str(sol["angle_deg"]), "--velocity", "50", "--distance",
+              "300", "--json", "-q")
+    crossing = json.loads(sim.stdout)["crossing"]
+    assert crossing is None or crossing["miss_m"] < 0
