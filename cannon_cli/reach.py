@@ -21,6 +21,7 @@ Every function is vectorised over the rows of a `loss.Batch`; NaN marks "no answ
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -290,3 +291,62 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60):
     found = np.isfinite(h_hi) & (h_hi >= 0) & ~(h_lo >= 0)
     floor = np.where(h_lo >= 0, v_lo, np.nan)
     return (np.where(found, th_hi, np.nan), np.where(found, v_hi, np.nan), conv & found, floor)
+
+
+def _at_distance(b: Batch, distance) -> Batch:
+    """The same shots aimed at other distances."""
+    p = dataclasses.replace(b.params, distance=np.asarray(distance, float))
+    return Batch(b.kind, p, b.target_height, b.angle, b.velocity)
+
+
+def max_range(b: Batch, v, *, rtol: float = 1e-10, iterations: int = 80):
+    """Per row, (range m, angle rad): the farthest distance at which speed v can still reach the
+    target's height, and the angle that does it, for rows whose own distance is beyond it.
+
+    The top height at distance d (`top_angle`) falls as d grows, through the target's height at
+    the range, and is undefined beyond the farthest any angle carries the shot: bisection with
+    secant steps on d, from a bracket found by halving the row's distance."""
+    n = b.size
+    v = np.broadcast_to(np.asarray(v, float), (n,))
+    d_hi = b.params.distance.astype(float).copy()
+    h_hi = np.full(n, -np.inf)
+    d_lo = 0.5 * d_hi
+    th_lo, h_lo = top_angle(_at_distance(b, d_lo), v)
+    for _ in range(60):
+        short = ~(h_lo >= 0)
+        if not short.any():
+            break
+        r = np.flatnonzero(short)
+        d_hi[r], h_hi[r] = d_lo[r], np.where(np.isfinite(h_lo[r]), h_lo[r], -np.inf)
+        d_lo[r] *= 0.5
+        th_lo[r], h_lo[r] = top_angle(_at_distance(b.take(r), d_lo[r]), v[r])
+    # Newton on d: at the top angle dh/dtheta = 0, so dH/dd is the path's slope vy/vx at d
+    # (the envelope theorem); kept inside the bracket, else bisection
+    rows = np.flatnonzero(h_lo >= 0)
+    m = d_lo.copy()
+    th_m, h_m = th_lo.copy(), h_lo.copy()
+    for it in range(iterations):
+        if not rows.size:
+            break
+        sub = _at_distance(b.take(rows), m[rows])
+        with np.errstate(all="ignore"):
+            end = integrate(th_m[rows], v[rows], sub.params)[0]
+            step = m[rows] - h_m[rows] / (end[2] / end[1])
+        a, c = d_lo[rows], d_hi[rows]
+        ok = np.isfinite(step) & (step > a) & (step < c) & np.isfinite(h_m[rows])
+        nxt = np.where(ok, step, 0.5 * (a + c))
+        m[rows] = nxt
+        th, h = top_angle(_at_distance(b.take(rows), nxt), v[rows], near=th_m[rows])
+        up = h >= 0
+        d_lo[rows] = np.where(up, nxt, a)
+        h_lo[rows] = np.where(up, h, h_lo[rows])
+        th_lo[rows] = np.where(up, th, th_lo[rows])
+        d_hi[rows] = np.where(up, c, nxt)
+        th_m[rows] = np.where(np.isfinite(th), th, th_lo[rows])
+        h_m[rows] = np.where(np.isfinite(th), h, h_lo[rows])
+        m[rows] = np.where(np.isfinite(th), nxt, d_lo[rows])
+        done = ((d_hi[rows] - d_lo[rows]) <= rtol * d_hi[rows]) | (
+            np.abs(h) <= 1e-12 * nxt) & up
+        rows = rows[~done]
+    found = h_lo >= 0
+    return np.where(found, d_lo, np.nan), np.where(found, th_lo, np.nan)

@@ -144,3 +144,32 @@ def test_out_of_reach_with_drag_says_so_with_no_nan():
     for a in np.radians(np.linspace(5, 60, 12)):
         h = reference_height_at(sol.problem, a, 150.0, 1000.0)
         assert not (h >= 0)
+
+
+# ---- out of reach: the greatest range, against the closed form and the reference -------------
+
+@pytest.mark.parametrize("kw", [
+    dict(drag="quadratic"),
+    dict(drag="linear"),
+    dict(drag="quadratic", wind=-5.0, launch_height=20.0),
+    dict(drag="g7", ballistic_coefficient=0.3 * 703.0696),
+], ids=["quadratic", "linear", "quadratic-headwind-from-20m", "g7"])
+def test_out_of_reach_reports_the_greatest_range(kw):
+    from reference import reference_max_range
+
+    pr = Problem(distance=5000.0, velocity=150.0, **kw)
+    sol = solve(pr)
+    assert not sol.converged and "greatest range" in sol.message
+    reach_m = float(sol.message.split(" is ")[1].split(" m")[0])
+    ref, angle = reference_max_range(pr, 150.0)
+    assert reach_m == pytest.approx(ref, rel=1e-6)
+    assert math.radians(sol.angle_deg) == pytest.approx(angle, abs=1e-4)
+    assert f"{5000.0 - reach_m:.6g} m short" in sol.message
+
+
+def test_vacuum_out_of_reach_keeps_the_highest_crossing():
+    sol = solve(Problem(distance=3000.0, velocity=150.0))
+    assert not sol.converged
+    # in vacuum every angle reaches x = D somewhere: the closest approach is the highest
+    # crossing, as before; the greatest range appears where no angle gets there (drag)
+    assert "highest this speed can pass" in sol.message
