@@ -55,6 +55,7 @@ def train(
     The network maps a target (distance, height, wind) to the minimum-speed shot; its loss is the solver's own residual, back-propagated through the differentiable model. Use the result with 'cannon solve --policy FILE'.
     """  # noqa: E501
     from . import render
+    from .io import check_writable
     from .policy import train as fit
     from .problem import Physics
 
@@ -62,6 +63,7 @@ def train(
               "height": _range(height_range, "--height-range"),
               "wind": _range(wind_range, "--wind-range")}
     physics = Physics(**physics)
+    check_writable(out, "--out")  # before the training, not after it
     with render.TrainingProgress(steps, enabled=not quiet) as progress:
         policy = fit(physics, domain, steps=steps, batch=batch, seed=seed, callback=progress)
     try:

@@ -368,7 +368,7 @@ def solve(
                                      param_hint="'--plot'")
         from .plot_cli import check_output
 
-        check_output(plot)
+        check_output(plot, "--plot")
     if policy is not None:
         from .policy import Policy
 

@@ -24,8 +24,10 @@ import csv
 import io as _io
 import json
 import math
+import os
 import re
 import signal
+import stat
 from dataclasses import dataclass
 from typing import IO, Any, Iterable, Iterator, Optional, Union
 
@@ -470,6 +472,42 @@ def _csv_fields(header: list, row: list) -> dict:
 
 
 # -- output ------------------------------------------------------------------------------------
+
+def check_writable(path: str, flag: str) -> None:
+    """Fail before the work, not after it, when ``path`` cannot be written (`InputError`, one
+    line naming ``flag``): a missing directory, a directory, no permission, a file system that
+    takes no new files (``/proc``). The one sure test is to make the file: it is made and
+    removed again, and a file that exists is opened for writing without truncating it, so
+    nothing is changed. Devices and pipes (``/dev/null``) are only checked for permission."""
+    def fail(why: str) -> InputError:
+        return InputError(f"cannot write {flag} {path}: {why}")
+
+    try:
+        st = os.stat(path)
+    except FileNotFoundError:
+        st = None
+    except (OSError, ValueError) as e:  # ValueError: a NUL in the name
+        raise fail(getattr(e, "strerror", None) or "not a file name") from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise fail("it is a directory")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        if not os.access(path, os.W_OK):
+            raise fail("permission denied")
+        return
+    try:
+        fd = os.open(path, os.O_WRONLY | (os.O_CREAT | os.O_EXCL if st is None else 0), 0o666)
+    except OSError as e:
+        why = e.strerror or str(e)
+        if isinstance(e, FileNotFoundError):
+            parent = os.path.dirname(os.path.abspath(path))
+            why = (f"no directory {parent}" if not os.path.isdir(parent) else
+                   f"no file can be made in {parent}")
+        raise fail(why) from None
+    os.close(fd)
+    if st is None:
+        os.unlink(path)
+
+
 
 CSV_COLUMNS = (
     "index", "line", "converged", "angle_deg", "velocity_mps", "flight_time_s", "apex_height_m",

@@ -76,14 +76,18 @@ def _size(out: Optional[str], width: Optional[int], height: Optional[int]) -> No
                                 "(at least 100)")
 
 
-def check_output(out: Optional[str]) -> None:
-    """Fail early (before any solving) on an unknown image suffix or a missing drawing
-    library."""
+def check_output(out: Optional[str], flag: str = "--out") -> None:
+    """Fail early (before any solving) on an unknown image suffix, a missing drawing library or
+    a file that cannot be written."""
     from . import plot
 
     if out is not None:
         plot.image_format(out)
     plot.require(out)
+    if out is not None:
+        from .io import check_writable
+
+        check_writable(out, flag)
 
 
 def draw_solution(solution, out: str) -> None:

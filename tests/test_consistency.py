@@ -83,3 +83,35 @@ def test_the_miss_is_signed_in_solve_as_in_simulate_and_in_the_summary():
               "300", "--json", "-q")
     crossing = json.loads(sim.stdout)["crossing"]
     assert crossing is None or crossing["miss_m"] < 0
+
+
+# -- output paths are checked before the work ----------------------------------------------------
+
+def _never(*args, **kwargs):
+    raise AssertionError("the work ran before the output path was checked")
+
+
+@pytest.mark.parametrize("args,flag", [
+    (("plot", "landscape", "--distance", "120", "--out", "{bad}"), "--out"),
+    (("plot", "trajectory", "--distance", "120", "--out", "{bad}"), "--out"),
+    (("train", "--out", "{bad}", "--distance-range", "100:200", "--steps", "1"), "--out"),
+    (("solve", "--distance", "120", "--plot", "{bad}", "--json"), "--plot"),
+])
+@pytest.mark.parametrize("bad", ["missing/dir/x.png", "/proc/x.png", "a-directory.png"])
+def test_output_paths_are_checked_before_the_work(monkeypatch, tmp_path, args, flag, bad):
+    pytest.importorskip("matplotlib")
+    from cannon_cli import aim, plot, policy
+
+    for module, name in ((plot, "landscape"), (plot, "shot_picture"), (policy, "train"),
+                         (aim, "solve_many")):
+        monkeypatch.setattr(module, name, _never)
+    if args[0] == "train":
+        bad = bad[:-4] + ".npz"
+    path = bad if bad.startswith("/") else str(tmp_path / bad)
+    if "directory" in bad:
+        (tmp_path / bad).mkdir()
+    res = run(*[a.format(bad=path) for a in args])
+    assert res.exit_code == 1, res.output
+    assert res.stdout == ""
+    line = one_error(res)
+    assert f"cannot write {flag} {path}" in line, line
