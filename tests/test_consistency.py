@@ -115,3 +115,20 @@ def test_output_paths_are_checked_before_the_work(monkeypatch, tmp_path, args, f
     assert res.stdout == ""
     line = one_error(res)
     assert f"cannot write {flag} {path}" in line, line
+
+
+# -- no "nan" in a reason ------------------------------------------------------------------------
+
+@pytest.mark.xfail(strict=True, reason="aim.py (the aiming core, not this change): a start that "
+                   "overflows is reported as a fixed angle's line of sight, at nan°")
+@pytest.mark.parametrize("args", [
+    ("--distance", "1e308"),
+    ("--distance", "100", "--velocity", "1e160"),
+    ("--distance", "100", "--drag", "quadratic", "--mass", "1e-4"),
+])
+def test_no_reason_shows_nan(args):
+    res = run("solve", *args, "--json", "-q")
+    assert res.exit_code in (0, 1, 3), res.output
+    if res.exit_code == 3:
+        reason = json.loads(res.stdout)["reason"]
+        assert "nan" not in reason.lower() and "inf" not in reason.lower(), reason
