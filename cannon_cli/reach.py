@@ -38,7 +38,10 @@ ANGLE_GRID = np.unique(np.clip(np.concatenate([
 #: Speeds scanned at a fixed angle, in units of sqrt(g D): 2^(k/2), k = -40 ... 80.
 SPEED_GRID = 2.0 ** (np.arange(-40, 81) / 2.0)
 #: Halvings of the speed in search of one that falls short, for the minimum-speed shot.
-HALVINGS = 30
+HALVINGS = 40
+#: A crawl, in units of sqrt(g D): a shot that still reaches the target this slowly (carried by
+#: the wind) has no least speed.
+CRAWL = 1e-6
 _H = 1e-60  # the complex step
 
 
@@ -253,10 +256,16 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60):
         r = np.flatnonzero(up)
         v_hi[r] *= 2.0
         th_hi[r], h_hi[r] = top_angle(b.take(r), v_hi[r], near=None)
+    # a shot that reaches the target even at a crawl (a tailwind carries it) has no least speed
+    crawl = CRAWL * unit
+    _, h_crawl = top_angle(b, crawl)
+    carried = h_crawl >= 0
     v_lo = 0.5 * v_hi
     th_lo, h_lo = top_angle(b, v_lo, near=th_hi)
+    h_lo[carried] = np.inf
+    v_lo[carried] = crawl[carried]
     for _ in range(HALVINGS):
-        down = h_lo >= 0
+        down = (h_lo >= 0) & ~carried
         if not down.any():
             break
         r = np.flatnonzero(down)
@@ -265,7 +274,7 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60):
         th_lo[r], h_lo[r] = top_angle(b.take(r), v_lo[r], near=th_lo[r])
     atol = tol * b.params.distance
     conv = np.abs(h_hi) <= atol
-    rows = np.flatnonzero(~conv & (h_hi >= 0))
+    rows = np.flatnonzero(~conv & (h_hi >= 0) & ~carried)
     for it in range(iterations):
         if not rows.size:
             break

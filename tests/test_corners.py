@@ -173,3 +173,12 @@ def test_vacuum_out_of_reach_keeps_the_highest_crossing():
     # in vacuum every angle reaches x = D somewhere: the closest approach is the highest
     # crossing, as before; the greatest range appears where no angle gets there (drag)
     assert "highest this speed can pass" in sol.message
+
+
+def test_a_tailwind_that_carries_the_shot_has_no_least_speed():
+    """The wind carries a 0.17 g ball to the target from a standstill: no least speed exists,
+    and the answer says so instead of searching ever lower speeds."""
+    pr = Problem(distance=1.69, target_height=-0.70, drag="quadratic", mass=0.00017,
+                 diameter=0.029, drag_coefficient=1.0, wind=4.6)
+    sol = solve(pr)
+    assert not sol.converged and "no least speed" in sol.message
