@@ -256,10 +256,23 @@ class _Group:
         # wind every path curves down from its line of sight, so no speed can hit; a headwind
         # can bend a path up, and then the speeds are searched (`_reach_at_angle`).
         windless = (b.params.wind == 0) | (b.params.drag == "none")
+        if self.kind == "speed":
+            with np.errstate(all="ignore"):
+                sight = b.params.distance * np.tan(b.angle) + b.params.launch_height
+            below = ~(sight > b.target_height)
+        else:
+            below = np.zeros(n, dtype=bool)
+        # else only sizes beyond double precision leave no start
+        windless = windless | ~below
         for i in np.flatnonzero(~todo & windless):
-            self.message[i] = (f"out of reach: the line of sight at {math.degrees(b.angle[i]):g}° "
-                               f"passes below the target, no speed can reach it")
-            self.theta[i] = b.angle[i]
+            if below[i]:
+                self.message[i] = (f"out of reach: the line of sight at "
+                                   f"{math.degrees(b.angle[i]):g}° passes below the target, "
+                                   f"no speed can reach it")
+                self.theta[i] = b.angle[i]
+            else:
+                self.message[i] = ("not converged: no start: the problem's sizes overflow "
+                                   "double precision")
         self.theta[todo], self.speed[todo] = theta[todo], speed[todo]
         steps = _steps_for(theta) if b.params.drag != "none" else np.full(n, MIN_STEPS)
         self.steps[:] = steps

@@ -182,3 +182,10 @@ def test_a_tailwind_that_carries_the_shot_has_no_least_speed():
                  diameter=0.029, drag_coefficient=1.0, wind=4.6)
     sol = solve(pr)
     assert not sol.converged and "no least speed" in sol.message
+
+
+@pytest.mark.parametrize("kw", [{}, {"angle": 10.0}])
+def test_sizes_beyond_double_precision_say_so(kw):
+    sol = solve(Problem(distance=1e308, **kw))
+    assert not sol.converged and "overflow double precision" in sol.message
+    assert "nan" not in sol.message
