@@ -5,28 +5,20 @@ Registered on the main app by cli.py; heavy imports stay inside the commands.
 
 from __future__ import annotations
 
-import math
 from typing import Annotated, Optional
 
 import typer
 
+from . import units
 from .cli import (EXIT_CODES_HELP, HOW, OUTPUT, TARGET, Quiet, Solver, TargetHeight, _guard,
                   _write_json, app, with_physics)
 
 DOMAIN = "Training domain"
 
 
-def _range(text: str, name: str) -> tuple:
-    """'LO:HI' (or one number) -> (lo, hi)."""
-    parts = text.split(":")
-    try:
-        lo, hi = (float(parts[0]), float(parts[-1])) if len(parts) <= 2 else (None, None)
-    except ValueError:
-        lo = hi = None
-    if lo is None or len(parts) > 2 or not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
-        raise typer.BadParameter(f"expected LO:HI with LO <= HI, got {text!r}",
-                                 param_hint=f"'{name}'")
-    return lo, hi
+def _span(value) -> tuple:
+    """A LO:HI option's (lo, hi): parsed by `units.span`, or its default text."""
+    return units.span("length")(value) if isinstance(value, str) else value
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -35,19 +27,24 @@ def _range(text: str, name: str) -> tuple:
 def train(
     out: Annotated[str, typer.Option("--out", "-o", metavar="FILE.npz", show_default=False,
                                      help="Where to save the policy (.npz + JSON metadata).")],
-    distance_range: Annotated[str, typer.Option(metavar="LO:HI", rich_help_panel=DOMAIN,
-                                                show_default=False,
-                                                help="Target distances to train for (m).")],
-    height_range: Annotated[str, typer.Option(metavar="LO:HI", rich_help_panel=DOMAIN,
-                                              help="Target heights (m).")] = "0:0",
-    wind_range: Annotated[str, typer.Option(metavar="LO:HI", rich_help_panel=DOMAIN,
-                                            help="Winds (m/s, + toward the target).")] = "0:0",
+    distance_range: Annotated[tuple, typer.Option(
+        parser=units.span("length"), metavar="LO:HI", rich_help_panel=DOMAIN, show_default=False,
+        help="Target distances to train for (m, or e.g. 100yd:500yd).")],
+    height_range: Annotated[tuple, typer.Option(
+        parser=units.span("length"), metavar="LO:HI", rich_help_panel=DOMAIN,
+        help="Target heights (m, or e.g. 0:20ft).")] = "0:0",
+    wind_range: Annotated[tuple, typer.Option(
+        parser=units.span("speed"), metavar="LO:HI", rich_help_panel=DOMAIN,
+        help="Winds (m/s, or e.g. -5:5mph; + toward the target).")] = "0:0",
     physics: Optional[dict] = None,  # the physics options: see with_physics
-    steps: Annotated[int, typer.Option(min=1, max=1_000_000, rich_help_panel=HOW,
-                                       help="Adam steps.")] = 1500,
-    batch: Annotated[int, typer.Option(min=1, max=100_000, rich_help_panel=HOW,
-                                       help="Targets drawn per step.")] = 128,
-    seed: Annotated[int, typer.Option(rich_help_panel=HOW, help="Random seed.")] = 0,
+    steps: Annotated[int, typer.Option(parser=units.integer(1, 1_000_000), metavar="N",
+                                       rich_help_panel=HOW,
+                                       help="Adam steps (1 to 1000000).")] = 1500,
+    batch: Annotated[int, typer.Option(parser=units.integer(1, 100_000), metavar="N",
+                                       rich_help_panel=HOW,
+                                       help="Targets drawn per step (1 to 100000).")] = 128,
+    seed: Annotated[int, typer.Option(parser=units.integer(), metavar="N", rich_help_panel=HOW,
+                                      help="Random seed.")] = 0,
     quiet: Quiet = False,
 ) -> None:
     """Train an aiming network through the physics, with no labels.
@@ -59,9 +56,8 @@ def train(
     from .policy import train as fit
     from .problem import Physics
 
-    domain = {"distance": _range(distance_range, "--distance-range"),
-              "height": _range(height_range, "--height-range"),
-              "wind": _range(wind_range, "--wind-range")}
+    domain = {"distance": _span(distance_range), "height": _span(height_range),
+              "wind": _span(wind_range)}
     physics = Physics(**physics)
     check_writable(out, "--out")  # before the training, not after it
     with render.TrainingProgress(steps, enabled=not quiet) as progress:
@@ -80,22 +76,29 @@ def train(
 @_guard
 @with_physics(after="target_height")
 def compare(
-    distance: Annotated[float, typer.Option(help="Horizontal distance to the target (m).",
-                                            rich_help_panel=TARGET)] = 6.0,
+    distance: Annotated[float, typer.Option(
+        parser=units.length, metavar="M", rich_help_panel=TARGET,
+        help="Horizontal distance to the target (m, or e.g. 20ft).")] = 6.0,
     target_height: TargetHeight = 0.0,
     physics: Optional[dict] = None,  # the physics options: see with_physics
-    speed_max: Annotated[float, typer.Option(rich_help_panel=HOW, help="The surrogate is fit "
-                                             "on speeds in (0, this] (m/s).")] = 10.0,
-    samples: Annotated[int, typer.Option(min=10, rich_help_panel=HOW,
-                                         help="Simulator samples for the surrogate.")] = 1000,
-    epochs: Annotated[int, typer.Option(min=1, rich_help_panel=HOW,
-                                        help="Surrogate training epochs.")] = 100,
-    policy_steps: Annotated[int, typer.Option(min=1, rich_help_panel=HOW,
-                                              help="Policy training steps.")] = 1000,
+    speed_max: Annotated[float, typer.Option(parser=units.speed, metavar="M/S",
+                                             rich_help_panel=HOW, help="The surrogate is fit "
+                                             "on speeds in (0, this] (m/s, or e.g. 30fps).")
+                         ] = 10.0,
+    samples: Annotated[int, typer.Option(parser=units.integer(10), metavar="N",
+                                         rich_help_panel=HOW, help="Simulator samples for the "
+                                         "surrogate (at least 10).")] = 1000,
+    epochs: Annotated[int, typer.Option(parser=units.integer(1), metavar="N",
+                                        rich_help_panel=HOW,
+                                        help="Surrogate training epochs (at least 1).")] = 100,
+    policy_steps: Annotated[int, typer.Option(parser=units.integer(1), metavar="N",
+                                              rich_help_panel=HOW,
+                                              help="Policy training steps (at least 1).")] = 1000,
     solver: Annotated[Solver, typer.Option(case_sensitive=False, rich_help_panel=HOW,
                                            help="Solver for the physics and the refinement.")
                       ] = Solver.lbfgs,
-    seed: Annotated[int, typer.Option(rich_help_panel=HOW, help="Random seed.")] = 0,
+    seed: Annotated[int, typer.Option(parser=units.integer(), metavar="N", rich_help_panel=HOW,
+                                      help="Random seed.")] = 0,
     json_out: Annotated[bool, typer.Option("--json", rich_help_panel=OUTPUT,
                                            help="The table as JSON on stdout.")] = False,
     quiet: Quiet = False,

@@ -81,12 +81,23 @@ OUTPUT = "Output"
 LB_PER_IN2 = units.POUND / units.INCH ** 2
 
 # -- shared parameter types -----------------------------------------------------------------
-TargetHeight = Annotated[float, typer.Option(help="Height of the target (m).",
-                                             rich_help_panel=TARGET)]
-LaunchHeight = Annotated[float, typer.Option(help="Height of the muzzle (m).",
-                                             rich_help_panel=PHYSICS)]
-Gravity = Annotated[float, typer.Option(help="Gravitational acceleration (m/s²).",
-                                        rich_help_panel=PHYSICS)]
+# Every number goes through a parser of units.py: lengths, speeds, masses and angles take a unit
+# suffix, and a value that is not a number is refused in our words (typer's own coercion would
+# answer in pydantic's).
+TargetHeight = Annotated[float, typer.Option(
+    parser=units.length, metavar="M", help="Height of the target (m, or e.g. 10ft).",
+    rich_help_panel=TARGET)]
+#: solve's and table's: with a sight, a target is level with it unless it says otherwise
+SightedTargetHeight = Annotated[Optional[float], typer.Option(
+    "--target-height", parser=units.length, metavar="M", help="Height of the target (m, or "
+    "e.g. 10ft). (default: 0, or level with the sight when --sight-height or --zero is given)",
+    rich_help_panel=TARGET, show_default=False)]
+LaunchHeight = Annotated[float, typer.Option(
+    parser=units.length, metavar="M", help="Height of the muzzle (m, or e.g. 5ft).",
+    rich_help_panel=PHYSICS)]
+Gravity = Annotated[float, typer.Option(
+    parser=units.number, metavar="M/S²", help="Gravitational acceleration (m/s²).",
+    rich_help_panel=PHYSICS)]
 DragOpt = Annotated[Drag, typer.Option(
     help="Drag model: none; linear; quadratic (constant Cd); g1, g7 or sphere (Cd(Mach) from "
     "the standard tables); table (Cd(Mach) from --drag-table).", case_sensitive=False,
@@ -97,19 +108,22 @@ Mass = Annotated[float, typer.Option(
 Diameter = Annotated[float, typer.Option(
     parser=units.length, metavar="M", help="Projectile diameter (m, or e.g. 0.308in, 7.62mm), "
     "for quadratic and table drag.", rich_help_panel=PHYSICS)]
-DragCoefficient = Annotated[float, typer.Option(help="Drag coefficient Cd, for quadratic drag.",
-                                                rich_help_panel=PHYSICS)]
+DragCoefficient = Annotated[float, typer.Option(
+    parser=units.number, metavar="CD", help="Drag coefficient Cd, for quadratic drag.",
+    rich_help_panel=PHYSICS)]
 AirDensity = Annotated[Optional[float], typer.Option(
+    parser=units.number, metavar="KG/M³",
     help="Air density at the muzzle (kg/m³). (default: from the site's weather, 1.225 at sea "
     "level)", rich_help_panel=AIR, show_default=False)]
 DragTable = Annotated[Optional[str], typer.Option(
     metavar="FILE", help="Cd(Mach) from a CSV file with a 'mach,cd' header (implies --drag "
     "table).", rich_help_panel=AIR, show_default=False)]
 BallisticCoefficient = Annotated[Optional[float], typer.Option(
-    "--bc", metavar="LB/IN²", help="Ballistic coefficient (lb/in², the G-model convention) for "
-    "a drag table. (default: from --mass, --diameter and --form-factor)",
-    rich_help_panel=AIR, show_default=False)]
+    "--bc", parser=units.number, metavar="LB/IN²", help="Ballistic coefficient (lb/in², the "
+    "G-model convention) for a drag table. (default: from --mass, --diameter and "
+    "--form-factor)", rich_help_panel=AIR, show_default=False)]
 FormFactor = Annotated[float, typer.Option(
+    parser=units.number, metavar="I",
     help="Form factor i: the projectile's Cd is i × the table's (without --bc).",
     rich_help_panel=AIR)]
 AtmosphereOpt = Annotated[AtmosphereModel, typer.Option(
@@ -117,19 +131,27 @@ AtmosphereOpt = Annotated[AtmosphereModel, typer.Option(
     "change with height as in the ICAO standard atmosphere.", case_sensitive=False,
     rich_help_panel=AIR)]
 Altitude = Annotated[float, typer.Option(
-    help="Altitude of the launch site above sea level (m).", rich_help_panel=AIR)]
+    parser=units.length, metavar="M",
+    help="Altitude of the launch site above sea level (m, or e.g. 5000ft).", rich_help_panel=AIR)]
 Temperature = Annotated[Optional[float], typer.Option(
-    metavar="°C", help="Air temperature at the site (°C). (default: ICAO standard at the "
-    "altitude, 15 at sea level)", rich_help_panel=AIR, show_default=False)]
+    parser=units.number, metavar="°C", help="Air temperature at the site (°C). (default: ICAO "
+    "standard at the altitude, 15 at sea level)", rich_help_panel=AIR, show_default=False)]
 Pressure = Annotated[Optional[float], typer.Option(
-    metavar="HPA", help="Station air pressure at the site (hPa). (default: ICAO standard at the "
-    "altitude, 1013.25 at sea level)", rich_help_panel=AIR, show_default=False)]
+    parser=units.number, metavar="HPA", help="Station air pressure at the site (hPa). (default: "
+    "ICAO standard at the altitude, 1013.25 at sea level)", rich_help_panel=AIR,
+    show_default=False)]
 Humidity = Annotated[float, typer.Option(
-    metavar="%", help="Relative humidity at the site (%).", rich_help_panel=AIR)]
-LinearDrag = Annotated[float, typer.Option(help="Linear drag constant b (kg/s), for linear drag.",
-                                           rich_help_panel=PHYSICS)]
-Wind = Annotated[float, typer.Option(help="Horizontal wind (m/s), positive toward the target.",
-                                     rich_help_panel=PHYSICS)]
+    parser=units.number, metavar="%", help="Relative humidity at the site (%).",
+    rich_help_panel=AIR)]
+LinearDrag = Annotated[float, typer.Option(
+    parser=units.number, metavar="KG/S", help="Linear drag constant b (kg/s), for linear drag.",
+    rich_help_panel=PHYSICS)]
+Wind = Annotated[float, typer.Option(
+    parser=units.speed, metavar="M/S",
+    help="Horizontal wind (m/s, or e.g. 10mph), positive toward the target.",
+    rich_help_panel=PHYSICS)]
+#: the help's words for an angle's units
+ANGLE_UNITS = "°, or e.g. 5mil (NATO, 1/6400 turn), 2mrad, 30moa"
 Quiet = Annotated[bool, typer.Option("--quiet", "-q",
                                      help="No progress and no summary; errors still show.",
                                      rich_help_panel=OUTPUT)]
@@ -289,8 +311,8 @@ def solve(
     target_height: TargetHeight = 0.0,
     physics: Optional[dict] = None,  # the physics options: see with_physics
     angle: Annotated[Optional[float], typer.Option(
-        "--angle", metavar="DEG", rich_help_panel=UNKNOWNS,
-        help="Fix the launch angle (°) and solve for the speed.")] = None,
+        "--angle", metavar="DEG", rich_help_panel=UNKNOWNS, parser=units.angle,
+        help=f"Fix the launch angle ({ANGLE_UNITS}) and solve for the speed.")] = None,
     velocity: Annotated[Optional[float], typer.Option(
         "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS, parser=units.speed,
         help="Fix the muzzle speed (m/s, or e.g. 2600fps) and solve for the angle.")] = None,
@@ -304,13 +326,15 @@ def solve(
         help="lbfgs: scipy L-BFGS-B; newton: Newton with exact derivatives; adam; gd: plain "
         "gradient descent.", case_sensitive=False, rich_help_panel=HOW)] = Solver.lbfgs,
     tol: Annotated[Optional[float], typer.Option(
+        parser=units.number, metavar="TOL",
         help="Stop when |miss| / distance is below this. (default: 1e-12)",
         rich_help_panel=HOW, show_default=False)] = None,
     max_iter: Annotated[Optional[int], typer.Option(
-        min=1, help="Iteration limit. (default per solver: lbfgs 200, newton 50, adam and gd "
-        "2000)",
+        parser=units.integer(1), metavar="N", help="Iteration limit, at least 1. (default per "
+        "solver: lbfgs 200, newton 50, adam and gd 2000)",
         rich_help_panel=HOW, show_default=False)] = None,
     learning_rate: Annotated[Optional[float], typer.Option(
+        parser=units.number, metavar="RATE",
         help="Step size for gd and adam, in preconditioned units. (default: gd 0.5, adam 0.2)",
         rich_help_panel=HOW, show_default=False)] = None,
     input_path: Annotated[Optional[str], typer.Option(
@@ -322,8 +346,8 @@ def solve(
         case_sensitive=False, rich_help_panel=BATCH,
         help="Format of --input; auto tells them apart by the first line.")] = InputFormat.auto,
     chunk_size: Annotated[int, typer.Option(
-        min=1, max=1_000_000, rich_help_panel=BATCH,
-        help="Records solved together as arrays.")] = 4096,
+        parser=units.integer(1, 1_000_000), metavar="N", rich_help_panel=BATCH,
+        help="Records solved together as arrays (1 to 1000000).")] = 4096,
     json_out: Annotated[bool, typer.Option(
         "--json", rich_help_panel=OUTPUT,
         help="JSON on stdout: one object, or with --input an array.")] = False,
@@ -485,17 +509,21 @@ def _count_lines(path: str) -> Optional[int]:
 @_guard
 @with_physics(after="target_height")
 def table(
-    start: Annotated[float, typer.Option("--from", help="First distance (m), > 0.",
-                                         rich_help_panel=TARGET, show_default=False)],
-    stop: Annotated[float, typer.Option("--to", help="Last distance (m), included.",
-                                        rich_help_panel=TARGET, show_default=False)],
-    step: Annotated[float, typer.Option(help="Distance between rows (m), > 0.",
-                                        rich_help_panel=TARGET, show_default=False)],
+    start: Annotated[float, typer.Option(
+        "--from", parser=units.length, metavar="M", help="First distance (m, or e.g. 100yd), > 0.",
+        rich_help_panel=TARGET, show_default=False)],
+    stop: Annotated[float, typer.Option(
+        "--to", parser=units.length, metavar="M", help="Last distance (m, or e.g. 1000yd), "
+        "included.", rich_help_panel=TARGET, show_default=False)],
+    step: Annotated[float, typer.Option(
+        parser=units.length, metavar="M", help="Distance between rows (m, or e.g. 100yd), > 0.",
+        rich_help_panel=TARGET, show_default=False)],
     target_height: TargetHeight = 0.0,
     physics: Optional[dict] = None,  # the physics options: see with_physics
     angle: Annotated[Optional[float], typer.Option(
-        "--angle", metavar="DEG", rich_help_panel=UNKNOWNS,
-        help="The gun's fixed elevation (°): the table gives the speed for each distance.")] = None,
+        "--angle", metavar="DEG", rich_help_panel=UNKNOWNS, parser=units.angle,
+        help=f"The gun's fixed elevation ({ANGLE_UNITS}): the table gives the speed for each "
+        "distance.")] = None,
     velocity: Annotated[Optional[float], typer.Option(
         "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS, parser=units.speed,
         help="The gun's muzzle speed (m/s, or e.g. 2600fps): the table gives the elevation.")
@@ -565,7 +593,8 @@ class _Format(str, enum.Enum):
 @with_physics(after="target_height")
 def simulate(
     angle: Annotated[float, typer.Option("--angle", metavar="DEG", show_default=False,
-                                         help="Launch angle (°), in (-90, 90).")],
+                                         parser=units.angle,
+                                         help=f"Launch angle ({ANGLE_UNITS}), in (-90°, 90°).")],
     velocity: Annotated[float, typer.Option("--velocity", metavar="M/S", show_default=False,
                                             parser=units.speed,
                                             help="Muzzle speed (m/s, or e.g. 2600fps), > 0.")],
@@ -574,8 +603,9 @@ def simulate(
         help="Report where the shot passes this distance (m, or e.g. 1000yd).")] = None,
     target_height: TargetHeight = 0.0,
     physics: Optional[dict] = None,  # the physics options: see with_physics
-    samples: Annotated[int, typer.Option(min=2, max=1_000_000, help="Points along the flight, "
-                                         "evenly spaced in time.", rich_help_panel=OUTPUT)] = 101,
+    samples: Annotated[int, typer.Option(
+        parser=units.integer(2, 1_000_000), metavar="N", rich_help_panel=OUTPUT,
+        help="Points along the flight, evenly spaced in time (2 to 1000000).")] = 101,
     json_out: Annotated[bool, typer.Option("--json", help="Write the trajectory as JSON on "
                                            "stdout.", rich_help_panel=OUTPUT)] = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Write the samples as CSV on stdout "

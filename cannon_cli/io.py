@@ -463,8 +463,9 @@ def _csv_fields(header: list, row: list) -> dict:
             continue
         try:
             value = float(cell)
-        except ValueError:
-            raise InputError(f"{key} must be a number, got {cell!r}") from None
+        except ValueError:  # "1000yd": the problem reads units, and says what it expected
+            out[key] = cell
+            continue
         if math.isinf(value) and cell.lstrip("+-").lower() not in _INFINITIES:
             raise InputError(f"field {key}: number out of range")
         out[key] = value

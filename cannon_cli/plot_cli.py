@@ -20,8 +20,8 @@ plot_app = typer.Typer(
 )
 
 from .cli import (  # noqa: E402 - after plot_app: cli.py imports this module at its end
-    EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc, Solver, TargetHeight, _guard,
-    with_physics)
+    ANGLE_UNITS, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc, Solver, TargetHeight,
+    _guard, with_physics)
 from . import units  # noqa: E402
 from .errors import ExitCode  # noqa: E402
 
@@ -33,12 +33,13 @@ Out = Annotated[Optional[str], typer.Option(
     help="Write the picture to FILE: .png, .svg or .pdf (by the suffix). Without it, the "
     "picture is drawn in the terminal, on stdout.")]
 Width = Annotated[Optional[int], typer.Option(
-    min=10, max=10000, rich_help_panel=OUTPUT, show_default=False,
-    help="Width: pixels for --out (default 1000), else character cells (default: the "
-    "terminal's, at most 160).")]
+    parser=units.integer(10, 10000), metavar="N", rich_help_panel=OUTPUT, show_default=False,
+    help="Width (10 to 10000): pixels for --out (default 1000), else character cells "
+    "(default: the terminal's, at most 160).")]
 Height = Annotated[Optional[int], typer.Option(
-    min=5, max=10000, rich_help_panel=OUTPUT, show_default=False,
-    help="Height: pixels for --out (default 700), else character cells (default 30).")]
+    parser=units.integer(5, 10000), metavar="N", rich_help_panel=OUTPUT, show_default=False,
+    help="Height (5 to 10000): pixels for --out (default 700), else character cells (default "
+    "30).")]
 Title = Annotated[Optional[str], typer.Option(
     rich_help_panel=OUTPUT, show_default=False,
     help="Title of the picture (default: what is drawn, the target and the physics).")]
@@ -47,8 +48,8 @@ Distance = Annotated[Optional[float], typer.Option(
     help="Horizontal distance to the target (m, or e.g. 1000yd), > 0. Required unless both "
     "--angle and --velocity are given.", rich_help_panel=TARGET, show_default=False)]
 Angle = Annotated[Optional[float], typer.Option(
-    "--angle", metavar="DEG", rich_help_panel=UNKNOWNS,
-    help="Fix the launch angle (°) and solve for the speed.")]
+    "--angle", metavar="DEG", rich_help_panel=UNKNOWNS, parser=units.angle,
+    help=f"Fix the launch angle ({ANGLE_UNITS}) and solve for the speed.")]
 Velocity = Annotated[Optional[float], typer.Option(
     "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS, parser=units.speed,
     help="Fix the muzzle speed (m/s, or e.g. 2600fps) and solve for the angle.")]
@@ -156,19 +157,6 @@ def trajectory(
         raise typer.Exit(ExitCode.NO_SOLUTION)
 
 
-def _range(flag: str, text: Optional[str]) -> Optional[tuple]:
-    if text is None:
-        return None
-    lo, sep, hi = text.partition(":")
-    try:
-        if not sep:
-            raise ValueError
-        return float(lo), float(hi)
-    except ValueError:
-        raise typer.BadParameter(f"expected LO:HI (two numbers), got {text!r}",
-                                 param_hint=f"'{flag}'") from None
-
-
 @plot_app.command(epilog=EXIT_CODES_HELP)
 @_guard
 @with_physics(after="target_height")
@@ -183,30 +171,33 @@ def landscape(
     arc: ArcOpt = Arc.low,
     max_velocity: MaxVelocity = None,
     angles: Annotated[Optional[str], typer.Option(
-        metavar="LO:HI", rich_help_panel=GRID, show_default=False,
+        parser=units.span("angle"), metavar="LO:HI", rich_help_panel=GRID, show_default=False,
         help="Launch angles of the grid (°), e.g. 20:70 (default: the answer's ±20°, widened "
         "to take in the paths).")] = None,
     speeds: Annotated[Optional[str], typer.Option(
-        metavar="LO:HI", rich_help_panel=GRID, show_default=False,
-        help="Muzzle speeds of the grid (m/s), e.g. 20:60 (default: 0.5 to 1.6 times the "
-        "answer's, widened to take in the paths).")] = None,
+        parser=units.span("speed"), metavar="LO:HI", rich_help_panel=GRID, show_default=False,
+        help="Muzzle speeds of the grid (m/s), e.g. 20:60 or 100:200fps (default: 0.5 to 1.6 "
+        "times the answer's, widened to take in the paths).")] = None,
     grid: Annotated[int, typer.Option(
-        min=10, max=1000, rich_help_panel=GRID,
-        help="Grid points each way (the loss is computed at grid × grid points).")] = 200,
+        parser=units.integer(10, 1000), metavar="N", rich_help_panel=GRID,
+        help="Grid points each way, 10 to 1000 (the loss is computed at grid × grid "
+        "points).")] = 200,
     solver: Annotated[Optional[list[Solver]], typer.Option(
         case_sensitive=False, rich_help_panel=PATHS, show_default=False,
         metavar="<gd|adam|lbfgs|newton>",
         help="A solver whose path to draw; repeat for several (default: all four).")] = None,
     start_angle: Annotated[Optional[float], typer.Option(
-        metavar="DEG", rich_help_panel=PATHS, show_default=False,
-        help="Where every path starts: the angle (°) (default: the answer's + 15°).")] = None,
+        parser=units.angle, metavar="DEG", rich_help_panel=PATHS, show_default=False,
+        help="Where every path starts: the angle (°, or e.g. 700mil) (default: the answer's + "
+        "15°).")] = None,
     start_velocity: Annotated[Optional[float], typer.Option(
-        metavar="M/S", rich_help_panel=PATHS, show_default=False,
-        help="Where every path starts: the speed (m/s) (default: 1.3 × the answer's).")] = None,
+        parser=units.speed, metavar="M/S", rich_help_panel=PATHS, show_default=False,
+        help="Where every path starts: the speed (m/s, or e.g. 100fps) (default: 1.3 × the "
+        "answer's).")] = None,
     max_iter: Annotated[int, typer.Option(
-        min=1, rich_help_panel=PATHS,
-        help="Iteration limit of each path (lbfgs and newton stop at their own lower "
-        "limits, 200 and 50).")] = 1000,
+        parser=units.integer(1), metavar="N", rich_help_panel=PATHS,
+        help="Iteration limit of each path, at least 1 (lbfgs and newton stop at their own "
+        "lower limits, 200 and 50).")] = 1000,
     out: Out = None,
     width: Width = None,
     height: Height = None,
@@ -227,7 +218,7 @@ def landscape(
                        physics)
     solvers = [s.value for s in solver] if solver else list(plot.SOLVERS)
     solvers = list(dict.fromkeys(solvers))  # each once, in the order given
-    a_rng, v_rng = _range("--angles", angles), _range("--speeds", speeds)
+    a_rng, v_rng = angles, speeds  # (lo, hi) from units.span, or None
     start = (start_angle, start_velocity)
     if quiet or not render.console.is_terminal:
         ls = plot.landscape(problem, angles=a_rng, speeds=v_rng, grid=grid, solvers=solvers,

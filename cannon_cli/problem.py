@@ -57,6 +57,24 @@ _NAMES = ("drag", "arc", "atmosphere", "drag_table")
 PROBLEM_FIELDS = tuple(_JSON_NAMES.values())
 
 
+#: Fields that take a unit suffix in a record ("1000yd" where a number is expected), by kind.
+UNIT_KINDS = {"distance": "length", "target_height": "length", "launch_height": "length",
+              "diameter": "length", "altitude": "length", "mass": "mass", "wind": "speed",
+              "velocity": "speed", "max_velocity": "speed", "angle": "angle"}
+
+
+def _quantity(key: str, value: Any, kind: str) -> float:
+    """A record's string value for a field of ``kind``, in SI: '1000yd' -> 914.4."""
+    from . import units
+
+    try:
+        return float(units.parse(value, kind))
+    except units.UnitError as e:
+        if "out of range" in str(e):
+            raise InputError(f"field {key}: number out of range") from None
+        raise InputError(f"{key} must be {units.expected(kind)}, got {value!r}") from None
+
+
 #: Flags named otherwise than their attribute (``--bc`` takes lb/in², the field is SI).
 _FLAGS = {"ballistic_coefficient": "--bc"}
 
@@ -227,7 +245,11 @@ class Problem(Physics):
                              f"{', '.join(unknown)}")
         by_key = {v: k for k, v in _JSON_NAMES.items()}
         kwargs = {k: v for k, v in defaults.items() if v is not None}
-        kwargs.update({by_key[k]: v for k, v in record.items()})
+        for key, value in record.items():
+            name = by_key[key]
+            if isinstance(value, str) and name in UNIT_KINDS:  # "1000yd", "10 mph", "5mil"
+                value = _quantity(key, value, UNIT_KINDS[name])
+            kwargs[name] = value
         if "distance" not in kwargs:
             raise InputError("distance_m is required")
         return cls(**kwargs)

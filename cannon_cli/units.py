@@ -1,50 +1,193 @@
-"""Command-line quantities with an optional unit suffix, for the units ballistics users quote:
-``--velocity 2600fps``, ``--mass 175gr``, ``--diameter 0.308in``, ``--distance 1000yd``.
+"""Quantities with an optional unit suffix, for the units ballistics users quote: on the command
+line (``--velocity 2600fps``, ``--mass 175gr``, ``--target-height 10ft``, ``--wind 10mph``,
+``--angle 5mil``, ``--distance 1000yd``) and in batch records (``"distance_m": "1000yd"``).
 
-A bare number is SI (m/s, kg, m). Each parser returns SI; JSON input and output stay SI. The
-conversion factors are exact by definition (international yard and pound, 1959).
+A bare number is SI (m/s, kg, m) or, for angles, degrees. Every parser returns SI (degrees for
+angles); JSON output stays SI. The conversion factors are exact by definition (international
+yard and pound, 1959). Angles: ``mil`` is the NATO mil, 1/6400 of a turn (as artillery and
+py-ballisticcalc count it); ``mrad`` is the milliradian (what scopes marked "mil" click in);
+``moa`` is the minute of angle, 1/60 degree.
+
+`parse` is the library's (it raises `UnitError`, a ValueError); the command line's parsers
+(`length`, `speed`, `mass`, `angle`, `number`, `integer`) wrap it in typer's BadParameter, so
+every numeric option says what it expected in our words (typer's own coercion answers in
+pydantic's: "Input should be a valid number, unable to parse string as a number"). What they
+return is a `Quantity`: a float that remembers the unit it was given in, so that the human
+output can answer in the units the question was asked in (`system`).
 """
 
 from __future__ import annotations
 
+import math
 import re
-
-import typer
+from typing import Optional
 
 FOOT = 0.3048
 INCH = 0.0254
+YARD = 0.9144
 POUND = 0.45359237
 GRAIN = POUND / 7000.0
+MILE = 1609.344
 
 SPEEDS = {"m/s": 1.0, "mps": 1.0, "fps": FOOT, "ft/s": FOOT, "km/h": 1000.0 / 3600.0,
-          "mph": 1609.344 / 3600.0}
+          "mph": MILE / 3600.0}
 MASSES = {"kg": 1.0, "g": 1e-3, "gr": GRAIN, "grain": GRAIN, "grains": GRAIN, "lb": POUND}
-LENGTHS = {"m": 1.0, "mm": 1e-3, "cm": 1e-2, "km": 1e3, "in": INCH, "ft": FOOT, "yd": 3 * FOOT}
+LENGTHS = {"m": 1.0, "mm": 1e-3, "cm": 1e-2, "km": 1e3, "in": INCH, "ft": FOOT, "yd": YARD}
+#: in degrees
+ANGLES = {"deg": 1.0, "°": 1.0, "rad": 180.0 / math.pi, "mrad": 0.18 / math.pi,
+          "mil": 360.0 / 6400.0, "moa": 1.0 / 60.0}
+KINDS = {"length": (LENGTHS, "m"), "speed": (SPEEDS, "m/s"), "mass": (MASSES, "kg"),
+         "angle": (ANGLES, "°")}
+#: the units of the imperial system among those of lengths and speeds
+IMPERIAL = frozenset({"in", "ft", "yd", "fps", "ft/s", "mph"})
 
 _NUMBER = re.compile(r"^\s*([-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?)\s*([^\s\d].*)?$")
 
 
-def _parser(units: dict, kind: str):
-    names = ", ".join(units)
-
-    def parse(text) -> float:
-        if isinstance(text, (int, float)):
-            return float(text)
-        try:  # a bare number, nan and inf included: the problem's validation judges it
-            return float(text)
-        except ValueError:
-            pass
-        m = _NUMBER.match(str(text))
-        unit = (m.group(2) or "").strip().lower() if m else None
-        if m is None or (unit and unit not in units):
-            raise typer.BadParameter(f"expected a {kind} as a number (SI) or with a unit "
-                                     f"({names}), got {text!r}")
-        return float(m.group(1)) * (units[unit] if unit else 1.0)
-
-    parse.__name__ = kind
-    return parse
+class UnitError(ValueError):
+    """A quantity that cannot be read; the message says what was expected."""
 
 
-speed = _parser(SPEEDS, "speed")
-mass = _parser(MASSES, "mass")
-length = _parser(LENGTHS, "length")
+class Quantity(float):
+    """A number read with a unit: its value is SI (degrees for angles); ``unit`` is the unit it
+    was given in, lower case ('' for a bare number)."""
+
+    unit: str = ""
+
+    def __new__(cls, value: float, unit: str = "") -> "Quantity":
+        q = super().__new__(cls, value)
+        q.unit = unit
+        return q
+
+
+def expected(kind: str) -> str:
+    """'a length: a number (m) or a number with a unit (m, mm, ...)'."""
+    units, si = KINDS[kind]
+    article = "an" if kind[0] in "aeiou" else "a"
+    return f"{article} {kind}: a number ({si}) or a number with a unit ({', '.join(units)})"
+
+
+def parse(text, kind: str) -> Quantity:
+    """``text`` (a string such as '1000yd', '10 mph', '5mil', '300', or a number) in SI as a
+    `Quantity`; `UnitError` if it is not a ``kind`` ('length', 'speed', 'mass', 'angle'). NaN
+    and infinities pass (the problem's validation judges them), except a number too large for
+    a float written out ('1e400yd'), which is out of range."""
+    units = KINDS[kind][0]
+    if isinstance(text, bool):
+        raise UnitError(f"expected {expected(kind)}, got {text!r}")
+    if isinstance(text, (int, float)):
+        return Quantity(float(text))
+    text = str(text)
+    try:  # a bare number, nan and inf included
+        return Quantity(_finite_or_named(text))
+    except UnitError:
+        raise
+    except ValueError:
+        pass
+    m = _NUMBER.match(text)
+    unit = (m.group(2) or "").strip().lower() if m else None
+    if m is None or unit not in units:
+        raise UnitError(f"expected {expected(kind)}, got {text!r}")
+    value = float(m.group(1))
+    if math.isinf(value):
+        raise UnitError(f"{text!r} is out of range")
+    return Quantity(value * units[unit], unit)
+
+
+def _finite_or_named(text: str) -> float:
+    """float(text), but a number that overflows ('1e400') is out of range, not infinity."""
+    value = float(text)
+    if math.isinf(value) and text.strip().lstrip("+-").lower() not in ("inf", "infinity"):
+        raise UnitError(f"{text!r} is out of range")
+    return value
+
+
+def system(*values) -> Optional[str]:
+    """'imperial' if some of ``values`` were given in imperial units (yd, ft, in, ft/s, mph) and
+    none in metric ones, 'metric' if some were given in metric units, else None (bare numbers
+    only, or nothing)."""
+    given = {getattr(v, "unit", "") for v in values if v is not None} - {""}
+    if not given:
+        return None
+    return "imperial" if given <= IMPERIAL else "metric"
+
+
+# -- the command line's parsers ------------------------------------------------------------------
+
+def _bad(message: str):
+    import typer  # only on the command line: the library does not need it
+
+    return typer.BadParameter(message)
+
+
+def _parser(kind: str):
+    def read(text) -> Quantity:
+        try:
+            return parse(text, kind)
+        except UnitError as e:
+            raise _bad(str(e)) from None
+
+    read.__name__ = kind
+    return read
+
+
+length = _parser("length")
+speed = _parser("speed")
+mass = _parser("mass")
+angle = _parser("angle")
+
+
+def number(text) -> float:
+    """A plain number (no unit), in our words when it is not one."""
+    if isinstance(text, (int, float)) and not isinstance(text, bool):
+        return float(text)
+    try:
+        return _finite_or_named(str(text))
+    except UnitError as e:
+        raise _bad(str(e)) from None
+    except ValueError:
+        raise _bad(f"expected a number, got {text!r}") from None
+
+
+def integer(lo: Optional[int] = None, hi: Optional[int] = None):
+    """A parser for a whole number within [lo, hi]."""
+    def read(text) -> int:
+        if isinstance(text, int) and not isinstance(text, bool):
+            value = text
+        else:
+            try:
+                value = int(str(text).strip())
+            except ValueError:
+                raise _bad(f"expected a whole number, got {text!r}") from None
+        if (lo is not None and value < lo) or (hi is not None and value > hi):
+            bounds = (f"from {lo} to {hi}" if lo is not None and hi is not None else
+                      f"at least {lo}" if lo is not None else f"at most {hi}")
+            raise _bad(f"expected a whole number {bounds}, got {value}")
+        return value
+
+    read.__name__ = "integer"
+    return read
+
+
+def span(kind: str):
+    """A parser for 'LO:HI' (or one value for both) of ``kind``, LO <= HI, both finite; a unit
+    on HI alone applies to LO too ('100:500yd')."""
+    def read(text) -> tuple:
+        text = str(text)
+        parts = text.split(":")
+        if len(parts) > 2:
+            raise _bad(f"expected LO:HI, got {text!r}")
+        lo_text, hi_text = parts[0], parts[-1]
+        try:
+            hi = parse(hi_text, kind)
+            lo = parse(lo_text, kind)
+            if not lo.unit and hi.unit and len(parts) == 2:
+                lo = parse(f"{lo_text.strip()}{hi.unit}", kind)
+        except UnitError as e:
+            raise _bad(f"expected LO:HI, each {expected(kind)}; {e}") from None
+        if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
+            raise _bad(f"expected LO:HI with LO <= HI, both finite, got {text!r}")
+        return (lo, hi)
+
+    read.__name__ = f"{kind} range"
+    return read
