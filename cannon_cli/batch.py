@@ -11,23 +11,25 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator, Optional
 
+from . import checks, sight
 from .aim import solve_columns
 from .columns import Columns
 from .errors import ExitCode, InputError
 from .io import Record, Writer
 from .medium import medium_of
-from .problem import SOLUTION_SCHEMA, Problem
+from .problem import SOLUTION_SCHEMA, Problem, Solution
 
 CHUNK_SIZE = 4096
 
 
 @dataclass
 class Tally:
-    """How a batch went: records read, bad ones, ones without a solution."""
+    """How a batch went: records read, bad ones, ones without a solution, ones with warnings."""
 
     records: int = 0
     bad: int = 0
     unsolved: int = 0
+    warned: int = 0
     notes: set = field(default_factory=set)
 
     @property
@@ -71,6 +73,15 @@ def error_record(rec: Record, message: str) -> dict[str, Any]:
     return {**_head(rec), "schema": SOLUTION_SCHEMA, "error": message, "converged": False}
 
 
+def finish(solutions: list[Solution], zeros: Optional[list] = None) -> list[Solution]:
+    """What every answer gets after the solve, one or a batch: with a sight, the adjustment
+    from the zero (`sight`; ``zeros`` from `sight.zero_angles`), and the warnings
+    (`checks`)."""
+    if zeros is not None and any(z is not None for z in zeros):
+        solutions = sight.with_adjustments(solutions, zeros)
+    return checks.with_warnings(solutions)
+
+
 def solve_chunk(chunk: list[Record], defaults: dict, solve_options: dict,
                 tally: Tally) -> list[dict]:
     """The output records for one chunk, in order."""
@@ -86,6 +97,13 @@ def solve_chunk(chunk: list[Record], defaults: dict, solve_options: dict,
             good.append((j, problem))
         except InputError as e:
             out[j] = error_record(rec, str(e))
+    # a sight's zero that cannot be hit is its record's error, found before the solve
+    zeros = sight.zero_angles([p for _, p in good], solver=solve_options.get("solver", "lbfgs"))
+    for (j, _), z in zip(good, zeros):
+        if isinstance(z, InputError):
+            out[j] = error_record(chunk[j], str(z))
+    kept = [k for k, z in enumerate(zeros) if not isinstance(z, InputError)]
+    good, zeros = [good[k] for k in kept], [zeros[k] for k in kept]
     if good:
         problems = [p for _, p in good]
         options = dict(solve_options)
@@ -97,14 +115,17 @@ def solve_chunk(chunk: list[Record], defaults: dict, solve_options: dict,
             options["start"] = (angle, speed)
             tally.notes.update(notes)
         results = solve_columns(Columns.from_problems(problems), **options)
-        for k, (j, p) in enumerate(good):
-            out[j] = {**_head(chunk[j]), **results.solution(k, p).to_json()}
+        solutions = finish([results.solution(k, p) for k, (_, p) in enumerate(good)], zeros)
+        for (j, _), s in zip(good, solutions):
+            out[j] = {**_head(chunk[j]), **s.to_json()}
     tally.records += len(chunk)
     for r in out:
         if "error" in r:  # type: ignore[operator]
             tally.bad += 1
         elif not r["converged"]:  # type: ignore[index]
             tally.unsolved += 1
+        if "warnings" in r:  # type: ignore[operator]
+            tally.warned += 1
     return out  # type: ignore[return-value]
 
 

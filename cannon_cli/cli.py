@@ -12,6 +12,7 @@ from __future__ import annotations
 import enum
 import functools
 import inspect
+import math
 import os
 import sys
 import warnings
@@ -152,6 +153,37 @@ Wind = Annotated[float, typer.Option(
     rich_help_panel=PHYSICS)]
 #: the help's words for an angle's units
 ANGLE_UNITS = "°, or e.g. 5mil (NATO, 1/6400 turn), 2mrad, 30moa"
+SIGHT = "Sight"
+SightHeight = Annotated[Optional[float], typer.Option(
+    parser=units.length, metavar="M", rich_help_panel=SIGHT, show_default=False,
+    help="Height of the line of sight above the bore (m, or e.g. 1.5in). The answer then also "
+    "comes as the come-up from the zero (MOA and mrad), and a target is level with the sight "
+    "unless --target-height says otherwise.")]
+Zero = Annotated[Optional[float], typer.Option(
+    "--zero", parser=units.length, metavar="M", rich_help_panel=SIGHT, show_default=False,
+    help="Distance at which the sight is zeroed (m, or e.g. 100yd), at the gun's --velocity. "
+    "(default: a line of sight parallel to the bore)")]
+
+
+class UnitSystem(str, enum.Enum):
+    auto = "auto"
+    metric = "metric"
+    imperial = "imperial"
+
+
+UnitsOpt = Annotated[UnitSystem, typer.Option(
+    "--units", case_sensitive=False, rich_help_panel="Output",
+    help="Units of what a person reads: metric; imperial (yd, ft, in, ft/s); auto: imperial "
+    "when the distances and speeds were given in yards, feet, inches, ft/s or mph and none in "
+    "metric units. JSON and CSV stay SI.")]
+
+
+def _display_units(choice: UnitSystem, *given) -> str:
+    """The human output's unit system: ``choice``, or for auto the one the quantities ``given``
+    on the command line were written in (`units.system`)."""
+    if choice is not UnitSystem.auto:
+        return choice.value
+    return units.system(*given) or "metric"
 Quiet = Annotated[bool, typer.Option("--quiet", "-q",
                                      help="No progress and no summary; errors still show.",
                                      rich_help_panel=OUTPUT)]
@@ -308,7 +340,7 @@ def solve(
         help="Horizontal distance to the target (m, or e.g. 1000yd), > 0. Required without "
         "--input.",
         rich_help_panel=TARGET, show_default=False)] = None,
-    target_height: TargetHeight = 0.0,
+    target_height: SightedTargetHeight = None,
     physics: Optional[dict] = None,  # the physics options: see with_physics
     angle: Annotated[Optional[float], typer.Option(
         "--angle", metavar="DEG", rich_help_panel=UNKNOWNS, parser=units.angle,
@@ -322,6 +354,8 @@ def solve(
         metavar="M/S", rich_help_panel=UNKNOWNS, parser=units.speed,
         help="Upper bound on the speed (m/s, or e.g. 3000fps); beyond it the target is out of "
         "reach.")] = None,
+    sight_height: SightHeight = None,
+    zero: Zero = None,
     solver: Annotated[Solver, typer.Option(
         help="lbfgs: scipy L-BFGS-B; newton: Newton with exact derivatives; adam; gd: plain "
         "gradient descent.", case_sensitive=False, rich_help_panel=HOW)] = Solver.lbfgs,
@@ -365,6 +399,7 @@ def solve(
         "--plot", metavar="FILE", rich_help_panel=OUTPUT,
         help="Also draw the shot to FILE (.png, .svg or .pdf): the trajectory of the answer, "
         "or of the closest approach when there is none (the exit status is still 3).")] = None,
+    display: UnitsOpt = UnitSystem.auto,
     quiet: Quiet = False,
 ) -> None:
     """Find the launch angle and muzzle speed that hit a target.
@@ -385,7 +420,9 @@ def solve(
         options["tol"] = tol
     values = dict(distance=distance, target_height=target_height, angle=angle,
                   velocity=velocity, arc=arc.value, max_velocity=max_velocity,
-                  **physics)
+                  sight_height=sight_height, zero=zero, **physics)
+    shown = _display_units(display, distance, target_height, velocity, max_velocity, zero,
+                           sight_height, physics["wind"], physics["launch_height"])
     if plot is not None:
         if input_path is not None:
             raise typer.BadParameter("draws a single shot: not with --input",
@@ -403,22 +440,35 @@ def solve(
         return
     if distance is None:
         raise typer.BadParameter("required without --input", param_hint="'--distance'")
-    _solve_one(values, options, fmt, quiet, plot)
+    _solve_one(values, options, fmt, quiet, plot, shown)
+
+
+def _zeros(problems: list, solver: str) -> list:
+    """`sight.zero_angles`, with a zero that cannot be hit raised (one line, exit 1)."""
+    from .sight import zero_angles
+
+    zeros = zero_angles(problems, solver=solver)
+    for z in zeros:
+        if isinstance(z, Exception):
+            raise z
+    return zeros
 
 
 def _solve_one(values: dict, options: dict, fmt: Optional[str], quiet: bool,
-               plot: Optional[str] = None) -> None:
+               plot: Optional[str] = None, shown: str = "metric") -> None:
     from .problem import Problem
 
     problem = Problem(**values)
-    from . import aim, render
+    from . import aim, batch, render
 
+    zeros = _zeros([problem], options["solver"])  # a zero out of reach: bad input, at once
     options = _with_policy_start(options, [problem], quiet)
     if quiet:
         solution = aim.solve(problem, **options)
     else:
         with render.ProgressTable(options["solver"]) as table:
             solution = aim.solve(problem, callback=table, **options)
+    solution = batch.finish([solution], zeros)[0]
     if fmt == "json":
         _write_json(solution.to_json())
     elif fmt is not None:
@@ -428,7 +478,7 @@ def _solve_one(values: dict, options: dict, fmt: Optional[str], quiet: bool,
         writer.write([{"index": 0, **solution.to_json()}])
         writer.close()
     if not quiet:
-        render.solution_summary(solution)
+        render.solution_summary(solution, shown)
     elif not solution.converged and fmt is None:
         render.error(solution.message)
     if plot is not None:
@@ -518,7 +568,7 @@ def table(
     step: Annotated[float, typer.Option(
         parser=units.length, metavar="M", help="Distance between rows (m, or e.g. 100yd), > 0.",
         rich_help_panel=TARGET, show_default=False)],
-    target_height: TargetHeight = 0.0,
+    target_height: SightedTargetHeight = None,
     physics: Optional[dict] = None,  # the physics options: see with_physics
     angle: Annotated[Optional[float], typer.Option(
         "--angle", metavar="DEG", rich_help_panel=UNKNOWNS, parser=units.angle,
@@ -533,18 +583,29 @@ def table(
     max_velocity: Annotated[Optional[float], typer.Option(
         metavar="M/S", rich_help_panel=UNKNOWNS, parser=units.speed,
         help="Upper bound on the speed (m/s, or e.g. 3000fps).")] = None,
+    sight_height: SightHeight = None,
+    zero: Zero = None,
     solver: Annotated[Solver, typer.Option(case_sensitive=False, rich_help_panel=HOW,
                                            help="As for solve.")] = Solver.lbfgs,
+    chunk_size: Annotated[int, typer.Option(
+        parser=units.integer(1, 1_000_000), metavar="N", rich_help_panel=HOW,
+        help="Rows solved together as arrays, and written together (1 to 1000000).")] = 4096,
     json_out: Annotated[bool, typer.Option("--json", rich_help_panel=OUTPUT,
                                            help="A JSON array of solutions.")] = False,
     nl: Annotated[bool, typer.Option("--nl", rich_help_panel=OUTPUT,
                                      help="One JSON solution per line.")] = False,
     csv_out: Annotated[bool, typer.Option("--csv", rich_help_panel=OUTPUT,
                                           help="A CSV table with a header.")] = False,
+    display: UnitsOpt = UnitSystem.auto,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", rich_help_panel=OUTPUT,
+        help="No progress bar and no summary line on stderr; errors still show.")] = False,
 ) -> None:
     """A firing table for one gun: one row per distance.
 
-    Give the gun's --velocity (rows give the elevation) or --angle (rows give the speed), or neither for minimum-speed shots. By default a table for people on stdout (the table is the data); --json, --nl or --csv for machines. Distances out of reach are rows that say so.
+    Give the gun's --velocity (rows give the elevation) or --angle (rows give the speed), or neither for minimum-speed shots. By default a table for people on stdout (the table is the data); --json, --nl or --csv for machines. Distances out of reach are rows that say so. With --sight-height (and --zero), the rows add the come-up from the zero in MOA and mrad.
+
+    Rows are solved and written in chunks, as solve --input does: the first ones show while the rest are solved, and a reader that goes away ends the table (exit 141).
     """  # noqa: E501
     if angle is not None and velocity is not None:
         raise typer.BadParameter("give --angle or --velocity, not both",
@@ -552,34 +613,34 @@ def table(
     fmt = _output_format(json_out, nl, csv_out)
     from .errors import InputError
 
-    if not step > 0:
-        raise InputError(f"--step must be > 0, got {step:g}")
-    if not 0 < start <= stop:
+    if not (step > 0 and math.isfinite(step)):
+        raise InputError(f"--step must be > 0 and finite, got {step:g}")
+    if not (0 < start <= stop and math.isfinite(stop)):
         raise InputError(f"need 0 < --from <= --to, got --from {start:g} --to {stop:g}")
     count = int((stop - start) / step + 1e-9) + 1
-    if count > 100_000:
-        raise InputError(f"{count} rows is too many for a table (at most 100000): use "
-                         "solve --input for a batch")
-    from .aim import solve_many
+    from . import batch, render
+    from .io import Record, writer_for
+    from .medium import medium_of
     from .problem import Problem
 
     base = dict(target_height=target_height, angle=angle, velocity=velocity, arc=arc.value,
-                max_velocity=max_velocity,
-                **physics)
-    problems = [Problem(distance=start + i * step, **base) for i in range(count)]
-    solutions = solve_many(problems, solver=solver.value)
-    if fmt is None:
-        from . import render
-
-        render.firing_table(solutions)
-    else:
-        from .io import writer_for
-
-        writer = writer_for(fmt, sys.stdout)
-        writer.write([{"index": i, **s.to_json()} for i, s in enumerate(solutions)])
-        writer.close()
-    if not all(s.converged for s in solutions):
-        raise typer.Exit(ExitCode.NO_SOLUTION)
+                max_velocity=max_velocity, sight_height=sight_height, zero=zero, **physics)
+    # the gun, the air and the sight are the same on every row: a bad one is one error line
+    first = Problem(distance=start, **base)
+    medium_of(first)
+    _zeros([first], solver.value)
+    shown = _display_units(display, start, stop, step, target_height, velocity, max_velocity,
+                           zero, sight_height, physics["wind"], physics["launch_height"])
+    rows = (Record(i, None, fields={"distance_m": start + i * step}) for i in range(count))
+    writer = (render.FiringTableWriter(sys.stdout, first, units=shown) if fmt is None
+              else writer_for(fmt, sys.stdout))
+    with render.BatchProgress(count, enabled=not quiet) as progress:
+        tally = batch.run(rows, writer, defaults={k: v for k, v in base.items() if v is not None},
+                          solve_options=dict(solver=solver.value), chunk_size=chunk_size,
+                          progress=progress)
+    if not quiet:
+        render.batch_summary(tally, "rows")
+    raise typer.Exit(tally.exit_code)
 
 
 class _Format(str, enum.Enum):
@@ -611,11 +672,12 @@ def simulate(
     csv_out: Annotated[bool, typer.Option("--csv", help="Write the samples as CSV on stdout "
                                           "(t_s,x_m,y_m,vx_mps,vy_mps).",
                                           rich_help_panel=OUTPUT)] = False,
+    display: UnitsOpt = UnitSystem.auto,
     quiet: Quiet = False,
 ) -> None:
     """Fly one shot from launch to landing, to check an answer.
 
-    Reports where the shot passes --distance, its apex, landing and time of flight (stderr); --json or --csv write the sampled trajectory to stdout.
+    Reports where the shot passes --distance, its apex, landing and time of flight (stderr); --json or --csv write the sampled trajectory to stdout. With a drag table, a flight that leaves the table's Mach range is a warning (stderr, and "warnings" in the JSON).
     """  # noqa: E501
     if json_out and csv_out:
         raise typer.BadParameter("give --json or --csv, not both", param_hint="'--json' / '--csv'")
@@ -638,7 +700,8 @@ def simulate(
             w.writerow([repr(v) for v in row])
         sys.stdout.flush()
     if not quiet:
-        render.trajectory_summary(tr)
+        render.trajectory_summary(tr, _display_units(display, velocity, distance, target_height,
+                                                     physics["wind"], physics["launch_height"]))
 
 
 def _in_flag_terms(message: str) -> str:

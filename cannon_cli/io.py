@@ -517,6 +517,9 @@ CSV_COLUMNS = (
     "diameter_m", "drag_coefficient", "air_density_kgpm3", "linear_drag_kgps", "drag_table",
     "ballistic_coefficient_kgpm2", "form_factor", "atmosphere", "altitude_m", "temperature_c",
     "pressure_hpa", "humidity_pct", "wind_mps", "arc", "max_velocity_mps", "reason", "error",
+    # added after cannon.solution/1's first columns, at the end so that none moves
+    "warnings", "sight_height_m", "zero_m", "come_up_moa", "come_up_mrad", "zero_angle_deg",
+    "line_of_sight_deg",
 )
 
 
@@ -623,7 +626,8 @@ def flat_value(record: dict, column: str):
         return ("angle" if "velocity_mps" in problem else
                 "speed" if "angle_deg" in problem else "both")
     if column in record:
-        return record[column]
+        value = record[column]
+        return "; ".join(value) if isinstance(value, list) else value
     return problem.get(column)
 
 

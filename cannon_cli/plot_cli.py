@@ -171,11 +171,13 @@ def landscape(
     arc: ArcOpt = Arc.low,
     max_velocity: MaxVelocity = None,
     angles: Annotated[Optional[str], typer.Option(
-        parser=units.span("angle"), metavar="LO:HI", rich_help_panel=GRID, show_default=False,
+        parser=units.span("angle", ordered=False), metavar="LO:HI", rich_help_panel=GRID,
+        show_default=False,
         help="Launch angles of the grid (°), e.g. 20:70 (default: the answer's ±20°, widened "
         "to take in the paths).")] = None,
     speeds: Annotated[Optional[str], typer.Option(
-        parser=units.span("speed"), metavar="LO:HI", rich_help_panel=GRID, show_default=False,
+        parser=units.span("speed", ordered=False), metavar="LO:HI", rich_help_panel=GRID,
+        show_default=False,
         help="Muzzle speeds of the grid (m/s), e.g. 20:60 or 100:200fps (default: 0.5 to 1.6 "
         "times the answer's, widened to take in the paths).")] = None,
     grid: Annotated[int, typer.Option(

@@ -4,7 +4,7 @@ validation and conversion to and from the JSON field names."""
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 from typing import Any, Optional
 
 from .errors import InputError
@@ -48,10 +48,13 @@ _JSON_NAMES = {
     "velocity": "velocity_mps",
     "arc": "arc",
     "max_velocity": "max_velocity_mps",
+    "sight_height": "sight_height_m",
+    "zero": "zero_m",
 }
 #: Echoed only when given: the unknowns that were fixed, and the optional bound.
 _OPTIONAL = ("angle", "velocity", "max_velocity", "distance", "drag_table",
-             "ballistic_coefficient", "temperature", "pressure", "air_density")
+             "ballistic_coefficient", "temperature", "pressure", "air_density", "sight_height",
+             "zero")
 #: Fields that are names, not numbers.
 _NAMES = ("drag", "arc", "atmosphere", "drag_table")
 PROBLEM_FIELDS = tuple(_JSON_NAMES.values())
@@ -60,7 +63,13 @@ PROBLEM_FIELDS = tuple(_JSON_NAMES.values())
 #: Fields that take a unit suffix in a record ("1000yd" where a number is expected), by kind.
 UNIT_KINDS = {"distance": "length", "target_height": "length", "launch_height": "length",
               "diameter": "length", "altitude": "length", "mass": "mass", "wind": "speed",
-              "velocity": "speed", "max_velocity": "speed", "angle": "angle"}
+              "velocity": "speed", "max_velocity": "speed", "angle": "angle",
+              "sight_height": "length", "zero": "length"}
+
+
+def _is_number(value) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and \
+        math.isfinite(value)
 
 
 def _quantity(key: str, value: Any, kind: str) -> float:
@@ -191,16 +200,29 @@ class Problem(Physics):
 
     Fix ``angle`` to solve for the speed, fix ``velocity`` to solve for the angle (on the ``arc``
     asked for), or fix neither for the minimum-speed shot. ``max_velocity`` bounds the speed.
+
+    A sight (`sight`): ``sight_height`` is the line of sight's height above the bore, and
+    ``zero`` the distance at which the sight is zeroed (it needs ``velocity``, the gun's). They
+    change nothing in the solve; the answer is then also given as the adjustment from the zero
+    (the come-up). ``target_height`` defaults to 0, or with a sight to the sight's height
+    (launch_height + sight_height): a level shot.
     """
 
     distance: float
-    target_height: float = 0.0
+    target_height: Optional[float] = None
     angle: Optional[float] = None
     velocity: Optional[float] = None
     arc: str = "low"
     max_velocity: Optional[float] = None
+    sight_height: Optional[float] = None
+    zero: Optional[float] = None
 
     def __post_init__(self) -> None:
+        if self.target_height is None:
+            level = self.sight is not None and _is_number(self.sight_height)
+            height = (self.launch_height + self.sight_height if level and
+                      _is_number(self.launch_height) else 0.0)
+            object.__setattr__(self, "target_height", height)
         super().__post_init__()
         if self.distance <= 0:
             raise InputError(f"distance_m must be > 0, got {self.distance:g}")
@@ -218,6 +240,19 @@ class Problem(Physics):
                 and self.velocity > self.max_velocity):
             raise InputError(f"velocity_mps {self.velocity:g} exceeds max_velocity_mps "
                              f"{self.max_velocity:g}")
+        if self.zero is not None:
+            if self.zero <= 0:
+                raise InputError(f"zero_m must be > 0, got {self.zero:g}")
+            if self.velocity is None:
+                raise InputError("zero_m needs the gun's muzzle speed (velocity_mps, "
+                                 "--velocity): a sight is zeroed for one speed")
+
+    @property
+    def sight(self) -> Optional[tuple]:
+        """(sight height, zero distance or None) when a sight is given, else None."""
+        if self.sight_height is None and self.zero is None:
+            return None
+        return (0.0 if self.sight_height is None else self.sight_height, self.zero)
 
     @property
     def unknowns(self) -> str:
@@ -293,19 +328,32 @@ class Solution:
     solver: str
     message: str = ""
     steps: int = 0
+    #: what a person should know about an answer that is not wrong (the flight leaves the
+    #: drag table's Mach range, ...): `checks`
+    warnings: tuple = ()
+    #: with a sight: the answer as an adjustment from the zero (`sight.Adjustment`)
+    adjustment: Optional[Any] = None
 
     def to_json(self) -> dict[str, Any]:
-        """The solution JSON object (schema cannon.solution/1). Non-finite numbers become null."""
+        """The solution JSON object (schema cannon.solution/1). Non-finite numbers become null.
+        ``warnings`` and the sight's fields (`sight.Adjustment.to_json`) only when there are
+        some."""
         out: dict[str, Any] = {"schema": SOLUTION_SCHEMA}
-        d = asdict(self)
         for key in ("angle_deg", "velocity_mps", "flight_time_s", "apex_height_m",
                     "impact_speed_mps", "impact_angle_deg", "miss_m"):
-            value = d[key]
-            out[key] = value if value is not None and math.isfinite(value) else None
+            out[key] = _finite(getattr(self, key))
+        if self.adjustment is not None:
+            out.update({k: _finite(v) for k, v in self.adjustment.to_json().items()})
         out["converged"] = self.converged
         out["iterations"] = self.iterations
         out["solver"] = self.solver
         if not self.converged:
             out["reason"] = self.message
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
         out["problem"] = self.problem.to_json()
         return out
+
+
+def _finite(value):
+    return value if value is not None and math.isfinite(value) else None

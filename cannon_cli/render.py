@@ -16,9 +16,10 @@ from rich.live import Live
 from rich.table import Table
 
 from .aim import SolveProgress
+from .io import Writer
 from .problem import Solution
 from .trajectory import Trajectory
-from .units import FOOT
+from .units import FOOT, INCH, YARD
 
 console = Console(stderr=True, highlight=False)
 
@@ -80,9 +81,39 @@ def _kv_table(title: str) -> Table:
     return t
 
 
-def solution_summary(s: Solution) -> None:
-    """The human summary of a solution, on stderr."""
+class Display:
+    """The units a person reads: "metric" (m, m/s) or "imperial" (yards for distances, feet for
+    heights, inches for misses and sights, ft/s for speeds). JSON stays SI whatever this is."""
+
+    def __init__(self, system: Optional[str] = None):
+        self.imperial = system == "imperial"
+
+    def distance(self, m: float) -> tuple:
+        return (m / YARD, "yd") if self.imperial else (m, "m")
+
+    def height(self, m: float) -> tuple:
+        return (m / FOOT, "ft") if self.imperial else (m, "m")
+
+    def small(self, m: float) -> tuple:
+        return (m / INCH, "in") if self.imperial else (m, "m")
+
+    def speed(self, mps: float) -> tuple:
+        return (mps / FOOT, "ft/s") if self.imperial else (mps, "m/s")
+
+
+def _sight_text(p, d: Display) -> str:
+    height = d.small(p.sight[0])
+    where = f"sight {height[0]:.3g} {height[1]} above the bore"
+    if p.zero is None:
+        return f"from a {where}, parallel to it"
+    zero = d.distance(p.zero)
+    return f"from the {zero[0]:g} {zero[1]} zero, {where}"
+
+
+def solution_summary(s: Solution, units: Optional[str] = None) -> None:
+    """The human summary of a solution, on stderr, in ``units`` (see `Display`)."""
     ok = s.converged
+    d = Display(units)
     title = "firing solution" if ok else "no firing solution"
     t = _kv_table(title)
     # small-arms users read elevations in MOA (1/60 °) and mrad, speeds in ft/s
@@ -91,39 +122,63 @@ def solution_summary(s: Solution) -> None:
     if ballistic:
         t.add_row("", f"{s.angle_deg * 60.0:.3f}", "MOA")
         t.add_row("", f"{math.radians(s.angle_deg) * 1000.0:.4f}", "mrad")
-    t.add_row("speed", f"{s.velocity_mps:.6f}", "m/s")
-    if ballistic:
+    a = s.adjustment
+    if a is not None:
+        t.add_row("come-up", f"{a.come_up_moa:+.3f}", "MOA")
+        t.add_row("", f"{a.come_up_mrad:+.4f}", "mrad")
+        t.add_row("", "", _sight_text(s.problem, d))
+    t.add_row("speed", *_fmt(d.speed(s.velocity_mps), ".6f" if not d.imperial else ".2f"))
+    if ballistic and not d.imperial:
         t.add_row("", f"{s.velocity_mps / FOOT:.2f}", "ft/s")
     t.add_row("time of flight", f"{s.flight_time_s:.4f}", "s")
-    t.add_row("apex height", f"{s.apex_height_m:.4f}", "m")
-    t.add_row("impact speed", f"{s.impact_speed_mps:.4f}", "m/s")
-    if ballistic:
+    t.add_row("apex height", *_fmt(d.height(s.apex_height_m), ".4f"))
+    t.add_row("impact speed", *_fmt(d.speed(s.impact_speed_mps), ".4f" if not d.imperial
+                                    else ".2f"))
+    if ballistic and not d.imperial:
         t.add_row("", f"{s.impact_speed_mps / FOOT:.2f}", "ft/s")
     t.add_row("impact angle", f"{s.impact_angle_deg:.4f}", "°")
-    t.add_row("miss", f"{s.miss_m:+.3e}", "m (+ above the target)")
+    miss = d.small(s.miss_m)
+    t.add_row("miss", f"{miss[0]:+.3e}", f"{miss[1]} (+ above the target)")
     t.add_row("iterations", str(s.iterations), "")
     t.add_row("solver", s.solver, "")
     console.print(t)
     if not ok:
         console.print(f"cannon: {s.message}", markup=False, soft_wrap=True)
+    for note in s.warnings:
+        warn(note)
 
 
-def trajectory_summary(tr: Trajectory) -> None:
-    """The human summary of a simulated flight, on stderr."""
-    t = _kv_table(f"shot at {tr.shot.angle:g}° and {tr.shot.velocity:g} m/s")
+def _fmt(pair: tuple, spec: str) -> tuple:
+    value, unit = pair
+    return format(value, spec), unit
+
+
+def trajectory_summary(tr: Trajectory, units: Optional[str] = None) -> None:
+    """The human summary of a simulated flight, on stderr, in ``units`` (see `Display`)."""
+    d = Display(units)
+    speed = d.speed(tr.shot.velocity)
+    t = _kv_table(f"shot at {tr.shot.angle:g}° and {speed[0]:g} {speed[1]}")
     c = tr.crossing
     if tr.shot.distance is not None:
+        at = d.distance(tr.shot.distance)
         if c is None:
-            t.add_row(f"at {tr.shot.distance:g} m", "never gets there", "")
+            t.add_row(f"at {at[0]:g} {at[1]}", "never gets there", "")
         else:
-            t.add_row(f"at {c.distance_m:g} m", f"{c.height_m:.4f}", "m high")
+            high = d.height(c.height_m)
+            t.add_row(f"at {at[0]:g} {at[1]}", f"{high[0]:.4f}", f"{high[1]} high")
             t.add_row("", f"{c.time_s:.4f}", "s")
-            t.add_row("", f"{c.miss_m:+.4f}", "m from the target")
-    t.add_row("apex", f"{tr.apex_height_m:.4f}", f"m high at {tr.apex_distance_m:.4f} m")
-    t.add_row("lands", f"{tr.range_m:.4f}", f"m away (ground at {tr.ground_m:g} m)")
+            miss = d.small(c.miss_m)
+            t.add_row("", f"{miss[0]:+.4f}", f"{miss[1]} from the target")
+    apex, apex_at = d.height(tr.apex_height_m), d.distance(tr.apex_distance_m)
+    t.add_row("apex", f"{apex[0]:.4f}", f"{apex[1]} high at {apex_at[0]:.4f} {apex_at[1]}")
+    rng, ground = d.distance(tr.range_m), d.height(tr.ground_m)
+    t.add_row("lands", f"{rng[0]:.4f}", f"{rng[1]} away (ground at {ground[0]:g} {ground[1]})")
     t.add_row("time of flight", f"{tr.flight_time_s:.4f}", "s")
-    t.add_row("impact", f"{tr.impact_speed_mps:.4f}", f"m/s at {tr.impact_angle_deg:.4f}°")
+    impact = d.speed(tr.impact_speed_mps)
+    t.add_row("impact", f"{impact[0]:.4f}", f"{impact[1]} at {tr.impact_angle_deg:.4f}°")
     console.print(t)
+    for note in tr.warnings:
+        warn(note)
 
 
 class BatchProgress:
@@ -159,37 +214,72 @@ class BatchProgress:
             self.progress.advance(self.task, done)
 
 
-def batch_summary(tally) -> None:
-    """One line on stderr: how many records were solved, bad, or without a solution."""
+def batch_summary(tally, noun: str = "records") -> None:
+    """One line on stderr: how many records were solved, bad, or without a solution (and with
+    warnings, if any)."""
     for note in sorted(tally.notes):
         warn(note)
     solved = tally.records - tally.bad - tally.unsolved
-    console.print(f"cannon: {tally.records} records: {solved} solved, {tally.unsolved} without "
-                  f"a solution, {tally.bad} bad input", markup=False, highlight=False)
+    warned = (f", {tally.warned} with warnings (see their 'warnings')" if tally.warned else "")
+    console.print(f"cannon: {tally.records} {noun}: {solved} solved, {tally.unsolved} without "
+                  f"a solution, {tally.bad} bad input{warned}", markup=False, highlight=False)
 
 
-def firing_table(solutions) -> None:
-    """The firing table as a rich table on stdout: here the table is the data."""
-    out = Console(highlight=False)
-    if not out.is_terminal:  # into a file or a pipe: wide enough never to cut a number
-        out = Console(highlight=False, width=max(out.width, 120))
-    p = solutions[0].problem
-    fixed = (f"at {p.velocity:g} m/s ({p.arc} arc)" if p.velocity is not None
-             else f"at {p.angle:g}°" if p.angle is not None else "minimum-speed shots")
-    t = Table(title=f"firing table, {fixed}, drag {p.drag}", title_justify="left")
-    for name in ("distance\n(m)", "angle\n(°)", "speed\n(m/s)", "flight\n(s)", "apex\n(m)",
-                 "impact\n(°)", "impact\n(m/s)", "miss\n(m)"):
-        t.add_column(name, justify="right", no_wrap=True)
-    for s in solutions:
-        if s.converged:
-            t.add_row(f"{s.problem.distance:g}", f"{s.angle_deg:.4f}", f"{s.velocity_mps:.3f}",
-                      f"{s.flight_time_s:.3f}", f"{s.apex_height_m:.2f}",
-                      f"{s.impact_angle_deg:.3f}", f"{s.impact_speed_mps:.3f}",
-                      f"{s.miss_m:+.1e}")
+class FiringTableWriter(Writer):
+    """The firing table for people, on stdout (here the table is the data), written as the rows
+    come: a title and a header, then each chunk's rows as soon as they are solved, in columns
+    of fixed width (a table that streams cannot be measured first). With a sight, the come-up
+    from the zero in MOA and mrad follows the angle."""
+
+    def __init__(self, out, problem, *, units: Optional[str] = None):
+        super().__init__(out)
+        d = self.display = Display(units)
+        self.sighted = problem.sight is not None
+        dist, speed, height, small = (d.distance(1)[1], d.speed(1)[1], d.height(1)[1],
+                                      d.small(1)[1])
+        self.columns = [("distance", dist), ("angle", "°")]
+        if self.sighted:
+            self.columns += [("come-up", "MOA"), ("come-up", "mrad")]
+        self.columns += [("speed", speed), ("flight", "s"), ("apex", height), ("impact", "°"),
+                         ("impact", speed), ("miss", small)]
+        self.width = [max(10, len(a) + 1, len(b) + 3) for a, b in self.columns]
+        if problem.velocity is not None:
+            v = d.speed(problem.velocity)
+            fixed = f"at {v[0]:g} {v[1]} ({problem.arc} arc)"
+        elif problem.angle is not None:
+            fixed = f"at {problem.angle:g}°"
         else:
-            reason = "out of reach" if "out of reach" in s.message else "no solution"
-            t.add_row(f"{s.problem.distance:g}", reason, "", "", "", "", "", "")
-    out.print(t)
+            fixed = "minimum-speed shots"
+        title = f"firing table, {fixed}, drag {problem.drag}"
+        if self.sighted:
+            title += f"; come-up {_sight_text(problem, d)}"
+        head = ["".join(f"{a:>{w}}" for (a, _), w in zip(self.columns, self.width)),
+                "".join(f"{'(' + b + ')':>{w}}" for (_, b), w in zip(self.columns, self.width))]
+        self.emit("\n".join([title, *head]) + "\n")
+
+    def _row(self, r: dict) -> str:
+        d = self.display
+        distance = d.distance(r.get("problem", {}).get("distance_m", math.nan))[0]
+        first = f"{distance:>{self.width[0]}g}"
+        if not r.get("converged"):
+            reason = r.get("reason") or r.get("error") or ""
+            why = ("out of reach" if "out of reach" in reason else
+                   "bad input" if "error" in r else "no solution")
+            return f"{first}  {why}"
+        cells = [f"{r['angle_deg']:.4f}"]
+        if self.sighted:
+            moa, mrad = r.get("come_up_moa"), r.get("come_up_mrad")
+            # rounded first: a come-up of -1e-15 at the zero reads +0.00, not -0.00
+            cells += ["—" if moa is None else f"{round(moa, 2) + 0.0:+.2f}",
+                      "—" if mrad is None else f"{round(mrad, 3) + 0.0:+.3f}"]
+        cells += [f"{d.speed(r['velocity_mps'])[0]:.3f}", f"{r['flight_time_s']:.3f}",
+                  f"{d.height(r['apex_height_m'])[0]:.2f}", f"{r['impact_angle_deg']:.3f}",
+                  f"{d.speed(r['impact_speed_mps'])[0]:.3f}",
+                  f"{d.small(r['miss_m'])[0]:+.1e}"]
+        return first + "".join(f"{c:>{w}}" for c, w in zip(cells, self.width[1:]))
+
+    def write(self, records: list) -> None:
+        self.emit("".join(self._row(r) + "\n" for r in records))
 
 
 class TrainingProgress:

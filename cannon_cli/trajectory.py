@@ -19,6 +19,8 @@ from .problem import Shot
 
 TRAJECTORY_SCHEMA = "cannon.trajectory/1"
 _T_MAX = 1.0e5
+#: points of the dense output at which the Mach range of a flight is taken
+MACH_SAMPLES = 2001
 
 
 @dataclass(frozen=True)
@@ -51,6 +53,10 @@ class Trajectory:
     impact_speed_mps: float
     impact_angle_deg: float
     crossing: Optional[Crossing]
+    #: (lowest, highest) Mach number of the flight, with a drag table (else None)
+    mach_range: Optional[tuple] = None
+    #: what a person should know (the flight leaves the drag table's Mach range): `checks`
+    warnings: tuple = ()
 
     def to_json(self, *, samples: bool = True) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -65,6 +71,8 @@ class Trajectory:
             "crossing": None if self.crossing is None else dict(vars(self.crossing)),
             "shot": self.shot.to_json(),
         }
+        if self.warnings:
+            out["warnings"] = list(self.warnings)
         if samples:
             out["samples"] = [
                 {"t_s": t, "x_m": x, "y_m": y, "vx_mps": vx, "vy_mps": vy}
@@ -146,8 +154,18 @@ def simulate(shot: Shot, *, samples: int = 101, ground: Optional[float] = None) 
                          atol=1e-9, events=[cross])
         if len(more.t_events[0]):
             crossing = _crossing(shot, more.t_events[0][0], more.y_events[0][0])
+    mach, warnings = None, ()
+    if p.table is not None:
+        # the Mach range of the whole flight, from the dense output (the samples may be few)
+        _, yy, ux, uy = sol.sol(np.linspace(0.0, t_end, MACH_SAMPLES))
+        m = np.hypot(ux - p.wind[0], uy) / p.air.speed_of_sound(yy)
+        mach = (float(np.min(m)), float(np.max(m)))
+        from .checks import flight_warnings
+
+        warnings = tuple(flight_warnings(shot, *mach))
     return Trajectory(
         shot=shot, t=ts, x=x, y=y, vx=vx, vy=vy, ground_m=ground, flight_time_s=t_end,
         range_m=float(end[0]), apex_height_m=apex_h, apex_distance_m=apex_x,
         impact_speed_mps=float(math.hypot(end[2], end[3])),
-        impact_angle_deg=float(math.degrees(math.atan2(end[3], end[2]))), crossing=crossing)
+        impact_angle_deg=float(math.degrees(math.atan2(end[3], end[2]))), crossing=crossing,
+        mach_range=mach, warnings=warnings)

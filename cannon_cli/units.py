@@ -169,9 +169,10 @@ def integer(lo: Optional[int] = None, hi: Optional[int] = None):
     return read
 
 
-def span(kind: str):
-    """A parser for 'LO:HI' (or one value for both) of ``kind``, LO <= HI, both finite; a unit
-    on HI alone applies to LO too ('100:500yd')."""
+def span(kind: str, *, ordered: bool = True):
+    """A parser for 'LO:HI' (or one value for both) of ``kind``, both finite and, if
+    ``ordered``, LO <= HI (else the command judges the order); a unit on HI alone applies to LO
+    too ('100:500yd')."""
     def read(text) -> tuple:
         text = str(text)
         parts = text.split(":")
@@ -185,7 +186,7 @@ def span(kind: str):
                 lo = parse(f"{lo_text.strip()}{hi.unit}", kind)
         except UnitError as e:
             raise _bad(f"expected LO:HI, each {expected(kind)}; {e}") from None
-        if not (math.isfinite(lo) and math.isfinite(hi)) or lo > hi:
+        if not (math.isfinite(lo) and math.isfinite(hi)) or (ordered and lo > hi):
             raise _bad(f"expected LO:HI with LO <= HI, both finite, got {text!r}")
         return (lo, hi)
 

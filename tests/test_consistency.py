@@ -220,3 +220,105 @@ def test_a_bad_record_value_is_refused_in_our_words():
         "ft, yd), got '12parsec'",
         "wind_mps must be a speed: a number (m/s) or a number with a unit (m/s, mps, fps, ft/s, "
         "km/h, mph), got '3 knots'"]
+
+
+# -- cannon table streams like solve --input -----------------------------------------------------
+
+@pytest.mark.parametrize("fmt", ["--nl", None])
+def test_table_writes_each_chunk_as_it_is_solved_and_stops_when_the_reader_goes(monkeypatch, fmt):
+    from cannon_cli import batch, io, render
+
+    solved = []
+    real = batch.solve_columns
+
+    def counting(cols, **kw):
+        solved.append(cols.size)
+        return real(cols, **kw)
+
+    writer = io.NDJSONWriter if fmt else render.FiringTableWriter
+    write = writer.write
+
+    def gone(self, records):  # the reader of stdout goes away after the first chunk
+        if len(solved) > 1:
+            raise BrokenPipeError
+        write(self, records)
+
+    monkeypatch.setattr(batch, "solve_columns", counting)
+    monkeypatch.setattr(writer, "write", gone)
+    res = run("table", "--from", "1", "--to", "100000", "--step", "1", "--chunk-size", "50",
+              *([fmt] if fmt else []))
+    assert res.exit_code == 141, res.output
+    assert solved == [50, 50]  # two chunks solved, not 100000 rows
+    first = res.stdout.splitlines()[0 if fmt else 3]
+    assert (json.loads(first)["index"] == 0 if fmt else first.split()[0] == "1")
+
+
+def test_table_quiet_and_its_summary():
+    args = ("table", "--from", "100", "--to", "700", "--step", "300", "--velocity", "150",
+            "--drag", "quadratic")
+    loud, quiet = run(*args), run(*args, "-q")
+    assert loud.exit_code == quiet.exit_code == 3
+    assert loud.stdout == quiet.stdout and "out of reach" in quiet.stdout
+    assert "cannon: 3 rows: 2 solved, 1 without a solution" in loud.stderr
+    assert quiet.stderr == ""
+
+
+CANNON = __import__("shutil").which("cannon")
+
+
+@pytest.mark.skipif(CANNON is None, reason="the cannon console script is not installed")
+@pytest.mark.parametrize("fmt", ["--nl", ""])
+def test_table_exits_141_when_the_reader_goes_away(fmt):
+    import subprocess
+
+    p = subprocess.run(f"'{CANNON}' table --from 10 --to 100000 --step 1 {fmt} | head -1; "
+                       "echo \"status=${PIPESTATUS[0]}\"", shell=True, executable="/bin/bash",
+                       capture_output=True, text=True, timeout=300)
+    first, status = p.stdout.splitlines()
+    assert status == "status=141", p.stdout
+    assert "Traceback" not in p.stderr and p.stderr == ""
+
+
+# -- a flight outside the drag table's Mach range is a warning -----------------------------------
+
+def test_a_flight_beyond_the_drag_table_is_a_warning_in_json_and_on_stderr():
+    # (the case, the minimum-speed shot at 2 km with --bc 0.05, flies at Mach 13 and
+    # more, and takes seconds to solve: a fixed speed shows the same check quicker)
+    args = ("solve", "--distance", "1000", "--velocity", "5000", "--drag", "g7", "--bc", "0.05")
+    res = run(*args, "--json")
+    sol = json.loads(res.stdout)
+    [note] = sol["warnings"]
+    assert "beyond its drag table" in note and "lists Mach 0 to 5" in note
+    assert f"cannon: warning: {note}" in " ".join(res.stderr.split())
+    quiet = run(*args, "--json", "-q")
+    assert json.loads(quiet.stdout)["warnings"] == [note] and "warning" not in quiet.stderr
+    # an ordinary shot has none
+    ok = run("solve", "--distance", "1000", "--velocity", "792.48", "--drag", "g7", "--bc",
+             "0.223", "--json")
+    assert ok.exit_code == 0 and "warnings" not in json.loads(ok.stdout)
+    assert "warning" not in ok.stderr
+
+
+def test_a_flight_below_a_custom_table_and_in_batches_and_simulate(tmp_path):
+    table = tmp_path / "t.csv"
+    table.write_text("mach,cd\n0.8,0.3\n1.0,0.5\n2.0,0.4\n3.0,0.3\n")
+    # a lofted shot slows below Mach 0.8 near its apex
+    res = run("solve", "--input", "-", "--nl", "--drag-table", str(table), "--mass", "0.01",
+              "--diameter", "0.008", "--velocity", "400", "-q",
+              input='{"distance_m": 100}\n{"distance_m": 3000, "arc": "high"}\n')
+    a, b = (json.loads(line) for line in res.stdout.splitlines())
+    assert "warnings" in b and "slows to Mach" in b["warnings"][0] and "below" in b["warnings"][0]
+    assert all("slows" in w or "reaches" in w for w in a.get("warnings", []))
+    csv = run("solve", "--input", "-", "--csv", "--drag-table", str(table), "--mass", "0.01",
+              "--diameter", "0.008", "--velocity", "400", "-q",
+              input='{"distance_m": 3000, "arc": "high"}\n')
+    import csv as csv_module
+
+    from cannon_cli.io import CSV_COLUMNS
+
+    row = list(csv_module.reader(csv.stdout.splitlines()))[1]
+    assert "slows to Mach" in row[CSV_COLUMNS.index("warnings")]
+    sim = run("simulate", "--angle", "5", "--velocity", "5000", "--drag", "g7", "--bc", "0.1",
+              "--json")
+    assert "reaches Mach" in json.loads(sim.stdout)["warnings"][0]
+    assert "cannon: warning: the flight reaches Mach" in sim.stderr
