@@ -81,10 +81,11 @@ def compare(
         help="Horizontal distance to the target (m, or e.g. 20ft).")] = 6.0,
     target_height: TargetHeight = 0.0,
     physics: Optional[dict] = None,  # the physics options: see with_physics
-    speed_max: Annotated[float, typer.Option(parser=units.speed, metavar="M/S",
-                                             rich_help_panel=HOW, help="The surrogate is fit "
-                                             "on speeds in (0, this] (m/s, or e.g. 30fps).")
-                         ] = 10.0,
+    speed_max: Annotated[Optional[float], typer.Option(
+        parser=units.speed, metavar="M/S", rich_help_panel=HOW, show_default=False,
+        help="The surrogate is fit on speeds in (0, this] (m/s, or e.g. 30fps). (default: 10, "
+        "the article's, or 1.25 x the minimum speed the target needs if that is more)")
+    ] = None,
     samples: Annotated[int, typer.Option(parser=units.integer(10), metavar="N",
                                          rich_help_panel=HOW, help="Simulator samples for the "
                                          "surrogate (at least 10).")] = 1000,
@@ -114,9 +115,12 @@ def compare(
     problem = Problem(distance=distance, target_height=target_height,
                       **physics)
     note = None if quiet else (lambda msg: render.console.print(f"cannon: {msg}", markup=False))
-    rows = run(problem, seed=seed, speed_max=speed_max, samples=samples, epochs=epochs,
-               policy_steps=policy_steps, solver=solver.value, note=note)
+    result = run(problem, seed=seed, speed_max=speed_max, samples=samples, epochs=epochs,
+                 policy_steps=policy_steps, solver=solver.value, note=note)
     if json_out:
-        _write_json(to_json(problem, rows, seed))
+        _write_json(to_json(problem, result, seed))
     else:
-        render.comparison(problem, rows)
+        render.comparison(problem, result.rows)
+    if not quiet:
+        for warning in result.warnings:
+            render.warn(warning)

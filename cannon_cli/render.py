@@ -317,11 +317,15 @@ def comparison(problem, rows) -> None:
     t = Table(title=f"three ways to aim at {problem.distance:g} m (drag {problem.drag})",
               title_justify="left")
     for name in ("approach", "training\n(s)", "iterations", "solve\n(ms)", "angle\n(°)",
-                 "speed\n(m/s)", "believed miss\n(m)", "TRUE miss\n(m)"):
+                 "speed\n(m/s)", "believed miss\nat D (m)", "TRUE miss\nat D (m)"):
         t.add_column(name, justify="left" if name == "approach" else "right", no_wrap=True)
     fmt = lambda x, f: "—" if x is None or (isinstance(x, float) and x != x) else format(x, f)
     for r in rows:
         t.add_row(r.approach, fmt(r.train_s, ".2f"), str(r.iterations), fmt(r.solve_ms, ".2f"),
                   fmt(r.angle_deg, ".4f"), fmt(r.velocity_mps, ".4f"),
-                  fmt(r.believed_miss_m, ".2e"), fmt(r.true_miss_m, ".2e"))
+                  fmt(r.believed_height_miss_m, "+.2e"), fmt(r.true_height_miss_m, "+.2e"))
+    t.caption = ("miss at D: the shot's height where it passes the target distance minus the "
+                 "target's (+ above); TRUE re-simulated by DOP853, believed as the approach "
+                 "sees it (the surrogate's from its predicted range)")
+    t.caption_justify = "left"
     out.print(t)

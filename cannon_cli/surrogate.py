@@ -24,6 +24,8 @@ LAYERS = (2, 32, 32, 1)
 #: |believed range - distance| <= TOL x distance.
 START = (5.0, math.radians(45.0))
 TOL = 1e-3
+#: Iterations pinned at the top speed of the domain, still short, before the descent gives up.
+PINNED = 200
 
 
 def true_range(angle_rad, speed, physics: Physics, height: float = 0.0) -> np.ndarray:
@@ -99,6 +101,10 @@ class Aim:
     iterations: int
     seconds: float
     believed_miss: float
+    #: whether the surrogate came to believe it hits (|range - distance| <= tol * distance)
+    believes_hit: bool = True
+    #: why not, when it does not
+    why: str = ""
 
 
 def aim(model: Surrogate, distance: float, *, start=START, learning_rate: float = 0.01,
@@ -116,10 +122,20 @@ def aim(model: Surrogate, distance: float, *, start=START, learning_rate: float 
         return ((believed(z) - distance) / distance) ** 2
 
     g = grad(loss)
-    it = 0
+    it = pinned = 0
+    hit, why = False, f"no hit believed after {max_iter} iterations"
     for it in range(1, max_iter + 1):
         z = np.clip(z - learning_rate * g(z), 1e-3, 1.0 - 1e-3)  # angle stays inside (0, 90°)
-        if abs(believed(z) - distance) <= tol * distance:
+        reach = believed(z)
+        if abs(reach - distance) <= tol * distance:
+            hit, why = True, ""
+            break
+        # at the fastest speed it was fit on and still short: only the angle can move, and
+        # the target is beyond what the surrogate knows
+        pinned = pinned + 1 if (z[0] >= 1.0 - 1e-3 and reach < distance) else 0
+        if pinned >= PINNED:
+            why = (f"it stays short at the top of its training domain ({model.speed_max:g} "
+                   f"m/s): the target is beyond what it was fit on")
             break
     return Aim(float(z[0] * model.speed_max), float(z[1] * 0.5 * np.pi), it,
-               time.perf_counter() - t0, float(abs(believed(z) - distance)))
+               time.perf_counter() - t0, float(abs(believed(z) - distance)), hit, why)

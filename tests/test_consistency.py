@@ -322,3 +322,39 @@ def test_a_flight_below_a_custom_table_and_in_batches_and_simulate(tmp_path):
               "--json")
     assert "reaches Mach" in json.loads(sim.stdout)["warnings"][0]
     assert "cannon: warning: the flight reaches Mach" in sim.stderr
+
+
+# -- compare: a surrogate domain that covers the problem, misses measured alike ------------------
+
+QUICK = ("--samples", "200", "--epochs", "20", "--policy-steps", "150")
+
+
+def test_compare_widens_the_surrogate_to_the_problem_and_measures_misses_alike():
+    res = run("compare", "--distance", "120", "--json", "-q", *QUICK)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    vmin = math.sqrt(9.80665 * 120)
+    assert out["speed_max_mps"] == pytest.approx(1.25 * vmin, rel=1e-6)
+    # (a quickly fit surrogate may still believe no hit; but not for want of a domain)
+    assert not any("cannot reach it" in w for w in out.get("warnings", []))
+    rows = {r["approach"]: r for r in out["rows"]}
+    assert rows["surrogate"]["velocity_mps"] > 0.9 * vmin  # not pinned at 9.99 m/s
+    # one measure for both columns: the height at the target distance, signed
+    for name in ("physics (lbfgs)", "policy + refine", "physics (gd, same start)"):
+        r = rows[name]
+        assert r["true_height_miss_m"] == pytest.approx(r["believed_height_miss_m"], abs=1e-6 * 120)
+    th = math.radians(rows["surrogate"]["angle_deg"])
+    v = rows["surrogate"]["velocity_mps"]
+    exact = 120 * math.tan(th) - 9.80665 * 120 ** 2 / (2 * (v * math.cos(th)) ** 2)
+    assert rows["surrogate"]["true_height_miss_m"] == pytest.approx(exact, rel=1e-9, abs=1e-9)
+    assert rows["policy (network)"]["believed_height_miss_m"] is None
+
+
+def test_compare_says_why_a_narrow_surrogate_cannot_reach_the_target():
+    res = run("compare", "--distance", "120", "--speed-max", "10", *QUICK)
+    assert res.exit_code == 0, res.output
+    text = " ".join(res.stderr.split())
+    assert "cannon: warning: the surrogate is fit on speeds up to 10 m/s (--speed-max), and the " \
+           "target needs at least 34.3 m/s: it cannot reach it" in text
+    assert "believes no hit" in text
+    assert "believed miss" in res.stdout and "at D (m)" in res.stdout
