@@ -28,7 +28,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
-from .medium import drag_factor, medium_of
+from .medium import factor, medium_of
 from .model import Params, acceleration
 from .problem import Solution
 
@@ -72,9 +72,15 @@ def mach_ranges(solutions: Sequence[Solution]) -> list:
         col = lambda f: np.array([f(x) for x in probs], dtype=float)
         d = col(lambda p: p.distance)
         wind = col(lambda p: p.wind)
+        nan = math.nan
+        c = factor(medium, mass=col(lambda p: p.mass), diameter=col(lambda p: p.diameter),
+                   drag_coefficient=col(lambda p: p.drag_coefficient),
+                   ballistic_coefficient=col(lambda p: nan if p.ballistic_coefficient is None
+                                             else p.ballistic_coefficient),
+                   form_factor=col(lambda p: p.form_factor))  # drag_factor, for arrays
         p = Params(medium.drag, d, col(lambda p: p.launch_height), col(lambda p: p.gravity),
-                   wind, np.zeros(len(idx)), col(lambda p: drag_factor(p, medium)),
-                   MACH_STEPS, medium.table, medium.air)
+                   wind, np.zeros(len(idx)), np.asarray(c, dtype=float), MACH_STEPS,
+                   medium.table, medium.air)
         theta = np.radians([s.angle_deg for s in sols])
         v = np.array([s.velocity_mps for s in sols])
         if medium.table.mach[0] > 0:  # the slowest point may be inside the flight
