@@ -24,7 +24,7 @@ import numpy as np
 
 from . import reach, solvers, start
 from .loss import Batch, height_miss, residual
-from .model import Y, Params, flight, integrate
+from .model import SECOND_ORDER_COST, WORK, Y, Params, flight, integrate
 from .columns import Columns, Results
 from .problem import Problem, Solution
 
@@ -41,9 +41,10 @@ STALL = 0.25
 #: The work budget of one solver run, in RK4 steps (iterations x steps): it bounds the time
 #: of a solve that needs thousands of steps (about 15 us a step for one shot).
 WORK_STEPS = 40_000
-#: What an RK4 step of the minimum-speed residual costs, in steps of the others: it carries
-#: second derivatives (measured 70 us against 10.7 us a field evaluation).
-SECOND_ORDER_COST = 6
+#: The work budget of a whole solve, per problem in a group of up to 64 (more share it
+#: proportionally), in RK4 steps integrated (`model.WORK`): past it no refinement or search
+#: starts, and what is not solved by then is reported as not converged, saying why.
+WORK_BUDGET = 100_000
 #: RK4 steps of the first search for the greatest range of a shot that falls short.
 RANGE_STEPS = 64
 #: The most RK4 steps the bracketed searches of `reach` use (their answers are starts).
@@ -171,6 +172,7 @@ class _Group:
         self.bounded = np.isfinite(cols.max_velocity_mps)
         self.vmax = np.where(self.bounded, cols.max_velocity_mps, np.inf)
         n = cols.size
+        self.budget = WORK.steps + int(WORK_BUDGET * max(1.0, n / 64))
         self.theta = np.full(n, nan)
         self.speed = np.full(n, nan)
         self.converged = np.zeros(n, dtype=bool)
@@ -227,7 +229,25 @@ class _Group:
         """The solver's iteration limit, within the work budget of one run: `WORK_STEPS` RK4
         steps (each iteration integrates at least once)."""
         cost = max(int(steps), 1) * (SECOND_ORDER_COST if self.kind == "both" else 1)
-        return min(self.opts["max_iter"], max(4, WORK_STEPS // cost))
+        work = max(min(WORK_STEPS, self._left()), 0)
+        return min(self.opts["max_iter"], max(4, work // cost))
+
+    def _left(self) -> int:
+        """RK4 steps left in the work budget of this group."""
+        return self.budget - WORK.steps
+
+    def _over(self) -> bool:
+        return self._left() <= 0
+
+    def _spent(self, rows) -> bool:
+        """Whether the work budget is spent; if so, ``rows`` are left not converged, saying so."""
+        if self._left() > 0:
+            return False
+        for i in rows:
+            self.converged[i] = False
+            self.message[i] = (f"not converged: the work budget of the solve is spent "
+                               f"({WORK_BUDGET} RK4 steps a problem)")
+        return True
 
     def _progress(self, b: Batch, rows):
         def report(p: solvers.Progress):
@@ -250,29 +270,35 @@ class _Group:
                 theta = np.where(np.isfinite(a0), np.radians(a0), theta)
             if self.kind != "angle":
                 speed = np.where(np.isfinite(v0), v0, speed)
-        self.first = (theta, speed)  # the start, kept for the searches of `reach`
+        p = b.params
+        with np.errstate(all="ignore"):
+            unit = np.sqrt(p.gravity * p.distance)
+            sight = p.distance * np.tan(b.angle) + p.launch_height
+            # sizes beyond double precision leave no start, and nothing to search with
+            huge = ~(np.isfinite(unit) & np.isfinite(p.gravity * p.distance ** 2))
+        # a fixed angle whose line of sight passes below the target: without wind every path
+        # curves down from its line of sight, so no speed can hit; a headwind can bend a path
+        # up, and then the speeds are searched (`_reach_at_angle`)
+        below = (~(sight > b.target_height) & ((p.wind == 0) | (p.drag == "none"))
+                 if self.kind == "speed" else np.zeros(n, dtype=bool))
         todo = np.isfinite(theta) & np.isfinite(speed)
-        # only a fixed angle whose line of sight passes below the target has no start. Without
-        # wind every path curves down from its line of sight, so no speed can hit; a headwind
-        # can bend a path up, and then the speeds are searched (`_reach_at_angle`).
-        windless = (b.params.wind == 0) | (b.params.drag == "none")
-        if self.kind == "speed":
-            with np.errstate(all="ignore"):
-                sight = b.params.distance * np.tan(b.angle) + b.params.launch_height
-            below = ~(sight > b.target_height)
-        else:
-            below = np.zeros(n, dtype=bool)
-        # else only sizes beyond double precision leave no start
-        windless = windless | ~below
+        # a start formula that overflows (strong drag) is no verdict: start from the unit
+        if self.kind != "speed":
+            lost = ~todo & ~huge
+            theta = np.where(lost & ~np.isfinite(theta), np.pi / 4, theta)
+            speed = np.where(lost & ~np.isfinite(speed), unit, speed)
+            todo = todo | lost
+        self.first = (theta, speed)  # the start, kept for the searches of `reach`
+        windless = below | huge  # the rows with no start that are settled here
         for i in np.flatnonzero(~todo & windless):
-            if below[i]:
+            if huge[i]:
+                self.message[i] = ("not converged: no start: the problem's sizes overflow "
+                                   "double precision")
+            else:
                 self.message[i] = (f"out of reach: the line of sight at "
                                    f"{math.degrees(b.angle[i]):g}° passes below the target, "
                                    f"no speed can reach it")
                 self.theta[i] = b.angle[i]
-            else:
-                self.message[i] = ("not converged: no start: the problem's sizes overflow "
-                                   "double precision")
         self.theta[todo], self.speed[todo] = theta[todo], speed[todo]
         steps = _steps_for(theta) if b.params.drag != "none" else np.full(n, MIN_STEPS)
         self.steps[:] = steps
@@ -322,6 +348,7 @@ class _Group:
         """Solve again where the discretisation error is too large: on a mesh graded to the
         shot where it stalls towards the target (its horizontal speed falls below
         `STALL` of the launch's), else with twice the steps."""
+        cost = SECOND_ORDER_COST if self.kind == "both" else 1
         for _ in range(14):
             ok = rows[self.converged[rows]]
             redo = ok[~(np.abs(self.error[ok]) <= ACCURACY * self.batch.params.distance[ok])
@@ -330,14 +357,18 @@ class _Group:
                 break
             q = self.end[1, redo] / (self.speed[redo] * np.cos(self.theta[redo]))
             grade = (self.grading[redo] == 1.0) & (q < STALL) & (q > 0)
-            self.grading[redo[grade]] = q[grade]
             # the error goes as steps^-4: jump to the steps that it asks for (a power of 2;
             # with a drag table the estimate already counts order 2, so this stays cautious)
-            more = redo[~grade]
             with np.errstate(all="ignore"):
-                ratio = np.abs(self.error[more]) / (ACCURACY * self.batch.params.distance[more])
+                ratio = np.abs(self.error[redo]) / (ACCURACY * self.batch.params.distance[redo])
                 factor = 2.0 ** np.ceil(np.log2(np.nan_to_num(ratio, nan=16.0) ** 0.25))
-            self.steps[more] = np.minimum(self.steps[more] * np.clip(factor, 2, 16), MAX_STEPS)
+            steps = np.where(grade, self.steps[redo],
+                             np.minimum(self.steps[redo] * np.clip(factor, 2, 16), MAX_STEPS))
+            # a re-solve takes a few evaluations at those steps: only within the budget
+            if self._left() < 8 * cost * int(steps.max()):
+                break
+            self.grading[redo[grade]] = q[grade]
+            self.steps[redo] = steps
             for steps in _distinct(self.steps[redo]):
                 sub = redo[self.steps[redo] == steps]
                 self._solve(sub, int(steps), *self._arc_bounds(sub, int(steps)))
@@ -346,9 +377,10 @@ class _Group:
         # at the most steps the estimated error may still exceed the promise: say so
         for i in ok[~(np.abs(self.error[ok]) <= PROMISE * self.batch.params.distance[ok])]:
             self.converged[i] = False
+            why = " (the work budget of the solve is spent)" if self._over() else ""
             self.message[i] = (f"not converged: the integration error is still "
                                f"{abs(self.error[i]):.3g} m at {self.steps[i]} steps, above the "
-                               f"promised {PROMISE:g} x distance")
+                               f"promised {PROMISE:g} x distance{why}")
 
     def _solve(self, rows, steps, lower=None, upper=None):
         """Run the solver on ``rows`` (one step count) and measure where it ended (`_measure`)."""
@@ -430,6 +462,8 @@ class _Group:
         otherwise the arc's root inside its bracket (`reach.arc_root`), which the solver then
         confirms from there."""
         # the searches try other shots than the one a graded mesh was made for: even steps
+        if self._spent(rows):
+            return
         b = self.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
         theta_top, best = reach.top_angle(b, b.velocity)
         tol = self.opts["tol"] * b.params.distance
@@ -474,6 +508,8 @@ class _Group:
         speeds up to max_velocity (`reach.speed_root`), which the solver then confirms; out of
         reach when no speed hits."""
         # the searches try other shots than the one a graded mesh was made for: even steps
+        if self._spent(rows):
+            return
         b = self.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
         v, _, best_h, best_v = reach.speed_root(b, b.angle, self.vmax[rows], tol=self._tol())
         found = np.isfinite(v)
@@ -501,12 +537,15 @@ class _Group:
     def _reach_minimum(self, rows, steps):
         """Minimum speed and the solver failed: bisection on the speed whose highest crossing
         of x = D just reaches the target (`reach.minimum_speed`), confirmed by the solver."""
+        if self._spent(rows):
+            return
         # the searches try other shots than the one a graded mesh was made for: even steps
         b = self.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
         # from the start, not from where the solver gave up (it may have run far off)
         th, v, _, floor = reach.minimum_speed(b, self.first[1][rows], self.first[0][rows],
-                                              tol=self._tol())
+                                              tol=self._tol(), stop=self._over)
         found = np.isfinite(v)
+        self._spent(rows[~found])  # stopped short of a verdict: say so
         again = rows[found]
         if again.size:
             self.theta[again], self.speed[again] = th[found], v[found]
@@ -514,6 +553,8 @@ class _Group:
             self._confirmed(again)
         for j in np.flatnonzero(~found):
             i = rows[j]
+            if self.message[i].startswith("not converged: the work budget"):
+                continue
             self.message[i] = (
                 f"not converged: no least speed: the shot still reaches the target at "
                 f"{floor[j]:.3g} m/s (the wind carries it)" if np.isfinite(floor[j]) else

@@ -8,7 +8,7 @@ the distance, so the tolerance is a relative miss.
 
 - speed fixed, angle unknown:  F = (y(D) - y_target) / D
 - angle fixed, speed unknown:  F = (y(D) - y_target) / D
-- neither fixed:               F = ((y(D) - y_target) / D, dy(D)/dtheta / D)
+- neither fixed:               F = ((y(D) - y_target) / D, cos^2(theta) dy(D)/dtheta / D)
   The minimum-speed shot is the one whose highest possible crossing of x = D at that speed just
   reaches the target, i.e. the hit at which dy/dtheta = 0 (the Lagrange condition for minimising
   v subject to hitting). dy/dtheta is itself taken by autograd, so the residual is a derivative
@@ -95,19 +95,10 @@ def residual(batch: Batch):
         b = batch.take(idx)
         theta, v = b.unpack(z)
         vjp, miss = make_vjp(lambda th: height_miss(th, v, b))(theta)
-        slope = vjp(np.ones(b.size))
+        # dy/dtheta grows as sec^2(theta) (vacuum: D sec^2 (1 - g D tan / v^2)): times cos^2 it
+        # stays of order D up to the vertical, so near it the two residuals keep comparable
+        # sizes (the root is the same)
+        slope = vjp(np.ones(b.size)) * anp.cos(theta) ** 2
         return anp.stack([miss, slope], axis=1) / anp.reshape(b.params.distance, (-1, 1))
 
     return min_speed if batch.kind == "both" else hit
-
-
-def max_height_residual(batch: Batch):
-    """F(z, idx) = dy(D)/dtheta / D at the batch's fixed speed, z = angle: its root is the angle
-    that passes x = D highest, which decides whether a target is within reach at that speed."""
-
-    def slope(z, idx):
-        b = batch.take(idx)
-        vjp, _ = make_vjp(lambda th: height_miss(th, b.velocity, b))(z[:, 0])
-        return anp.reshape(vjp(np.ones(b.size)) / b.params.distance, (-1, 1))
-
-    return slope

@@ -239,19 +239,20 @@ def speed_root(b: Batch, angle, vmax, *, tol: float):
     return np.where(ok, v, np.nan), conv, best_h, best_v
 
 
-def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60):
+def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60, stop=None):
     """Per row, (theta, v, converged): the speed whose highest crossing of x = D just reaches
     the target, and that angle. H(v) = top height at v rises with v; the bracket comes from
     ``v0`` by doubling and halving, then bisection with secant steps on H. The fourth item is
     the lowest speed tried where even that still reaches (then there is no least speed), else
-    NaN."""
+    NaN. ``stop()``, if given, is asked before each step: True ends the search where it is."""
+    stop = stop or (lambda: False)
     n = b.size
     unit = np.sqrt(b.params.gravity * b.params.distance)
     v_hi = np.where(np.isfinite(v0) & (v0 > 0), v0, unit)
     th_hi, h_hi = top_angle(b, v_hi, near=theta0)
     for _ in range(80):
         up = ~(h_hi >= 0)
-        if not up.any():
+        if not up.any() or stop():
             break
         r = np.flatnonzero(up)
         v_hi[r] *= 2.0
@@ -266,7 +267,7 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60):
     v_lo[carried] = crawl[carried]
     for _ in range(HALVINGS):
         down = (h_lo >= 0) & ~carried
-        if not down.any():
+        if not down.any() or stop():
             break
         r = np.flatnonzero(down)
         v_hi[r], th_hi[r], h_hi[r] = v_lo[r], th_lo[r], h_lo[r]
@@ -276,7 +277,7 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60):
     conv = np.abs(h_hi) <= atol
     rows = np.flatnonzero(~conv & (h_hi >= 0) & ~carried)
     for it in range(iterations):
-        if not rows.size:
+        if not rows.size or stop():
             break
         a, c, ha, hc = v_lo[rows], v_hi[rows], h_lo[rows], h_hi[rows]
         with np.errstate(all="ignore"):

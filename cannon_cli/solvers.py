@@ -393,7 +393,8 @@ def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: in
     try:
         res = minimize(fun, np.zeros(n * k), jac=True, method="L-BFGS-B", bounds=bounds,
                        callback=on_iteration,
-                       options={"maxiter": max_iter, "ftol": 0.0, "gtol": 0.0, "maxcor": 10})
+                       options={"maxiter": max_iter, "maxfun": 3 * max_iter + 5, "ftol": 0.0,
+                                "gtol": 0.0, "maxcor": 10})
     except _Stalled:
         z, f = best["z"], best["f"]
         return Result(z, f, _done(f, tol), np.full(n, max(iteration[0], 1)))
@@ -406,7 +407,7 @@ def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: in
 
 
 #: The largest relative miss that `settle` accepts as the floating-point floor.
-FLOOR_CAP = 1e-8
+FLOOR_CAP = 1e-7
 
 
 def settle(residual: Residual, result: Result, *, tol: float) -> Result:
@@ -416,7 +417,7 @@ def settle(residual: Residual, result: Result, *, tol: float) -> Result:
     to the nearest double already moves it by more than ``tol`` x D there, so no solver can
     meet ``tol``. A problem is solved at its floor when every |F_i| is within the rounding
     noise of the unknowns, 4 eps sum_k |dF_i/dz_k| max(|z_k|, 1), over ``tol``, and below
-    `FLOOR_CAP` (1e-8: a hundredth of the miss promised). One Jacobian, for those that did
+    `FLOOR_CAP` (1e-7: a tenth of the miss promised). One Jacobian, for those that did
     not converge only.
     """
     rows = np.flatnonzero(~result.converged)
