@@ -347,10 +347,12 @@ class _Group:
     def _refine(self, rows):
         """Solve again where the discretisation error is too large: on a mesh graded to the
         shot where it stalls towards the target (its horizontal speed falls below
-        `STALL` of the launch's), else with twice the steps."""
+        `STALL` of the launch's), else with more steps. A solver that failed where the
+        integration was not resolved has given no verdict either: it is tried again too."""
         cost = SECOND_ORDER_COST if self.kind == "both" else 1
         for _ in range(14):
-            ok = rows[self.converged[rows]]
+            stuck = np.array([_SHORT in self.message[i] for i in rows], dtype=bool)
+            ok = rows[self.converged[rows] | (stuck & np.isfinite(self.error[rows]))]
             redo = ok[~(np.abs(self.error[ok]) <= ACCURACY * self.batch.params.distance[ok])
                       & (self.steps[ok] < MAX_STEPS)]
             if not redo.size:
@@ -450,7 +452,7 @@ class _Group:
         limit = self.opts["max_iter"] if i is None else self._max_iter(self.steps[i])
         why = "" if limit == self.opts["max_iter"] else \
             f", the work budget of {WORK_STEPS} RK4 steps a run at {self.steps[i]} steps"
-        return (f"not converged: {self.opts['solver']} stopped short of the tolerance "
+        return (f"not converged: {self.opts['solver']}{_SHORT} "
                 f"{self.opts['tol']:g} (limit {limit} iterations{why})")
 
     def _tol(self):
@@ -592,6 +594,10 @@ class _Group:
             steps=self.steps.copy() if b.params.drag != "none" else np.zeros(b.size, dtype=int),
             message=msg,
             solver=self.opts["solver"])
+
+
+#: What a not-converged message says when the solver ran out of iterations (no verdict).
+_SHORT = " stopped short of the tolerance"
 
 
 def _max_range(b: Batch):
