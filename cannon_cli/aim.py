@@ -44,9 +44,12 @@ WORK_STEPS = 40_000
 #: The work budget of a whole solve, per problem in a group of up to 64 (more share it
 #: proportionally), in RK4 steps integrated (`model.WORK`): past it no refinement or search
 #: starts, and what is not solved by then is reported as not converged, saying why.
-WORK_BUDGET = 100_000
-#: RK4 steps of the first search for the greatest range of a shot that falls short.
-RANGE_STEPS = 64
+WORK_BUDGET = 60_000
+#: ... times this for the first-order solvers, which take hundreds of iterations by nature
+FIRST_ORDER_WORK = {"gd": 4, "adam": 4}
+#: RK4 steps of the first search for the greatest range of a shot that falls short, and the
+#: work it may take beyond the solve's budget (RK4 steps, see `WORK_BUDGET`).
+RANGE_STEPS, RANGE_WORK = 64, 40_000
 #: The most RK4 steps the bracketed searches of `reach` use (their answers are starts).
 SEARCH_STEPS = 512
 #: Fewest RK4 steps, and the most before giving up on refining.
@@ -172,7 +175,8 @@ class _Group:
         self.bounded = np.isfinite(cols.max_velocity_mps)
         self.vmax = np.where(self.bounded, cols.max_velocity_mps, np.inf)
         n = cols.size
-        self.budget = WORK.steps + int(WORK_BUDGET * max(1.0, n / 64))
+        self.budget = WORK.steps + int(WORK_BUDGET * max(1.0, n / 64)
+                                       * FIRST_ORDER_WORK.get(opts["solver"], 1))
         self.theta = np.full(n, nan)
         self.speed = np.full(n, nan)
         self.converged = np.zeros(n, dtype=bool)
@@ -473,14 +477,16 @@ class _Group:
         nowhere = np.flatnonzero(~np.isfinite(best))
         if nowhere.size:  # the closest approach is the greatest range, on the target's level
             far = b.take(nowhere)
-            reach_m, theta_top[nowhere] = _max_range(far)
+            # the greatest range is an answer of its own: it gets an allowance of its own
+            self.budget = max(self.budget, WORK.steps + RANGE_WORK * max(1, nowhere.size))
+            reach_m, theta_top[nowhere], settled = _max_range(far, self._over)
         for j in np.flatnonzero(~reachable):
             i = rows[j]
             if np.isfinite(best[j]):
                 self.message[i] = _out_of_reach_at_speed(b, j, theta_top[j], best[j])
             else:
                 self.message[i] = _beyond_range(b, j, reach_m[nowhere == j][0],
-                                                theta_top[j])
+                                                theta_top[j], settled)
             if np.isfinite(theta_top[j]):
                 self.theta[i] = theta_top[j]
         short = rows[~reachable]
@@ -600,28 +606,34 @@ class _Group:
 _SHORT = " stopped short of the tolerance"
 
 
-def _max_range(b: Batch):
-    """(range m, angle rad) of `reach.max_range`, resolved: on RANGE_STEPS steps, then twice
-    as many until two agree to 1e-8."""
+def _max_range(b: Batch, stop):
+    """(range m, angle rad, settled) of `reach.max_range`, resolved: on RANGE_STEPS steps,
+    then twice as many until two agree to 1e-7 (``settled``; RK4's error is then ~1e-8), or
+    ``stop()``."""
     steps = RANGE_STEPS if b.params.drag != "none" else 1
-    last = reach.max_range(b.with_steps(steps, even=True), b.velocity)
-    for _ in range(4 if b.params.drag != "none" else 0):
+    last = reach.max_range(b.with_steps(steps, even=True), b.velocity, stop=stop)
+    settled = b.params.drag == "none"
+    for _ in range(0 if settled else 4):
+        if stop():
+            break
         steps *= 2
-        now = reach.max_range(b.with_steps(steps, even=True), b.velocity)
-        settled = np.all(np.abs(now[0] - last[0]) <= 1e-8 * now[0])
+        now = reach.max_range(b.with_steps(steps, even=True), b.velocity, stop=stop)
+        settled = bool(np.all(np.abs(now[0] - last[0]) <= 1e-7 * now[0]))
         last = now
         if settled:
             break
-    return last
+    return last + (settled,)
 
 
-def _beyond_range(b: Batch, j: int, reach_m: float, theta: float) -> str:
+def _beyond_range(b: Batch, j: int, reach_m: float, theta: float, settled: bool) -> str:
     v, d, target = b.velocity[j], b.params.distance[j], b.target_height[j]
     if not np.isfinite(reach_m):
         return f"out of reach at {v:g} m/s: no angle carries the shot to x = {d:g} m"
+    # within the work budget the range may be known less precisely: then fewer digits
+    digits, about = (7, "") if settled else (4, "about ")
     return (f"out of reach at {v:g} m/s: its greatest range at the target's height "
-            f"({target:g} m) is {reach_m:.7g} m, at {math.degrees(theta):.6g}°, "
-            f"{d - reach_m:.6g} m short of the target")
+            f"({target:g} m) is {about}{reach_m:.{digits}g} m, at {math.degrees(theta):.6g}°, "
+            f"{d - reach_m:.{digits - 1}g} m short of the target")
 
 
 def _out_of_reach_at_speed(b: Batch, j: int, theta_top: float, best: float) -> str:

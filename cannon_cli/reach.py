@@ -309,13 +309,15 @@ def _at_distance(b: Batch, distance) -> Batch:
     return Batch(b.kind, p, b.target_height, b.angle, b.velocity)
 
 
-def max_range(b: Batch, v, *, rtol: float = 1e-10, iterations: int = 80):
+def max_range(b: Batch, v, *, rtol: float = 1e-10, iterations: int = 80, stop=None):
     """Per row, (range m, angle rad): the farthest distance at which speed v can still reach the
     target's height, and the angle that does it, for rows whose own distance is beyond it.
 
     The top height at distance d (`top_angle`) falls as d grows, through the target's height at
     the range, and is undefined beyond the farthest any angle carries the shot: bisection with
-    secant steps on d, from a bracket found by halving the row's distance."""
+    secant steps on d, from a bracket found by halving the row's distance. ``stop()``, if
+    given, is asked before each step: True ends the search where it is."""
+    stop = stop or (lambda: False)
     n = b.size
     v = np.broadcast_to(np.asarray(v, float), (n,))
     d_hi = b.params.distance.astype(float).copy()
@@ -324,7 +326,7 @@ def max_range(b: Batch, v, *, rtol: float = 1e-10, iterations: int = 80):
     th_lo, h_lo = top_angle(_at_distance(b, d_lo), v)
     for _ in range(60):
         short = ~(h_lo >= 0)
-        if not short.any():
+        if not short.any() or stop():
             break
         r = np.flatnonzero(short)
         d_hi[r], h_hi[r] = d_lo[r], np.where(np.isfinite(h_lo[r]), h_lo[r], -np.inf)
@@ -336,7 +338,7 @@ def max_range(b: Batch, v, *, rtol: float = 1e-10, iterations: int = 80):
     m = d_lo.copy()
     th_m, h_m = th_lo.copy(), h_lo.copy()
     for it in range(iterations):
-        if not rows.size:
+        if not rows.size or stop():
             break
         sub = _at_distance(b.take(rows), m[rows])
         with np.errstate(all="ignore"):
@@ -347,16 +349,16 @@ def max_range(b: Batch, v, *, rtol: float = 1e-10, iterations: int = 80):
         nxt = np.where(ok, step, 0.5 * (a + c))
         m[rows] = nxt
         th, h = top_angle(_at_distance(b.take(rows), nxt), v[rows], near=th_m[rows])
-        up = h >= 0
+        # at the root to within rounding (either side): the answer
+        up = (h >= 0) | (np.abs(h) <= 1e-11 * nxt)
         d_lo[rows] = np.where(up, nxt, a)
-        h_lo[rows] = np.where(up, h, h_lo[rows])
+        h_lo[rows] = np.where(up, np.maximum(h, 0.0), h_lo[rows])
         th_lo[rows] = np.where(up, th, th_lo[rows])
         d_hi[rows] = np.where(up, c, nxt)
         th_m[rows] = np.where(np.isfinite(th), th, th_lo[rows])
         h_m[rows] = np.where(np.isfinite(th), h, h_lo[rows])
         m[rows] = np.where(np.isfinite(th), nxt, d_lo[rows])
-        done = ((d_hi[rows] - d_lo[rows]) <= rtol * d_hi[rows]) | (
-            np.abs(h) <= 1e-12 * nxt) & up
+        done = ((d_hi[rows] - d_lo[rows]) <= rtol * d_hi[rows]) | (np.abs(h) <= 1e-11 * nxt)
         rows = rows[~done]
     found = h_lo >= 0
     return np.where(found, d_lo, np.nan), np.where(found, th_lo, np.nan)
