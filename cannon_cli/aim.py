@@ -24,7 +24,7 @@ import numpy as np
 
 from . import reach, solvers, start
 from .loss import Batch, height_miss, residual
-from .model import SECOND_ORDER_COST, WORK, Y, Params, flight, integrate
+from .model import WORK, Y, Params, flight, integrate, step_cost
 from .columns import Columns, Results
 from .problem import Problem, Solution
 
@@ -232,9 +232,13 @@ class _Group:
     def _max_iter(self, steps: int) -> int:
         """The solver's iteration limit, within the work budget of one run: `WORK_STEPS` RK4
         steps (each iteration integrates at least once)."""
-        cost = max(int(steps), 1) * (SECOND_ORDER_COST if self.kind == "both" else 1)
+        cost = max(int(steps), 1) * self._step_cost()
         work = max(min(WORK_STEPS, self._left()), 0)
         return min(self.opts["max_iter"], max(4, work // cost))
+
+    def _step_cost(self) -> int:
+        """What one RK4 step of this group's residual costs (`model.step_cost`)."""
+        return step_cost(self.batch.params, 2 if self.kind == "both" else 1)
 
     def _left(self) -> int:
         """RK4 steps left in the work budget of this group."""
@@ -353,7 +357,7 @@ class _Group:
         shot where it stalls towards the target (its horizontal speed falls below
         `STALL` of the launch's), else with more steps. A solver that failed where the
         integration was not resolved has given no verdict either: it is tried again too."""
-        cost = SECOND_ORDER_COST if self.kind == "both" else 1
+        cost = self._step_cost()
         for _ in range(14):
             stuck = np.array([_SHORT in self.message[i] for i in rows], dtype=bool)
             ok = rows[self.converged[rows] | (stuck & np.isfinite(self.error[rows]))]
@@ -478,7 +482,8 @@ class _Group:
         if nowhere.size:  # the closest approach is the greatest range, on the target's level
             far = b.take(nowhere)
             # the greatest range is an answer of its own: it gets an allowance of its own
-            self.budget = max(self.budget, WORK.steps + RANGE_WORK * max(1, nowhere.size))
+            allowance = RANGE_WORK * max(1, nowhere.size) * self._step_cost()
+            self.budget = max(self.budget, WORK.steps + allowance)
             reach_m, theta_top[nowhere], settled = _max_range(far, self._over)
         for j in np.flatnonzero(~reachable):
             i = rows[j]

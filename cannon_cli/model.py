@@ -372,6 +372,18 @@ def _initial(theta, v, launch_height, order: int, dirs):
 SECOND_ORDER_COST = 6
 
 
+#: ... and a step through a drag table or varying air (the Cd lookup, the atmosphere).
+GENERAL_COST = 3
+
+
+def step_cost(p: "Params", order: int = 1, complex_step: bool = False) -> int:
+    """What an RK4 step of ``p`` costs, in plain first-order steps (for the work budget):
+    second derivatives `SECOND_ORDER_COST`, complex arithmetic (the complex step) 2, drag
+    tables and varying air `GENERAL_COST` times more."""
+    base = SECOND_ORDER_COST if order == 2 else 2 if complex_step else 1
+    return base * (GENERAL_COST if p.general else 1)
+
+
 class _Work:
     """RK4 steps integrated so far in this process (second-order steps count
     `SECOND_ORDER_COST`): what a solve's work budget (`aim.WORK_BUDGET`) is measured in.
@@ -427,8 +439,7 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
     ks = [np.empty_like(z) for _ in range(4)]
     tmp = np.empty_like(z)
     mesh = p.mesh()
-    # complex arithmetic (the complex step) costs about twice as much
-    WORK.steps += p.steps * (SECOND_ORDER_COST if order == 2 else 2 if dtype == complex else 1)
+    WORK.steps += p.steps * step_cost(p, order, dtype == complex)
     umin = z[VX, 0].real.copy()
     top = z[Y, 0].real.copy()
     if order < 2:
