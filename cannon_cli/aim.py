@@ -46,7 +46,7 @@ WORK_STEPS = 40_000
 #: starts, and what is not solved by then is reported as not converged, saying why.
 WORK_BUDGET = 60_000
 #: ... times this for the first-order solvers, which take hundreds of iterations by nature
-FIRST_ORDER_WORK = {"gd": 4, "adam": 4}
+FIRST_ORDER_WORK = {"gd": 3, "adam": 3}
 #: RK4 steps of the first search for the greatest range of a shot that falls short, and the
 #: work it may take beyond the solve's budget (RK4 steps, see `WORK_BUDGET`).
 RANGE_STEPS, RANGE_WORK = 64, 40_000
