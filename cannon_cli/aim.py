@@ -359,8 +359,10 @@ class _Group:
         integration was not resolved has given no verdict either: it is tried again too."""
         cost = self._step_cost()
         for _ in range(14):
-            stuck = np.array([_SHORT in self.message[i] for i in rows], dtype=bool)
-            ok = rows[self.converged[rows] | (stuck & np.isfinite(self.error[rows]))]
+            take = self.converged[rows].copy()
+            for j in np.flatnonzero(~take & np.isfinite(self.error[rows])):
+                take[j] = _SHORT in self.message[rows[j]]
+            ok = rows[take]
             redo = ok[~(np.abs(self.error[ok]) <= ACCURACY * self.batch.params.distance[ok])
                       & (self.steps[ok] < MAX_STEPS)]
             if not redo.size:
