@@ -390,9 +390,14 @@ class _Group:
         for i in ok[~(np.abs(self.error[ok]) <= PROMISE * self.batch.params.distance[ok])]:
             self.converged[i] = False
             why = " (the work budget of the solve is spent)" if self._over() else ""
-            self.message[i] = (f"not converged: the integration error is still "
-                               f"{abs(self.error[i]):.3g} m at {self.steps[i]} steps, above the "
-                               f"promised {PROMISE:g} x distance{why}")
+            if np.isfinite(self.error[i]):
+                self.message[i] = (f"not converged: the integration error is still "
+                                   f"{abs(self.error[i]):.3g} m at {self.steps[i]} steps, above "
+                                   f"the promised {PROMISE:g} x distance{why}")
+            else:  # a shot that only just reaches: with half the steps it does not
+                self.message[i] = (f"not converged: the integration at {self.steps[i]} steps "
+                                   f"cannot be checked (with half the steps the shot does not "
+                                   f"reach the target){why}")
 
     def _solve(self, rows, steps, lower=None, upper=None):
         """Run the solver on ``rows`` (one step count) and measure where it ended (`_measure`)."""

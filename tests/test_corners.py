@@ -189,3 +189,12 @@ def test_sizes_beyond_double_precision_say_so(kw):
     sol = solve(Problem(distance=1e308, **kw))
     assert not sol.converged and "overflow double precision" in sol.message
     assert "nan" not in sol.message
+
+
+def test_an_unresolvable_integration_says_so_without_nan():
+    pr = Problem(distance=21.026832337816646, target_height=-6.305488471120877, drag="quadratic",
+                 mass=5.210832036578697e-05, diameter=0.01274411792251843,
+                 drag_coefficient=0.6546755060709184, wind=24.594095717307173)
+    sol = solve(pr, solver="newton")
+    assert "nan" not in sol.message.lower()
+    assert sol.converged or sol.message
