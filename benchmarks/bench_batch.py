@@ -39,7 +39,7 @@ def _g7_air(icao: bool):
     through the G7 CSV rows and the ICAO troposphere written out (dry air, sea-level site)."""
     from scipy.interpolate import PchipInterpolator
 
-    path = Path(__file__).resolve().parent.parent / "cannon_cli" / "data" / "g7.csv"
+    path = Path(__file__).resolve().parent.parent / "cannon_cli" / "physics" / "data" / "g7.csv"
     rows = [line.split(",") for line in path.read_text().splitlines()
             if line and not line.startswith("#") and not line.startswith("mach")]
     mach, cd = np.array(rows, dtype=float).T
@@ -92,8 +92,8 @@ def main() -> None:
     ap.add_argument("--rss", action="store_true", help="also measure 1,000,000 lines' peak RSS")
     args = ap.parse_args()
 
-    from cannon_cli.aim import solve_columns
-    from cannon_cli.columns import Columns
+    from cannon_cli.aim.driver import solve_columns
+    from cannon_cli.aim.columns import Columns
 
     rng = np.random.default_rng(0)
     D = rng.uniform(50.0, 550.0, 10_000)

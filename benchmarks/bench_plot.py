@@ -40,7 +40,9 @@ def main() -> None:
 
     import numpy as np
 
-    from cannon_cli import Problem, plot, solve
+    from cannon_cli import Problem, solve
+
+    from cannon_cli.io import plot
 
     for drag in ("quadratic", "none"):
         problem = Problem(distance=500.0, drag=drag)

@@ -28,11 +28,11 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=1500)
     args = ap.parse_args()
 
-    from cannon_cli.aim import solve_columns
-    from cannon_cli.columns import Columns
-    from cannon_cli.loss import Batch, height_miss
-    from cannon_cli import medium
-    from cannon_cli.policy import train
+    from cannon_cli.aim.driver import solve_columns
+    from cannon_cli.aim.columns import Columns
+    from cannon_cli.aim.loss import Batch, height_miss
+    from cannon_cli.physics import medium
+    from cannon_cli.learn.policy import train
     from cannon_cli.problem import Physics
 
     physics = Physics(drag="quadratic")

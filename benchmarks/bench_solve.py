@@ -27,7 +27,7 @@ def true_miss(sol) -> float:
     model's x-integration."""
     from scipy.integrate import solve_ivp
 
-    from cannon_cli.medium import drag_factor
+    from cannon_cli.physics.medium import drag_factor
 
     p = sol.problem
     th, v, c = math.radians(sol.angle_deg), sol.velocity_mps, drag_factor(p)

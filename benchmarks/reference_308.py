@@ -20,8 +20,8 @@ independent ways, and their differences.
    1000 m shot peaks about 4 m up.
 
 2. Our own reference: scipy ``solve_ivp`` DOP853 in time, rtol = atol = 1e-12, with
-   ``cannon_cli.dragtable`` (G7 table, PCHIP, kappa = rho |v| Cd(M) pi / (8 BC_SI)) and
-   ``cannon_cli.atmosphere`` (ICAO, density and speed of sound vary with height), the crossing of
+   ``cannon_cli.physics.dragtable`` (G7 table, PCHIP, kappa = rho |v| Cd(M) pi / (8 BC_SI)) and
+   ``cannon_cli.physics.atmosphere`` (ICAO, density and speed of sound vary with height), the crossing of
    x = range located by a solve_ivp event, the angle found by brentq to 1e-14 rad.
 
 3. `cannon solve` itself (lbfgs and newton), and its differences from both.
@@ -43,8 +43,8 @@ import warnings
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq
 
-from cannon_cli import atmosphere as atm
-from cannon_cli import dragtable as dt
+from cannon_cli.physics import atmosphere as atm
+from cannon_cli.physics import dragtable as dt
 
 RANGES_M = (100.0, 300.0, 500.0, 1000.0)
 GRAIN = 64.79891e-6  # kg

@@ -176,18 +176,18 @@ class Physics:
         """Whether Cd depends on the Mach number (a drag table)."""
         return self.drag in TABLE_DRAGS
 
-    def to_json(self) -> dict[str, Any]:
-        """Every field under its JSON name, in a fixed order; unset optional fields left out,
-        except the air density, echoed as the one used (the site's, from the weather)."""
+    def to_json(self, *, air_density: Optional[float] = None) -> dict[str, Any]:
+        """Every field under its JSON name, in a fixed order; unset optional fields left out.
+        The air density is echoed as the one used: the field, or else ``air_density``, the
+        site's from the weather (`physics.medium.site_density`: the physics works it out, not
+        this data layer)."""
         out = {}
         for name, key in _JSON_NAMES.items():
             if not hasattr(self, name):
                 continue
             value = getattr(self, name)
             if name == "air_density" and value is None:
-                from .medium import site_density  # numpy: only once there is an answer
-
-                value = site_density(self)
+                value = air_density
             if name in _OPTIONAL and value is None:
                 continue
             out[key] = value
@@ -263,9 +263,9 @@ class Problem(Physics):
             return "speed"
         return "both"
 
-    def to_json(self) -> dict[str, Any]:
+    def to_json(self, *, air_density: Optional[float] = None) -> dict[str, Any]:
         """The problem as echoed in the solution JSON: every input with the defaults used."""
-        out = super().to_json()
+        out = super().to_json(air_density=air_density)
         if self.unknowns != "angle":
             out.pop("arc")
         return out
@@ -333,6 +333,8 @@ class Solution:
     warnings: tuple = ()
     #: with a sight: the answer as an adjustment from the zero (`sight.Adjustment`)
     adjustment: Optional[Any] = None
+    #: the air density at the site (kg/m³) the answer was worked out in, echoed in the problem
+    air_density: Optional[float] = None
 
     def to_json(self) -> dict[str, Any]:
         """The solution JSON object (schema cannon.solution/1). Non-finite numbers become null.
@@ -351,7 +353,7 @@ class Solution:
             out["reason"] = self.message
         if self.warnings:
             out["warnings"] = list(self.warnings)
-        out["problem"] = self.problem.to_json()
+        out["problem"] = self.problem.to_json(air_density=self.air_density)
         return out
 
 

@@ -8,11 +8,10 @@ yard and pound, 1959). Angles: ``mil`` is the NATO mil, 1/6400 of a turn (as art
 py-ballisticcalc count it); ``mrad`` is the milliradian (what scopes marked "mil" click in);
 ``moa`` is the minute of angle, 1/60 degree.
 
-`parse` is the library's (it raises `UnitError`, a ValueError); the command line's parsers
-(`length`, `speed`, `mass`, `angle`, `number`, `integer`) wrap it in typer's BadParameter, so
-every numeric option says what it expected in our words (typer's own coercion answers in
-pydantic's: "Input should be a valid number, unable to parse string as a number"). What they
-return is a `Quantity`: a float that remembers the unit it was given in, so that the human
+`parse` reads one quantity; `length`, `speed`, `mass`, `angle`, `number`, `integer` and `span`
+are ready-made readers of one kind. All raise `UnitError` (a ValueError) whose message says what
+was expected, in our words; the command line turns it into a usage error (`cli.parsers`). What
+they return is a `Quantity`: a float that remembers the unit it was given in, so that the human
 output can answer in the units the question was asked in (`system`).
 """
 
@@ -112,20 +111,11 @@ def system(*values) -> Optional[str]:
     return "imperial" if given <= IMPERIAL else "metric"
 
 
-# -- the command line's parsers ------------------------------------------------------------------
-
-def _bad(message: str):
-    import typer  # only on the command line: the library does not need it
-
-    return typer.BadParameter(message)
-
+# -- readers of one kind ------------------------------------------------------------------------
 
 def _parser(kind: str):
     def read(text) -> Quantity:
-        try:
-            return parse(text, kind)
-        except UnitError as e:
-            raise _bad(str(e)) from None
+        return parse(text, kind)
 
     read.__name__ = kind
     return read
@@ -143,10 +133,10 @@ def number(text) -> float:
         return float(text)
     try:
         return _finite_or_named(str(text))
-    except UnitError as e:
-        raise _bad(str(e)) from None
+    except UnitError:
+        raise
     except ValueError:
-        raise _bad(f"expected a number, got {text!r}") from None
+        raise UnitError(f"expected a number, got {text!r}") from None
 
 
 def integer(lo: Optional[int] = None, hi: Optional[int] = None):
@@ -158,11 +148,11 @@ def integer(lo: Optional[int] = None, hi: Optional[int] = None):
             try:
                 value = int(str(text).strip())
             except ValueError:
-                raise _bad(f"expected a whole number, got {text!r}") from None
+                raise UnitError(f"expected a whole number, got {text!r}") from None
         if (lo is not None and value < lo) or (hi is not None and value > hi):
             bounds = (f"from {lo} to {hi}" if lo is not None and hi is not None else
                       f"at least {lo}" if lo is not None else f"at most {hi}")
-            raise _bad(f"expected a whole number {bounds}, got {value}")
+            raise UnitError(f"expected a whole number {bounds}, got {value}")
         return value
 
     read.__name__ = "integer"
@@ -177,7 +167,7 @@ def span(kind: str, *, ordered: bool = True):
         text = str(text)
         parts = text.split(":")
         if len(parts) > 2:
-            raise _bad(f"expected LO:HI, got {text!r}")
+            raise UnitError(f"expected LO:HI, got {text!r}")
         lo_text, hi_text = parts[0], parts[-1]
         try:
             hi = parse(hi_text, kind)
@@ -185,9 +175,9 @@ def span(kind: str, *, ordered: bool = True):
             if not lo.unit and hi.unit and len(parts) == 2:
                 lo = parse(f"{lo_text.strip()}{hi.unit}", kind)
         except UnitError as e:
-            raise _bad(f"expected LO:HI, each {expected(kind)}; {e}") from None
+            raise UnitError(f"expected LO:HI, each {expected(kind)}; {e}") from None
         if not (math.isfinite(lo) and math.isfinite(hi)) or (ordered and lo > hi):
-            raise _bad(f"expected LO:HI with LO <= HI, both finite, got {text!r}")
+            raise UnitError(f"expected LO:HI with LO <= HI, both finite, got {text!r}")
         return (lo, hi)
 
     read.__name__ = f"{kind} range"

@@ -1,6 +1,6 @@
 """Independent oracles for the tests, written from docs/physics.md §2-3 and nothing else.
 
-Nothing here imports `cannon_cli.model`: the closed forms are the textbook ones, and the drag
+Nothing here imports `cannon_cli.physics.model`: the closed forms are the textbook ones, and the drag
 reference integrates the equations of motion in *time* with scipy's DOP853 (the model integrates
 in x with its own RK4), so an error in the model cannot hide in its own oracle.
 
@@ -132,7 +132,7 @@ def table_cd(path):
 
 def bundled_table_path(name):
     import pathlib
-    return pathlib.Path(__file__).resolve().parent.parent / "cannon_cli" / "data" / f"{name}.csv"
+    return pathlib.Path(__file__).resolve().parent.parent / "cannon_cli" / "physics" / "data" / f"{name}.csv"
 
 
 def _rhs(problem_like):

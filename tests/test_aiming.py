@@ -9,9 +9,9 @@ import pytest
 
 from cannon_cli import Problem, solve, solve_many
 from cannon_cli.errors import InputError
-from cannon_cli.policy import Policy, train
+from cannon_cli.learn.policy import Policy, train
 from cannon_cli.problem import Physics
-from cannon_cli.surrogate import aim, fit, true_range
+from cannon_cli.learn.surrogate import aim, fit, true_range
 
 G = 9.80665
 

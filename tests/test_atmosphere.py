@@ -1,4 +1,4 @@
-"""The ICAO standard atmosphere (cannon_cli.atmosphere): published table values, site weather,
+"""The ICAO standard atmosphere (cannon_cli.physics.atmosphere): published table values, site weather,
 humidity, the height derivatives (complex step, finite differences) and input validation."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import math
 import numpy as np
 import pytest
 
-from cannon_cli import atmosphere as at
+from cannon_cli.physics import atmosphere as at
 from cannon_cli.errors import InputError
 
 # ICAO standard atmosphere at geopotential altitude H (ICAO Doc 7488/3; = ISO 2533 and the U.S.

@@ -13,9 +13,9 @@ import pytest
 from typer.testing import CliRunner
 
 from cannon_cli import Problem, solve
-from cannon_cli.batch import CHUNK_SIZE
+from cannon_cli.io.batch import CHUNK_SIZE
 from cannon_cli.cli import app
-from cannon_cli.io import CSV_COLUMNS, read_records
+from cannon_cli.io.records import CSV_COLUMNS, read_records
 
 runner = CliRunner()
 G = 9.80665

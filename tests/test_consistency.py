@@ -100,7 +100,9 @@ def _never(*args, **kwargs):
 @pytest.mark.parametrize("bad", ["missing/dir/x.png", "/proc/x.png", "a-directory.png"])
 def test_output_paths_are_checked_before_the_work(monkeypatch, tmp_path, args, flag, bad):
     pytest.importorskip("matplotlib")
-    from cannon_cli import aim, plot, policy
+    from cannon_cli.aim import driver as aim
+    from cannon_cli.io import plot
+    from cannon_cli.learn import policy
 
     for module, name in ((plot, "landscape"), (plot, "shot_picture"), (policy, "train"),
                          (aim, "solve_many")):
@@ -171,7 +173,7 @@ def test_train_ranges_take_units(tmp_path):
     res = run("train", "--out", str(out), "--distance-range", "100:200yd", "--wind-range",
               "-10:10mph", "--steps", "1", "-q")
     assert res.exit_code == 0, res.output
-    from cannon_cli.policy import Policy
+    from cannon_cli.learn.policy import Policy
 
     domain = Policy.load(out).domain
     assert domain["distance"] == pytest.approx((91.44, 182.88))
@@ -226,7 +228,9 @@ def test_a_bad_record_value_is_refused_in_our_words():
 
 @pytest.mark.parametrize("fmt", ["--nl", None])
 def test_table_writes_each_chunk_as_it_is_solved_and_stops_when_the_reader_goes(monkeypatch, fmt):
-    from cannon_cli import batch, io, render
+    from cannon_cli.io import batch
+    from cannon_cli.io import records as io
+    from cannon_cli.io import render
 
     solved = []
     real = batch.solve_columns
@@ -314,7 +318,7 @@ def test_a_flight_below_a_custom_table_and_in_batches_and_simulate(tmp_path):
               input='{"distance_m": 3000, "arc": "high"}\n')
     import csv as csv_module
 
-    from cannon_cli.io import CSV_COLUMNS
+    from cannon_cli.io.records import CSV_COLUMNS
 
     row = list(csv_module.reader(csv.stdout.splitlines()))[1]
     assert "slows to Mach" in row[CSV_COLUMNS.index("warnings")]

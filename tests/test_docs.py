@@ -1,5 +1,5 @@
 """The generated files are what the app prints, and the README and docs/ hold together.
-Regenerate docs/cli.md and completions/ with `python -m cannon_cli._docs --write`."""
+Regenerate docs/cli.md and completions/ with `python -m cannon_cli.cli.docs --write`."""
 
 import os
 import re
@@ -10,13 +10,13 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
-from cannon_cli import _docs
+from cannon_cli.cli import docs as _docs
 from cannon_cli.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
 CLI_MD = ROOT / "docs" / "cli.md"
-STALE = "is stale: run `python -m cannon_cli._docs --write`"
+STALE = "is stale: run `python -m cannon_cli.cli.docs --write`"
 #: an option as help writes it: -q, --json, --drag-table (not a dash in prose, nor "- for stdin")
 OPTION = re.compile(r"(?<![\w-])--?[a-z][\w-]*")
 

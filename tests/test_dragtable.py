@@ -1,4 +1,4 @@
-"""Drag tables (cannon_cli.dragtable): the bundled tables, the monotone cubic through them, its
+"""Drag tables (cannon_cli.physics.dragtable): the bundled tables, the monotone cubic through them, its
 derivatives (analytic, complex step, finite differences, autograd), the tails beyond the ends,
 the ballistic-coefficient convention, and rejection of bad CSV files."""
 
@@ -13,7 +13,7 @@ import pytest
 from autograd.test_util import check_grads
 from scipy.interpolate import PchipInterpolator
 
-from cannon_cli import dragtable as dt
+from cannon_cli.physics import dragtable as dt
 from cannon_cli.errors import InputError
 
 TABLES = [dt.load(name) for name in dt.BUNDLED]

@@ -17,7 +17,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cannon_cli.cli import app
-from cannon_cli.io import CSV_COLUMNS, read_records
+from cannon_cli.io.records import CSV_COLUMNS, read_records
 
 runner = CliRunner()
 BOM = b"\xef\xbb\xbf"

@@ -1,4 +1,4 @@
-"""The projectile model (cannon_cli.model) against independent references (tests/reference.py):
+"""The projectile model (cannon_cli.physics.model) against independent references (tests/reference.py):
 closed forms in vacuum, a time-domain DOP853 integration with drag, RK4's order of accuracy,
 and autograd's derivatives against finite differences."""
 
@@ -12,7 +12,7 @@ from autograd import elementwise_grad
 from autograd.test_util import check_grads
 
 from cannon_cli import Shot
-from cannon_cli.model import Params, endpoint, flight, integrate
+from cannon_cli.physics.model import Params, endpoint, flight, integrate
 
 from reference import (STANDARD_GRAVITY, drag_constants, reference_apex, reference_height_at,
                        reference_state_at, vacuum_height)

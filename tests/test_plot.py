@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from cannon_cli import plot
+from cannon_cli.io import plot
 from cannon_cli.cli import app
 from cannon_cli.problem import Problem
 
@@ -196,7 +196,7 @@ def test_vacuum_valley_of_the_grid_is_the_closed_form_curve():
 
 
 def test_grid_with_drag_puts_the_valley_through_the_solvers_answer():
-    from cannon_cli import aim
+    from cannon_cli.aim import driver as aim
 
     p = Problem(distance=500, velocity=150, drag="quadratic", wind=-3)
     s = aim.solve(p)
@@ -214,7 +214,7 @@ def test_unreachable_cells_are_blank():
 
 
 def test_grid_is_one_vectorised_call_of_the_model(monkeypatch):
-    from cannon_cli import loss
+    from cannon_cli.aim import loss
 
     calls = []
     real = loss.height_miss
@@ -270,7 +270,7 @@ def test_grid_ranges_from_the_command_line(tmp_path):
 
 
 def test_trajectory_of_a_given_shot_is_flown_not_solved(monkeypatch):
-    from cannon_cli import aim
+    from cannon_cli.aim import driver as aim
     from cannon_cli.problem import Shot
 
     def no_solving(*a, **k):

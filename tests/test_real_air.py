@@ -4,7 +4,7 @@ from the model to the command line, checked against independent references.
 The main oracle is tests/reference.py: scipy DOP853 in *time* at rtol 1e-12, with scipy's own
 PchipInterpolator through the CSV rows and dry ICAO air written from the ICAO formulas. The site
 weather it does not cover (temperature, pressure) is checked against an independent dry-air profile
-written out below; humidity is checked against cannon_cli.atmosphere's own profile (that tests the
+written out below; humidity is checked against cannon_cli.physics.atmosphere's own profile (that tests the
 integration of the air, not the moist-air formulas, which tests/test_atmosphere.py covers).
 """
 
@@ -22,12 +22,12 @@ from scipy.integrate import solve_ivp
 from scipy.optimize import brentq, minimize_scalar
 from typer.testing import CliRunner
 
-from cannon_cli import (Problem, Shot, atmosphere, dragtable, medium, model, solve,
-                        solve_many)
+from cannon_cli import Problem, Shot, solve, solve_many
+from cannon_cli.physics import atmosphere, dragtable, medium, model
 from cannon_cli.cli import app
 from cannon_cli.errors import InputError
-from cannon_cli.medium import LB_PER_IN2
-from cannon_cli.model import Params
+from cannon_cli.physics.medium import LB_PER_IN2
+from cannon_cli.physics.model import Params
 
 from reference import (ICAO_LAPSE, ICAO_M, ICAO_R, STANDARD_GRAVITY, bundled_table_path,
                        icao_air, reference_apex, reference_height_at, reference_state_at, table_cd)
@@ -213,7 +213,7 @@ def test_site_weather_matches_an_independent_dry_air_profile():
 
 
 def test_humid_air_flight_uses_the_moist_profile():
-    """With 80 % humidity the flight follows cannon_cli.atmosphere's moist-air profile (density
+    """With 80 % humidity the flight follows cannon_cli.physics.atmosphere's moist-air profile (density
     and speed of sound), integrated independently in time; humid air is lighter than dry air."""
     weather = dict(altitude=300.0, temperature=28.0, pressure=980.0, humidity=80.0)
     shot = Shot(angle=40.0, velocity=350.0, drag="g7", mass=5.0, diameter=0.1, wind=2.0,

@@ -1,5 +1,5 @@
 """What shooters expect: a sight above the bore, zeroed at a distance, and the answer as the
-come-up from the zero in MOA and mrad (`cannon_cli.sight`), checked against closed forms in
+come-up from the zero in MOA and mrad (`cannon_cli.aim.sight`), checked against closed forms in
 vacuum and against the independent DOP853 oracle of tests/reference.py with drag; and the
 human output in yards and ft/s when the question was asked in them."""
 
@@ -14,7 +14,7 @@ from scipy.optimize import brentq
 from typer.testing import CliRunner
 
 from cannon_cli.cli import app
-from cannon_cli.io import CSV_COLUMNS
+from cannon_cli.io.records import CSV_COLUMNS
 from cannon_cli.problem import Problem
 from reference import reference_height_at, vacuum_angles
 

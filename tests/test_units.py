@@ -9,7 +9,7 @@ import typer
 from typer.testing import CliRunner
 
 from cannon_cli import units
-from cannon_cli.cli import app
+from cannon_cli.cli import app, parsers
 
 runner = CliRunner()
 
@@ -42,6 +42,8 @@ def test_parsers_give_si(parse, text, si):
 @pytest.mark.parametrize("text", ["fast", "12parsec", "in", "3 4 m", ""])
 def test_unknown_units_are_rejected(text):
     with pytest.raises(typer.BadParameter, match="with a unit"):
+        parsers.speed(text)
+    with pytest.raises(units.UnitError, match="with a unit"):  # the library's, without typer
         units.speed(text)
 
 

@@ -15,11 +15,11 @@ from rich.console import Console
 from rich.live import Live
 from rich.table import Table
 
-from .aim import SolveProgress
-from .io import Writer
-from .problem import Solution
-from .trajectory import Trajectory
-from .units import FOOT, INCH, YARD
+from ..aim.driver import SolveProgress
+from .records import Writer
+from ..problem import Solution
+from ..physics.trajectory import Trajectory
+from ..units import FOOT, INCH, YARD
 
 console = Console(stderr=True, highlight=False)
 

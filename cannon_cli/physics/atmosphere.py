@@ -68,8 +68,8 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .errors import InputError
-from .problem import SITE_LIMITS
+from ..errors import InputError
+from ..problem import SITE_LIMITS
 
 # ICAO standard atmosphere constants (ICAO Doc 7488/3)
 T0 = 288.15  #: sea-level temperature (K)

@@ -1,9 +1,5 @@
 """`cannon plot trajectory` and `cannon plot landscape`: typer parameters and validation only;
-the pictures are made by `plot.py`.
-
-cli.py adds this sub-app at its very end (`app.add_typer(plot_app, name="plot")`) and this module
-takes the shared parameter types from cli.py; `plot_app` is defined before that import so the
-two modules can be imported in either order.
+the pictures are made by `io.plot`.
 """
 
 from __future__ import annotations
@@ -12,18 +8,18 @@ from typing import Annotated, Optional
 
 import typer
 
+from . import parsers
+from ..errors import ExitCode
+from .options import (ANGLE_UNITS, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc, Solver,
+                      TargetHeight, with_physics)
+from .root import _guard
+
 plot_app = typer.Typer(
     no_args_is_help=True,
     help="Pictures: the shot from launch to target, and the loss landscape over (angle, speed) "
     "with the path each solver took. In the terminal, or as PNG, SVG or PDF with --out.",
     rich_markup_mode="rich",
 )
-
-from .cli import (  # noqa: E402 - after plot_app: cli.py imports this module at its end
-    ANGLE_UNITS, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc, Solver, TargetHeight,
-    _guard, with_physics)
-from . import units  # noqa: E402
-from .errors import ExitCode  # noqa: E402
 
 GRID = "Grid"
 PATHS = "Solver paths"
@@ -33,37 +29,37 @@ Out = Annotated[Optional[str], typer.Option(
     help="Write the picture to FILE: .png, .svg or .pdf (by the suffix). Without it, the "
     "picture is drawn in the terminal, on stdout.")]
 Width = Annotated[Optional[int], typer.Option(
-    parser=units.integer(10, 10000), metavar="N", rich_help_panel=OUTPUT, show_default=False,
+    parser=parsers.integer(10, 10000), metavar="N", rich_help_panel=OUTPUT, show_default=False,
     help="Width (10 to 10000): pixels for --out (default 1000), else character cells "
     "(default: the terminal's, at most 160).")]
 Height = Annotated[Optional[int], typer.Option(
-    parser=units.integer(5, 10000), metavar="N", rich_help_panel=OUTPUT, show_default=False,
+    parser=parsers.integer(5, 10000), metavar="N", rich_help_panel=OUTPUT, show_default=False,
     help="Height (5 to 10000): pixels for --out (default 700), else character cells (default "
     "30).")]
 Title = Annotated[Optional[str], typer.Option(
     rich_help_panel=OUTPUT, show_default=False,
     help="Title of the picture (default: what is drawn, the target and the physics).")]
 Distance = Annotated[Optional[float], typer.Option(
-    parser=units.length, metavar="M",
+    parser=parsers.length, metavar="M",
     help="Horizontal distance to the target (m, or e.g. 1000yd), > 0. Required unless both "
     "--angle and --velocity are given.", rich_help_panel=TARGET, show_default=False)]
 Angle = Annotated[Optional[float], typer.Option(
-    "--angle", metavar="DEG", rich_help_panel=UNKNOWNS, parser=units.angle,
+    "--angle", metavar="DEG", rich_help_panel=UNKNOWNS, parser=parsers.angle,
     help=f"Fix the launch angle ({ANGLE_UNITS}) and solve for the speed.")]
 Velocity = Annotated[Optional[float], typer.Option(
-    "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS, parser=units.speed,
+    "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS, parser=parsers.speed,
     help="Fix the muzzle speed (m/s, or e.g. 2600fps) and solve for the angle.")]
 ArcOpt = Annotated[Arc, typer.Option(help="With --velocity: the low or the high arc.",
                                      case_sensitive=False, rich_help_panel=UNKNOWNS)]
 MaxVelocity = Annotated[Optional[float], typer.Option(
-    metavar="M/S", rich_help_panel=UNKNOWNS, parser=units.speed,
+    metavar="M/S", rich_help_panel=UNKNOWNS, parser=parsers.speed,
     help="Upper bound on the speed (m/s, or e.g. 3000fps); beyond it the target is out of "
     "reach.")]
 
 
 def _size(out: Optional[str], width: Optional[int], height: Optional[int]) -> None:
     """--width/--height: pixels for a file, character cells for the terminal."""
-    from .plot import PlotError
+    from ..io.plot import PlotError
 
     if out is None:
         for flag, value, top in (("--width", width, 1000), ("--height", height, 500)):
@@ -80,13 +76,13 @@ def _size(out: Optional[str], width: Optional[int], height: Optional[int]) -> No
 def check_output(out: Optional[str], flag: str = "--out") -> None:
     """Fail early (before any solving) on an unknown image suffix, a missing drawing library or
     a file that cannot be written."""
-    from . import plot
+    from ..io import plot
 
     if out is not None:
         plot.image_format(out)
     plot.require(out)
     if out is not None:
-        from .io import check_writable
+        from ..io.records import check_writable
 
         check_writable(out, flag)
 
@@ -94,7 +90,8 @@ def check_output(out: Optional[str], flag: str = "--out") -> None:
 def draw_solution(solution, out: str) -> None:
     """`cannon solve --plot FILE`: the trajectory of the answer (of the closest approach when
     there is none) to FILE."""
-    from . import plot, render
+    from ..io import plot
+    from ..io import render
 
     try:
         pic = plot.shot_picture(solution=solution)
@@ -105,7 +102,7 @@ def draw_solution(solution, out: str) -> None:
 
 
 def _problem(distance, target_height, angle, velocity, arc, max_velocity, physics):
-    from .problem import Problem
+    from ..problem import Problem
 
     if distance is None:
         raise typer.BadParameter("required unless both --angle and --velocity are given",
@@ -139,10 +136,10 @@ def trajectory(
     """  # noqa: E501 - typer keeps line breaks inside a paragraph, so one paragraph is one line
     _size(out, width, height)
     check_output(out)
-    from . import plot
+    from ..io import plot
 
     if angle is not None and velocity is not None:
-        from .problem import Shot
+        from ..problem import Shot
 
         pic = plot.shot_picture(shot=Shot(angle=angle, velocity=velocity, distance=distance,
                                           target_height=target_height, **physics))
@@ -151,7 +148,7 @@ def trajectory(
         pic = plot.shot_picture(problem, solver=solver.value)
     plot.draw_shot(pic, out=out, width=width, height=height, title=title)
     if not pic.hit:
-        from . import render
+        from ..io import render
 
         render.error(f"{pic.solution.message} (drew the closest approach)")
         raise typer.Exit(ExitCode.NO_SOLUTION)
@@ -162,7 +159,7 @@ def trajectory(
 @with_physics(after="target_height")
 def landscape(
     distance: Annotated[float, typer.Option(
-        parser=units.length, metavar="M", rich_help_panel=TARGET, show_default=False,
+        parser=parsers.length, metavar="M", rich_help_panel=TARGET, show_default=False,
         help="Horizontal distance to the target (m, or e.g. 1000yd), > 0.")],
     target_height: TargetHeight = 0.0,
     physics: Optional[dict] = None,  # the physics options: see with_physics
@@ -171,17 +168,17 @@ def landscape(
     arc: ArcOpt = Arc.low,
     max_velocity: MaxVelocity = None,
     angles: Annotated[Optional[str], typer.Option(
-        parser=units.span("angle", ordered=False), metavar="LO:HI", rich_help_panel=GRID,
+        parser=parsers.span("angle", ordered=False), metavar="LO:HI", rich_help_panel=GRID,
         show_default=False,
         help="Launch angles of the grid (°), e.g. 20:70 (default: the answer's ±20°, widened "
         "to take in the paths).")] = None,
     speeds: Annotated[Optional[str], typer.Option(
-        parser=units.span("speed", ordered=False), metavar="LO:HI", rich_help_panel=GRID,
+        parser=parsers.span("speed", ordered=False), metavar="LO:HI", rich_help_panel=GRID,
         show_default=False,
         help="Muzzle speeds of the grid (m/s), e.g. 20:60 or 100:200fps (default: 0.5 to 1.6 "
         "times the answer's, widened to take in the paths).")] = None,
     grid: Annotated[int, typer.Option(
-        parser=units.integer(10, 1000), metavar="N", rich_help_panel=GRID,
+        parser=parsers.integer(10, 1000), metavar="N", rich_help_panel=GRID,
         help="Grid points each way, 10 to 1000 (the loss is computed at grid × grid "
         "points).")] = 200,
     solver: Annotated[Optional[list[Solver]], typer.Option(
@@ -189,15 +186,15 @@ def landscape(
         metavar="<gd|adam|lbfgs|newton>",
         help="A solver whose path to draw; repeat for several (default: all four).")] = None,
     start_angle: Annotated[Optional[float], typer.Option(
-        parser=units.angle, metavar="DEG", rich_help_panel=PATHS, show_default=False,
+        parser=parsers.angle, metavar="DEG", rich_help_panel=PATHS, show_default=False,
         help="Where every path starts: the angle (°, or e.g. 700mil) (default: the answer's + "
         "15°).")] = None,
     start_velocity: Annotated[Optional[float], typer.Option(
-        parser=units.speed, metavar="M/S", rich_help_panel=PATHS, show_default=False,
+        parser=parsers.speed, metavar="M/S", rich_help_panel=PATHS, show_default=False,
         help="Where every path starts: the speed (m/s, or e.g. 100fps) (default: 1.3 × the "
         "answer's).")] = None,
     max_iter: Annotated[int, typer.Option(
-        parser=units.integer(1), metavar="N", rich_help_panel=PATHS,
+        parser=parsers.integer(1), metavar="N", rich_help_panel=PATHS,
         help="Iteration limit of each path, at least 1 (lbfgs and newton stop at their own "
         "lower limits, 200 and 50).")] = 1000,
     out: Out = None,
@@ -214,13 +211,14 @@ def landscape(
     """  # noqa: E501
     _size(out, width, height)
     check_output(out)
-    from . import plot, render
+    from ..io import plot
+    from ..io import render
 
     problem = _problem(distance, target_height, angle, velocity, arc, max_velocity,
                        physics)
     solvers = [s.value for s in solver] if solver else list(plot.SOLVERS)
     solvers = list(dict.fromkeys(solvers))  # each once, in the order given
-    a_rng, v_rng = angles, speeds  # (lo, hi) from units.span, or None
+    a_rng, v_rng = angles, speeds  # (lo, hi) from parsers.span, or None
     start = (start_angle, start_velocity)
     if quiet or not render.console.is_terminal:
         ls = plot.landscape(problem, angles=a_rng, speeds=v_rng, grid=grid, solvers=solvers,

@@ -36,8 +36,9 @@ import numpy as np
 
 from . import policy as policy_mod
 from . import surrogate
-from .aim import solve
-from .problem import Problem, Shot
+from ..aim.driver import solve
+from ..physics.medium import site_density
+from ..problem import Problem, Shot
 
 COMPARE_SCHEMA = "cannon.compare/1"
 #: The article's surrogate domain: speeds up to 10 m/s (its targets are a few metres away).
@@ -90,7 +91,7 @@ def true_height_miss(problem: Problem, angle_deg: float, speed: float) -> float:
         y = (problem.launch_height + d * math.tan(th)
              - problem.gravity * d * d / (2.0 * (speed * math.cos(th)) ** 2))
         return y - h
-    from .trajectory import simulate
+    from ..physics.trajectory import simulate
 
     physics = {f: getattr(problem, f) for f in policy_mod.PHYSICS_FIELDS + ("wind",)}
     tr = simulate(Shot(angle=angle_deg, velocity=speed, distance=d, target_height=h,
@@ -189,7 +190,7 @@ def _solved(name: str, train_s: float, s, ms: float, problem: Problem) -> Row:
 
 def to_json(problem: Problem, result: Comparison, seed: int) -> dict[str, Any]:
     nulls = lambda x: None if isinstance(x, float) and not math.isfinite(x) else x
-    out = {"schema": COMPARE_SCHEMA, "seed": seed, "problem": problem.to_json(),
+    out = {"schema": COMPARE_SCHEMA, "seed": seed, "problem": problem.to_json(air_density=site_density(problem)),
            "speed_max_mps": result.speed_max,
            "rows": [{k: nulls(v) for k, v in asdict(r).items() if k != "note" or v}
                     for r in result.rows]}

@@ -1,6 +1,6 @@
 """`cannon train` and `cannon compare`: the aiming network and the three ways to aim.
 
-Registered on the main app by cli.py; heavy imports stay inside the commands.
+Registered on the application by importing this module (cli/__init__.py); heavy imports stay inside the commands.
 """
 
 from __future__ import annotations
@@ -9,16 +9,16 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import units
-from .cli import (EXIT_CODES_HELP, HOW, OUTPUT, TARGET, Quiet, Solver, TargetHeight, _guard,
-                  _write_json, app, with_physics)
+from . import parsers
+from .options import EXIT_CODES_HELP, HOW, OUTPUT, TARGET, Quiet, Solver, TargetHeight, with_physics
+from .root import _guard, _write_json, app
 
 DOMAIN = "Training domain"
 
 
 def _span(value) -> tuple:
-    """A LO:HI option's (lo, hi): parsed by `units.span`, or its default text."""
-    return units.span("length")(value) if isinstance(value, str) else value
+    """A LO:HI option's (lo, hi): parsed by `parsers.span`, or its default text."""
+    return parsers.span("length")(value) if isinstance(value, str) else value
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -28,22 +28,22 @@ def train(
     out: Annotated[str, typer.Option("--out", "-o", metavar="FILE.npz", show_default=False,
                                      help="Where to save the policy (.npz + JSON metadata).")],
     distance_range: Annotated[tuple, typer.Option(
-        parser=units.span("length"), metavar="LO:HI", rich_help_panel=DOMAIN, show_default=False,
+        parser=parsers.span("length"), metavar="LO:HI", rich_help_panel=DOMAIN, show_default=False,
         help="Target distances to train for (m, or e.g. 100yd:500yd).")],
     height_range: Annotated[tuple, typer.Option(
-        parser=units.span("length"), metavar="LO:HI", rich_help_panel=DOMAIN,
+        parser=parsers.span("length"), metavar="LO:HI", rich_help_panel=DOMAIN,
         help="Target heights (m, or e.g. 0:20ft).")] = "0:0",
     wind_range: Annotated[tuple, typer.Option(
-        parser=units.span("speed"), metavar="LO:HI", rich_help_panel=DOMAIN,
+        parser=parsers.span("speed"), metavar="LO:HI", rich_help_panel=DOMAIN,
         help="Winds (m/s, or e.g. -5:5mph; + toward the target).")] = "0:0",
     physics: Optional[dict] = None,  # the physics options: see with_physics
-    steps: Annotated[int, typer.Option(parser=units.integer(1, 1_000_000), metavar="N",
+    steps: Annotated[int, typer.Option(parser=parsers.integer(1, 1_000_000), metavar="N",
                                        rich_help_panel=HOW,
                                        help="Adam steps (1 to 1000000).")] = 1500,
-    batch: Annotated[int, typer.Option(parser=units.integer(1, 100_000), metavar="N",
+    batch: Annotated[int, typer.Option(parser=parsers.integer(1, 100_000), metavar="N",
                                        rich_help_panel=HOW,
                                        help="Targets drawn per step (1 to 100000).")] = 128,
-    seed: Annotated[int, typer.Option(parser=units.integer(), metavar="N", rich_help_panel=HOW,
+    seed: Annotated[int, typer.Option(parser=parsers.integer(), metavar="N", rich_help_panel=HOW,
                                       help="Random seed.")] = 0,
     quiet: Quiet = False,
 ) -> None:
@@ -51,10 +51,10 @@ def train(
 
     The network maps a target (distance, height, wind) to the minimum-speed shot; its loss is the solver's own residual, back-propagated through the differentiable model. Use the result with 'cannon solve --policy FILE'.
     """  # noqa: E501
-    from . import render
-    from .io import check_writable
-    from .policy import train as fit
-    from .problem import Physics
+    from ..io import render
+    from ..io.records import check_writable
+    from ..learn.policy import train as fit
+    from ..problem import Physics
 
     domain = {"distance": _span(distance_range), "height": _span(height_range),
               "wind": _span(wind_range)}
@@ -65,7 +65,7 @@ def train(
     try:
         policy.save(out)
     except OSError as e:
-        from .errors import InputError
+        from ..errors import InputError
 
         raise InputError(f"cannot write {out}: {e.strerror}") from None
     if not quiet:
@@ -77,28 +77,28 @@ def train(
 @with_physics(after="target_height")
 def compare(
     distance: Annotated[float, typer.Option(
-        parser=units.length, metavar="M", rich_help_panel=TARGET,
+        parser=parsers.length, metavar="M", rich_help_panel=TARGET,
         help="Horizontal distance to the target (m, or e.g. 20ft).")] = 6.0,
     target_height: TargetHeight = 0.0,
     physics: Optional[dict] = None,  # the physics options: see with_physics
     speed_max: Annotated[Optional[float], typer.Option(
-        parser=units.speed, metavar="M/S", rich_help_panel=HOW, show_default=False,
+        parser=parsers.speed, metavar="M/S", rich_help_panel=HOW, show_default=False,
         help="The surrogate is fit on speeds in (0, this] (m/s, or e.g. 30fps). (default: 10, "
         "the article's, or 1.25 x the minimum speed the target needs if that is more)")
     ] = None,
-    samples: Annotated[int, typer.Option(parser=units.integer(10), metavar="N",
+    samples: Annotated[int, typer.Option(parser=parsers.integer(10), metavar="N",
                                          rich_help_panel=HOW, help="Simulator samples for the "
                                          "surrogate (at least 10).")] = 1000,
-    epochs: Annotated[int, typer.Option(parser=units.integer(1), metavar="N",
+    epochs: Annotated[int, typer.Option(parser=parsers.integer(1), metavar="N",
                                         rich_help_panel=HOW,
                                         help="Surrogate training epochs (at least 1).")] = 100,
-    policy_steps: Annotated[int, typer.Option(parser=units.integer(1), metavar="N",
+    policy_steps: Annotated[int, typer.Option(parser=parsers.integer(1), metavar="N",
                                               rich_help_panel=HOW,
                                               help="Policy training steps (at least 1).")] = 1000,
     solver: Annotated[Solver, typer.Option(case_sensitive=False, rich_help_panel=HOW,
                                            help="Solver for the physics and the refinement.")
                       ] = Solver.lbfgs,
-    seed: Annotated[int, typer.Option(parser=units.integer(), metavar="N", rich_help_panel=HOW,
+    seed: Annotated[int, typer.Option(parser=parsers.integer(), metavar="N", rich_help_panel=HOW,
                                       help="Random seed.")] = 0,
     json_out: Annotated[bool, typer.Option("--json", rich_help_panel=OUTPUT,
                                            help="The table as JSON on stdout.")] = False,
@@ -108,9 +108,9 @@ def compare(
 
     1) surrogate: fit a network to the simulator's (speed, angle) -> range, then descend on its inputs; 2) physics: descend on the true differentiable model (plain gradient descent from the surrogate's start and tolerance, and the chosen solver); 3) policy: a network trained through the physics proposes the shot, which the solver refines. For each, the miss it believes and the TRUE miss, re-simulated (DOP853) where the shot comes down. Defaults reproduce the article's setting (vacuum, speeds up to 10 m/s); drag and wind work too.
     """  # noqa: E501
-    from . import render
-    from .compare import compare as run, to_json
-    from .problem import Problem
+    from ..io import render
+    from ..learn.compare import compare as run, to_json
+    from ..problem import Problem
 
     problem = Problem(distance=distance, target_height=target_height,
                       **physics)

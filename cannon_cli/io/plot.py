@@ -27,10 +27,12 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from . import aim, loss
-from .errors import CannonError, ExitCode
-from .problem import Physics, Problem, Shot, Solution
-from .trajectory import Trajectory, params_for, simulate
+from ..aim import driver as aim
+
+from ..aim import loss
+from ..errors import CannonError, ExitCode
+from ..problem import Physics, Problem, Shot, Solution
+from ..physics.trajectory import Trajectory, params_for, simulate
 
 #: Image formats by file suffix (matplotlib writes each natively).
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}

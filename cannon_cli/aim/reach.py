@@ -27,7 +27,7 @@ import math
 import numpy as np
 
 from .loss import Batch
-from .model import Y, integrate, vacuum
+from ..physics.model import Y, integrate, vacuum
 
 #: The steepest an unknown angle may be, up or down (rad): a hair below the vertical.
 LIMIT = 0.5 * math.pi - 1e-9

@@ -30,7 +30,7 @@ import numpy as np
 
 from .medium import factor, medium_of
 from .model import Params, acceleration
-from .problem import Solution
+from ..problem import Solution
 
 #: RK4 steps of the flight that is checked (see the module docstring).
 MACH_STEPS = 64

@@ -1,9 +1,9 @@
 """Files generated from the app: the CLI reference docs/cli.md (every command's --help as plain
 text) and the shell completion scripts in completions/ (from typer's own completion machinery).
 
-    python -m cannon_cli._docs           # print the reference
-    python -m cannon_cli._docs --write   # rewrite docs/cli.md and completions/
-    python -m cannon_cli._docs --check   # exit 1, naming the files, when any of them is stale
+    python -m cannon_cli.cli.docs           # print the reference
+    python -m cannon_cli.cli.docs --write   # rewrite docs/cli.md and completions/
+    python -m cannon_cli.cli.docs --check   # exit 1, naming the files, when any of them is stale
 
 tests/test_docs.py fails when any of them drifts from what this generates.
 
@@ -22,7 +22,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 WIDTH = 100
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 CLI_MD = ROOT / "docs" / "cli.md"
 #: completions/ file -> the shell typer generates it for (`_CANNON_COMPLETE=source_<shell>`)
 COMPLETIONS = {"cannon.bash": "bash", "_cannon": "zsh", "cannon.fish": "fish"}
@@ -31,7 +31,7 @@ HEADER = """\
 # CLI reference
 
 Every command's `--help`, as plain text. This file is generated from the app by
-`python -m cannon_cli._docs --write`; do not edit it by hand: `tests/test_docs.py` fails when it
+`python -m cannon_cli.cli.docs --write`; do not edit it by hand: `tests/test_docs.py` fails when it
 differs from what the app prints. In a terminal, `cannon COMMAND --help` shows the same text in
 panels. Concepts, examples and exit codes are in the [README](../README.md); the physics is in
 [physics.md](physics.md).
@@ -49,7 +49,7 @@ def completion_script(shell: str) -> str:
 def _root():
     import typer
 
-    from .cli import app
+    from . import app
 
     return typer.main.get_command(app)
 
@@ -168,7 +168,7 @@ def main(argv: list[str]) -> int:
         stale = [path for path, text in generated().items()
                  if not path.exists() or path.read_text() != text]
         for path in stale:
-            print(f"{path.relative_to(ROOT)} is stale: run `python -m cannon_cli._docs --write`",
+            print(f"{path.relative_to(ROOT)} is stale: run `python -m cannon_cli.cli.docs --write`",
                   file=sys.stderr)
         return 1 if stale else 0
     sys.stdout.write(reference())

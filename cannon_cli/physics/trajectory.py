@@ -15,7 +15,7 @@ import numpy as np
 
 from . import medium
 from .model import Params, acceleration
-from .problem import Shot
+from ..problem import Shot
 
 TRAJECTORY_SCHEMA = "cannon.trajectory/1"
 _T_MAX = 1.0e5
@@ -69,7 +69,7 @@ class Trajectory:
             "impact_speed_mps": self.impact_speed_mps,
             "impact_angle_deg": self.impact_angle_deg,
             "crossing": None if self.crossing is None else dict(vars(self.crossing)),
-            "shot": self.shot.to_json(),
+            "shot": self.shot.to_json(air_density=medium.site_density(self.shot)),
         }
         if self.warnings:
             out["warnings"] = list(self.warnings)

@@ -13,8 +13,8 @@ from typing import Sequence
 
 import numpy as np
 
-from .medium import drag_factor, factor, medium_of
-from .problem import STANDARD_GRAVITY, Physics, Problem, Solution
+from ..physics.medium import drag_factor, factor, medium_of, site_density
+from ..problem import STANDARD_GRAVITY, Physics, Problem, Solution
 
 
 KINDS = ("angle", "speed", "both")
@@ -180,4 +180,5 @@ class Results:
             impact_speed_mps=float(self.impact_speed_mps[i]),
             impact_angle_deg=float(self.impact_angle_deg[i]), miss_m=float(self.miss_m[i]),
             converged=bool(self.converged[i]), iterations=int(self.iterations[i]),
-            solver=self.solver, message=self.message[i], steps=int(self.steps[i]))
+            solver=self.solver, message=self.message[i], steps=int(self.steps[i]),
+            air_density=site_density(problem))

@@ -23,7 +23,7 @@ import numpy as np
 from autograd import make_vjp
 from autograd import numpy as anp
 
-from .model import Params, _is_everything, endpoint
+from ..physics.model import Params, _is_everything, endpoint
 
 
 @dataclass(frozen=True, eq=False)

@@ -22,11 +22,15 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from . import reach, solvers, start
+from . import reach
+
+from ..optim import solvers
+
+from . import start
 from .loss import Batch, height_miss, residual
-from .model import WORK, Y, Params, flight, integrate, step_cost
+from ..physics.model import WORK, Y, Params, flight, integrate, step_cost
 from .columns import Columns, Results
-from .problem import Problem, Solution
+from ..problem import Problem, Solution
 
 #: Default solver tolerance: the miss (and, for the minimum-speed shot, d miss / d angle) over
 #: the distance.

@@ -31,8 +31,8 @@ import stat
 from dataclasses import dataclass
 from typing import IO, Any, Iterable, Iterator, Optional, Union
 
-from .errors import InputError
-from .problem import PROBLEM_FIELDS
+from ..errors import InputError
+from ..problem import PROBLEM_FIELDS
 
 FORMATS = ("auto", "json", "ndjson", "csv")
 _TEXT_FIELDS = ("drag", "arc", "atmosphere", "drag_table")

@@ -17,7 +17,7 @@ from autograd import grad
 from autograd import numpy as anp
 
 from . import mlp
-from .problem import Physics, Shot
+from ..problem import Physics, Shot
 
 LAYERS = (2, 32, 32, 1)
 #: Where the descent on the surrogate starts (speed m/s, angle rad), and when it stops:
@@ -40,7 +40,7 @@ def true_range(angle_rad, speed, physics: Physics, height: float = 0.0) -> np.nd
         with np.errstate(invalid="ignore"):
             root = np.sqrt(t * t + 2.0 * g * (physics.launch_height - height) / u2)
         return u2 / g * (t + root)
-    from .trajectory import simulate
+    from ..physics.trajectory import simulate
 
     fields = {f.name: getattr(physics, f.name) for f in dataclasses.fields(Physics)}
     out = np.full(angle_rad.shape, np.nan)

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from .model import Params
+from ..physics.model import Params
 from .reach import LIMIT as _MAX_ANGLE
 
 

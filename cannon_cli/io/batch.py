@@ -11,13 +11,15 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-from . import checks, sight
-from .aim import solve_columns
-from .columns import Columns
-from .errors import ExitCode, InputError
-from .io import Record, Writer
-from .medium import medium_of
-from .problem import SOLUTION_SCHEMA, Problem, Solution
+from ..physics import checks
+
+from ..aim import sight
+from ..aim.driver import solve_columns
+from ..aim.columns import Columns
+from ..errors import ExitCode, InputError
+from .records import Record, Writer
+from ..physics.medium import medium_of
+from ..problem import SOLUTION_SCHEMA, Problem, Solution
 
 CHUNK_SIZE = 4096
 
@@ -109,7 +111,7 @@ def solve_chunk(chunk: list[Record], defaults: dict, solve_options: dict,
         options = dict(solve_options)
         policy = options.pop("policy", None)
         if policy is not None:
-            from .policy import starts_for
+            from ..learn.policy import starts_for
 
             angle, speed, notes = starts_for(policy, problems)
             options["start"] = (angle, speed)

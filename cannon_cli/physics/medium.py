@@ -25,8 +25,10 @@ from typing import Optional
 
 import numpy as np
 
-from . import atmosphere, dragtable
-from .problem import TABLE_DRAGS, Physics
+from . import atmosphere
+
+from . import dragtable
+from ..problem import TABLE_DRAGS, Physics
 
 
 @dataclass(frozen=True)

@@ -34,8 +34,8 @@ import math
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
-from .errors import InputError
-from .problem import Physics, Problem, Solution
+from ..errors import InputError
+from ..problem import Physics, Problem, Solution
 
 #: 1 MOA and 1 mrad in degrees
 MOA = 1.0 / 60.0
@@ -92,7 +92,7 @@ def zero_angles(problems: Sequence[Problem], *, solver: str = "lbfgs") -> list:
         z = _zero_problem(p)
         todo.setdefault(z, []).append(i)
     if todo:
-        from .aim import solve_many  # numpy, autograd, scipy: only once there is a zero
+        from .driver import solve_many  # numpy, autograd, scipy: only once there is a zero
 
         zeros = list(todo)
         for z, s in zip(zeros, solve_many(zeros, solver=solver)):

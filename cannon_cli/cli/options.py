@@ -1,0 +1,245 @@
+"""The command line's shared vocabulary: option types, choices, help panels and the physics
+options every command takes (`with_physics`). Commands import from here; nothing here imports a
+command.
+
+Every number goes through a parser of `units`: lengths, speeds, masses and angles take a unit
+suffix, and a value that is not a number is refused in our words.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+import inspect
+from typing import Annotated, Optional
+
+import typer
+
+from .. import units
+from . import parsers
+from ..problem import STANDARD_GRAVITY
+
+EXIT_CODES_HELP = (
+    "Exit status: 0 solved · 1 bad input · 2 usage error · 3 no solution (out of reach, or not "
+    "converged) · 130 interrupted · 141 output pipe closed."
+)
+
+
+class Drag(str, enum.Enum):
+    none = "none"
+    linear = "linear"
+    quadratic = "quadratic"
+    g1 = "g1"
+    g7 = "g7"
+    sphere = "sphere"
+    table = "table"
+
+
+class AtmosphereModel(str, enum.Enum):
+    constant = "constant"
+    icao = "icao"
+
+
+class Arc(str, enum.Enum):
+    low = "low"
+    high = "high"
+
+
+class Solver(str, enum.Enum):
+    lbfgs = "lbfgs"
+    newton = "newton"
+    adam = "adam"
+    gd = "gd"
+
+
+PHYSICS = "Physics"
+AIR = "Air and drag tables"
+TARGET = "Target"
+UNKNOWNS = "What to solve"
+HOW = "Solver"
+OUTPUT = "Output"
+
+#: 1 lb/in² in kg/m² (dragtable.LB_PER_IN2, which would import numpy before --help)
+LB_PER_IN2 = units.POUND / units.INCH ** 2
+
+# -- shared parameter types -----------------------------------------------------------------
+# Every number goes through a parser of units.py: lengths, speeds, masses and angles take a unit
+# suffix, and a value that is not a number is refused in our words (typer's own coercion would
+# answer in pydantic's).
+TargetHeight = Annotated[float, typer.Option(
+    parser=parsers.length, metavar="M", help="Height of the target (m, or e.g. 10ft).",
+    rich_help_panel=TARGET)]
+#: solve's and table's: with a sight, a target is level with it unless it says otherwise
+SightedTargetHeight = Annotated[Optional[float], typer.Option(
+    "--target-height", parser=parsers.length, metavar="M", help="Height of the target (m, or "
+    "e.g. 10ft). (default: 0, or level with the sight when --sight-height or --zero is given)",
+    rich_help_panel=TARGET, show_default=False)]
+LaunchHeight = Annotated[float, typer.Option(
+    parser=parsers.length, metavar="M", help="Height of the muzzle (m, or e.g. 5ft).",
+    rich_help_panel=PHYSICS)]
+Gravity = Annotated[float, typer.Option(
+    parser=parsers.number, metavar="M/S²", help="Gravitational acceleration (m/s²).",
+    rich_help_panel=PHYSICS)]
+DragOpt = Annotated[Drag, typer.Option(
+    help="Drag model: none; linear; quadratic (constant Cd); g1, g7 or sphere (Cd(Mach) from "
+    "the standard tables); table (Cd(Mach) from --drag-table).", case_sensitive=False,
+    rich_help_panel=PHYSICS)]
+Mass = Annotated[float, typer.Option(
+    parser=parsers.mass, metavar="KG", help="Projectile mass (kg, or e.g. 175gr, 20g, 12lb).",
+    rich_help_panel=PHYSICS)]
+Diameter = Annotated[float, typer.Option(
+    parser=parsers.length, metavar="M", help="Projectile diameter (m, or e.g. 0.308in, 7.62mm), "
+    "for quadratic and table drag.", rich_help_panel=PHYSICS)]
+DragCoefficient = Annotated[float, typer.Option(
+    parser=parsers.number, metavar="CD", help="Drag coefficient Cd, for quadratic drag.",
+    rich_help_panel=PHYSICS)]
+AirDensity = Annotated[Optional[float], typer.Option(
+    parser=parsers.number, metavar="KG/M³",
+    help="Air density at the muzzle (kg/m³). (default: from the site's weather, 1.225 at sea "
+    "level)", rich_help_panel=AIR, show_default=False)]
+DragTable = Annotated[Optional[str], typer.Option(
+    metavar="FILE", help="Cd(Mach) from a CSV file with a 'mach,cd' header (implies --drag "
+    "table).", rich_help_panel=AIR, show_default=False)]
+BallisticCoefficient = Annotated[Optional[float], typer.Option(
+    "--bc", parser=parsers.number, metavar="LB/IN²", help="Ballistic coefficient (lb/in², the "
+    "G-model convention) for a drag table. (default: from --mass, --diameter and "
+    "--form-factor)", rich_help_panel=AIR, show_default=False)]
+FormFactor = Annotated[float, typer.Option(
+    parser=parsers.number, metavar="I",
+    help="Form factor i: the projectile's Cd is i × the table's (without --bc).",
+    rich_help_panel=AIR)]
+AtmosphereOpt = Annotated[AtmosphereModel, typer.Option(
+    help="constant: the site's air all along the flight; icao: density and the speed of sound "
+    "change with height as in the ICAO standard atmosphere.", case_sensitive=False,
+    rich_help_panel=AIR)]
+Altitude = Annotated[float, typer.Option(
+    parser=parsers.length, metavar="M",
+    help="Altitude of the launch site above sea level (m, or e.g. 5000ft).", rich_help_panel=AIR)]
+Temperature = Annotated[Optional[float], typer.Option(
+    parser=parsers.number, metavar="°C", help="Air temperature at the site (°C). (default: ICAO "
+    "standard at the altitude, 15 at sea level)", rich_help_panel=AIR, show_default=False)]
+Pressure = Annotated[Optional[float], typer.Option(
+    parser=parsers.number, metavar="HPA", help="Station air pressure at the site (hPa). (default: "
+    "ICAO standard at the altitude, 1013.25 at sea level)", rich_help_panel=AIR,
+    show_default=False)]
+Humidity = Annotated[float, typer.Option(
+    parser=parsers.number, metavar="%", help="Relative humidity at the site (%).",
+    rich_help_panel=AIR)]
+LinearDrag = Annotated[float, typer.Option(
+    parser=parsers.number, metavar="KG/S", help="Linear drag constant b (kg/s), for linear drag.",
+    rich_help_panel=PHYSICS)]
+Wind = Annotated[float, typer.Option(
+    parser=parsers.speed, metavar="M/S",
+    help="Horizontal wind (m/s, or e.g. 10mph), positive toward the target.",
+    rich_help_panel=PHYSICS)]
+#: the help's words for an angle's units
+ANGLE_UNITS = "°, or e.g. 5mil (NATO, 1/6400 turn), 2mrad, 30moa"
+SIGHT = "Sight"
+SightHeight = Annotated[Optional[float], typer.Option(
+    parser=parsers.length, metavar="M", rich_help_panel=SIGHT, show_default=False,
+    help="Height of the line of sight above the bore (m, or e.g. 1.5in). The answer then also "
+    "comes as the come-up from the zero (MOA and mrad), and a target is level with the sight "
+    "unless --target-height says otherwise.")]
+Zero = Annotated[Optional[float], typer.Option(
+    "--zero", parser=parsers.length, metavar="M", rich_help_panel=SIGHT, show_default=False,
+    help="Distance at which the sight is zeroed (m, or e.g. 100yd), at the gun's --velocity. "
+    "(default: a line of sight parallel to the bore)")]
+
+
+class UnitSystem(str, enum.Enum):
+    auto = "auto"
+    metric = "metric"
+    imperial = "imperial"
+
+
+UnitsOpt = Annotated[UnitSystem, typer.Option(
+    "--units", case_sensitive=False, rich_help_panel="Output",
+    help="Units of what a person reads: metric; imperial (yd, ft, in, ft/s); auto: imperial "
+    "when the distances and speeds were given in yards, feet, inches, ft/s or mph and none in "
+    "metric units. JSON and CSV stay SI.")]
+
+
+def _display_units(choice: UnitSystem, *given) -> str:
+    """The human output's unit system: ``choice``, or for auto the one the quantities ``given``
+    on the command line were written in (`units.system`)."""
+    if choice is not UnitSystem.auto:
+        return choice.value
+    return units.system(*given) or "metric"
+Quiet = Annotated[bool, typer.Option("--quiet", "-q",
+                                     help="No progress and no summary; errors still show.",
+                                     rich_help_panel=OUTPUT)]
+
+
+#: The physics options every command takes, in the order they are shown (panel "Physics").
+PHYSICS_OPTIONS = (
+    ("launch_height", LaunchHeight, 0.0),
+    ("gravity", Gravity, STANDARD_GRAVITY),
+    ("drag", DragOpt, Drag.none),
+    ("mass", Mass, 1.0),
+    ("diameter", Diameter, 0.1),
+    ("drag_coefficient", DragCoefficient, 0.47),
+    ("linear_drag", LinearDrag, 0.1),
+    ("wind", Wind, 0.0),
+    ("drag_table", DragTable, None),
+    ("bc", BallisticCoefficient, None),
+    ("form_factor", FormFactor, 1.0),
+    ("atmosphere", AtmosphereOpt, AtmosphereModel.constant),
+    ("air_density", AirDensity, None),
+    ("altitude", Altitude, 0.0),
+    ("temperature", Temperature, None),
+    ("pressure", Pressure, None),
+    ("humidity", Humidity, 0.0),
+)
+
+
+def with_physics(*, after: str, wind: bool = True):
+    """Give a command the physics options, declared once here: they are spliced into its
+    signature after the parameter ``after`` (typer reads the signature), and the command gets
+    them as one dict ``physics`` keyed like `problem.Physics` (``wind`` left out if not taken).
+    """
+    options = [o for o in PHYSICS_OPTIONS if wind or o[0] != "wind"]
+    names = [name for name, _, _ in options]
+
+    def decorate(command):
+        sig = inspect.signature(command, eval_str=True)
+        own = [p for p in sig.parameters.values() if p.name != "physics"]
+        at = [p.name for p in own].index(after) + 1
+        spliced = [inspect.Parameter(name, inspect.Parameter.KEYWORD_ONLY, default=default,
+                                     annotation=annotation)
+                   for name, annotation, default in options]
+        params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
+        params[at:at] = spliced
+
+        @functools.wraps(command)
+        def wrapper(**kwargs):
+            physics = {name: kwargs.pop(name) for name in names}
+            physics["drag"] = physics["drag"].value
+            physics["atmosphere"] = physics["atmosphere"].value
+            bc = physics.pop("bc")
+            # --bc is in lb/in² as ballistics tables quote it; the library is SI
+            physics["ballistic_coefficient"] = None if bc is None else bc * LB_PER_IN2
+            return command(physics=physics, **kwargs)
+
+        wrapper.__signature__ = sig.replace(parameters=params)
+        wrapper.__annotations__ = {p.name: p.annotation for p in params}
+        return wrapper
+
+    return decorate
+
+
+BATCH = "Batch (many problems)"
+
+
+class InputFormat(str, enum.Enum):
+    auto = "auto"
+    json = "json"
+    ndjson = "ndjson"
+    csv = "csv"
+
+
+def _output_format(json_out: bool, nl: bool, csv_out: bool) -> Optional[str]:
+    chosen = [name for name, on in (("json", json_out), ("nl", nl), ("csv", csv_out)) if on]
+    if len(chosen) > 1:
+        raise typer.BadParameter("choose one of --json, --nl, --csv",
+                                 param_hint="'--json' / '--nl' / '--csv'")
+    return chosen[0] if chosen else None

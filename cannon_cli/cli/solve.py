@@ -1,0 +1,244 @@
+"""`cannon solve`: one problem from the flags, or every record of a file (--input)."""
+
+from __future__ import annotations
+
+import os
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from .. import units
+from . import parsers
+from ..errors import ExitCode
+from .options import (ANGLE_UNITS, BATCH, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc,
+                      InputFormat, Quiet, SightedTargetHeight, SightHeight, Solver, UnitsOpt,
+                      UnitSystem, Zero, _display_units, _output_format, with_physics)
+from .root import _guard, _write_json, app
+
+@app.command(epilog=EXIT_CODES_HELP + " With --input: 1 if any record was bad input, else 3 if "
+             "any had no solution.")
+@_guard
+@with_physics(after="target_height")
+def solve(
+    distance: Annotated[Optional[float], typer.Option(
+        parser=parsers.length, metavar="M",
+        help="Horizontal distance to the target (m, or e.g. 1000yd), > 0. Required without "
+        "--input.",
+        rich_help_panel=TARGET, show_default=False)] = None,
+    target_height: SightedTargetHeight = None,
+    physics: Optional[dict] = None,  # the physics options: see with_physics
+    angle: Annotated[Optional[float], typer.Option(
+        "--angle", metavar="DEG", rich_help_panel=UNKNOWNS, parser=parsers.angle,
+        help=f"Fix the launch angle ({ANGLE_UNITS}) and solve for the speed.")] = None,
+    velocity: Annotated[Optional[float], typer.Option(
+        "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS, parser=parsers.speed,
+        help="Fix the muzzle speed (m/s, or e.g. 2600fps) and solve for the angle.")] = None,
+    arc: Annotated[Arc, typer.Option(help="With --velocity: the low or the high arc.",
+                                     case_sensitive=False, rich_help_panel=UNKNOWNS)] = Arc.low,
+    max_velocity: Annotated[Optional[float], typer.Option(
+        metavar="M/S", rich_help_panel=UNKNOWNS, parser=parsers.speed,
+        help="Upper bound on the speed (m/s, or e.g. 3000fps); beyond it the target is out of "
+        "reach.")] = None,
+    sight_height: SightHeight = None,
+    zero: Zero = None,
+    solver: Annotated[Solver, typer.Option(
+        help="lbfgs: scipy L-BFGS-B; newton: Newton with exact derivatives; adam; gd: plain "
+        "gradient descent.", case_sensitive=False, rich_help_panel=HOW)] = Solver.lbfgs,
+    tol: Annotated[Optional[float], typer.Option(
+        parser=parsers.number, metavar="TOL",
+        help="Stop when |miss| / distance is below this. (default: 1e-12)",
+        rich_help_panel=HOW, show_default=False)] = None,
+    max_iter: Annotated[Optional[int], typer.Option(
+        parser=parsers.integer(1), metavar="N", help="Iteration limit, at least 1. (default per "
+        "solver: lbfgs 200, newton 50, adam and gd 2000)",
+        rich_help_panel=HOW, show_default=False)] = None,
+    learning_rate: Annotated[Optional[float], typer.Option(
+        parser=parsers.number, metavar="RATE",
+        help="Step size for gd and adam, in preconditioned units. (default: gd 0.5, adam 0.2)",
+        rich_help_panel=HOW, show_default=False)] = None,
+    input_path: Annotated[Optional[str], typer.Option(
+        "--input", "-i", metavar="PATH|-", rich_help_panel=BATCH,
+        help="Solve every problem in a file (- for stdin): a JSON object, a JSON array, NDJSON "
+        "or CSV with a header; fields named as in the solution's 'problem' object. A field a "
+        "record leaves out comes from the flags, then the defaults.")] = None,
+    input_format: Annotated[InputFormat, typer.Option(
+        case_sensitive=False, rich_help_panel=BATCH,
+        help="Format of --input; auto tells them apart by the first line.")] = InputFormat.auto,
+    chunk_size: Annotated[int, typer.Option(
+        parser=parsers.integer(1, 1_000_000), metavar="N", rich_help_panel=BATCH,
+        help="Records solved together as arrays (1 to 1000000).")] = 4096,
+    json_out: Annotated[bool, typer.Option(
+        "--json", rich_help_panel=OUTPUT,
+        help="JSON on stdout: one object, or with --input an array.")] = False,
+    nl: Annotated[bool, typer.Option(
+        "--nl", rich_help_panel=OUTPUT,
+        help="One JSON object per line on stdout (the default with --input).")] = False,
+    csv_out: Annotated[bool, typer.Option(
+        "--csv", rich_help_panel=OUTPUT, help="A CSV table with a header on stdout.")] = False,
+    policy: Annotated[Optional[str], typer.Option(
+        "--policy", metavar="FILE.npz", rich_help_panel=HOW,
+        help="Start minimum-speed solves from a trained aiming network ('cannon train'); "
+        "targets outside its domain, or other physics, get the normal start and a warning.")
+    ] = None,
+    plot: Annotated[Optional[str], typer.Option(
+        "--plot", metavar="FILE", rich_help_panel=OUTPUT,
+        help="Also draw the shot to FILE (.png, .svg or .pdf): the trajectory of the answer, "
+        "or of the closest approach when there is none (the exit status is still 3).")] = None,
+    display: UnitsOpt = UnitSystem.auto,
+    quiet: Quiet = False,
+) -> None:
+    """Find the launch angle and muzzle speed that hit a target.
+
+    Fix --velocity to solve for the angle, fix --angle to solve for the speed, or fix neither for the minimum-speed shot. Progress and the summary go to stderr; --json, --nl or --csv write the solution to stdout.
+
+    With --input, every record of the file is solved (in chunks, as arrays) and answered by one output record, in order: the solution, or an error record (index, line, error, converged: false). Output records carry "index" (0-based) and, for NDJSON and CSV input, the input "line".
+    """  # noqa: E501 - typer keeps line breaks inside a paragraph, so one paragraph is one line
+    if angle is not None and velocity is not None:
+        raise typer.BadParameter("give --angle or --velocity, not both: the other is solved for",
+                                 param_hint="'--angle' / '--velocity'")
+    for name, value in (("--tol", tol), ("--learning-rate", learning_rate)):
+        if value is not None and not value > 0:
+            raise typer.BadParameter(f"must be > 0, got {value}", param_hint=f"'{name}'")
+    fmt = _output_format(json_out, nl, csv_out)
+    options = dict(solver=solver.value, max_iter=max_iter, learning_rate=learning_rate)
+    if tol is not None:
+        options["tol"] = tol
+    values = dict(distance=distance, target_height=target_height, angle=angle,
+                  velocity=velocity, arc=arc.value, max_velocity=max_velocity,
+                  sight_height=sight_height, zero=zero, **physics)
+    shown = _display_units(display, distance, target_height, velocity, max_velocity, zero,
+                           sight_height, physics["wind"], physics["launch_height"])
+    if plot is not None:
+        if input_path is not None:
+            raise typer.BadParameter("draws a single shot: not with --input",
+                                     param_hint="'--plot'")
+        from .plot import check_output
+
+        check_output(plot, "--plot")
+    if policy is not None:
+        from ..learn.policy import Policy
+
+        options["policy"] = Policy.load(policy)
+    if input_path is not None:
+        _solve_batch(input_path, input_format.value, fmt or "nl", values, options, chunk_size,
+                     quiet)
+        return
+    if distance is None:
+        raise typer.BadParameter("required without --input", param_hint="'--distance'")
+    _solve_one(values, options, fmt, quiet, plot, shown)
+
+
+def _zeros(problems: list, solver: str) -> list:
+    """`sight.zero_angles`, with a zero that cannot be hit raised (one line, exit 1)."""
+    from ..aim.sight import zero_angles
+
+    zeros = zero_angles(problems, solver=solver)
+    for z in zeros:
+        if isinstance(z, Exception):
+            raise z
+    return zeros
+
+
+def _solve_one(values: dict, options: dict, fmt: Optional[str], quiet: bool,
+               plot: Optional[str] = None, shown: str = "metric") -> None:
+    from ..problem import Problem
+
+    problem = Problem(**values)
+    from ..aim import driver as aim
+    from ..io import batch
+    from ..io import render
+
+    zeros = _zeros([problem], options["solver"])  # a zero out of reach: bad input, at once
+    options = _with_policy_start(options, [problem], quiet)
+    if quiet:
+        solution = aim.solve(problem, **options)
+    else:
+        with render.ProgressTable(options["solver"]) as table:
+            solution = aim.solve(problem, callback=table, **options)
+    solution = batch.finish([solution], zeros)[0]
+    if fmt == "json":
+        _write_json(solution.to_json())
+    elif fmt is not None:
+        from ..io.records import writer_for
+
+        writer = writer_for(fmt, sys.stdout)
+        writer.write([{"index": 0, **solution.to_json()}])
+        writer.close()
+    if not quiet:
+        render.solution_summary(solution, shown)
+    elif not solution.converged and fmt is None:
+        render.error(solution.message)
+    if plot is not None:
+        from .plot import draw_solution
+
+        draw_solution(solution, plot)
+    if not solution.converged:
+        raise typer.Exit(ExitCode.NO_SOLUTION)
+
+
+def _with_policy_start(options: dict, problems: list, quiet: bool) -> dict:
+    """The solve options with the policy's answers as starting points (and a warning for the
+    problems it cannot serve); without a policy, the options as they are."""
+    options = dict(options)
+    policy = options.pop("policy", None)
+    if policy is None:
+        return options
+    from ..io import render
+    from ..learn.policy import starts_for
+
+    angle, speed, notes = starts_for(policy, problems)
+    if not quiet:
+        for note in notes:
+            render.warn(note)
+    options["start"] = (angle, speed)
+    return options
+
+
+def _solve_batch(path: str, input_format: str, fmt: str, values: dict, options: dict,
+                 chunk_size: int, quiet: bool) -> None:
+    from ..io import batch
+    from ..io import render
+    from ..io.records import read_records, writer_for
+
+    defaults = {k: v for k, v in values.items() if v is not None}
+    # bytes: the reader decodes record by record (a BOM, or bytes that are not UTF-8, are
+    # one record's business, not the batch's)
+    stdin = getattr(sys.stdin, "buffer", sys.stdin)
+    stream = stdin if path == "-" else _open_input(path)
+    try:
+        writer = writer_for(fmt, sys.stdout)
+        records = read_records(stream, input_format)
+        total = None if path == "-" else _count_lines(path)
+        with render.BatchProgress(total, enabled=not quiet) as progress:
+            tally = batch.run(records, writer, defaults=defaults, solve_options=options,
+                              chunk_size=chunk_size, progress=progress)
+    finally:
+        if stream is not stdin:
+            stream.close()
+    if not quiet:
+        render.batch_summary(tally)
+    raise typer.Exit(tally.exit_code)
+
+
+def _open_input(path: str):
+    from ..errors import InputError
+
+    try:
+        return open(path, "rb")
+    except OSError as e:
+        raise InputError(f"cannot read --input {path}: {e.strerror}") from None
+
+
+def _count_lines(path: str) -> Optional[int]:
+    """Non-blank lines of a regular file (an estimate of its records, for the progress bar)."""
+    try:
+        if not os.path.isfile(path):
+            return None
+        n = 0
+        with open(path, "rb") as f:
+            for line in f:
+                n += bool(line.strip())
+        return n
+    except OSError:
+        return None

@@ -1,0 +1,104 @@
+"""`cannon table`: a firing table for one gun, one row per distance."""
+
+from __future__ import annotations
+
+import math
+import sys
+from typing import Annotated, Optional
+
+import typer
+
+from . import parsers
+from .options import (ANGLE_UNITS, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc,
+                      SightedTargetHeight, SightHeight, Solver, UnitsOpt, UnitSystem, Zero,
+                      _display_units, _output_format, with_physics)
+from .root import _guard, app
+from .solve import _zeros
+
+@app.command(epilog=EXIT_CODES_HELP + " A table exits 3 when some distance is out of reach.")
+@_guard
+@with_physics(after="target_height")
+def table(
+    start: Annotated[float, typer.Option(
+        "--from", parser=parsers.length, metavar="M", help="First distance (m, or e.g. 100yd), > 0.",
+        rich_help_panel=TARGET, show_default=False)],
+    stop: Annotated[float, typer.Option(
+        "--to", parser=parsers.length, metavar="M", help="Last distance (m, or e.g. 1000yd), "
+        "included.", rich_help_panel=TARGET, show_default=False)],
+    step: Annotated[float, typer.Option(
+        parser=parsers.length, metavar="M", help="Distance between rows (m, or e.g. 100yd), > 0.",
+        rich_help_panel=TARGET, show_default=False)],
+    target_height: SightedTargetHeight = None,
+    physics: Optional[dict] = None,  # the physics options: see with_physics
+    angle: Annotated[Optional[float], typer.Option(
+        "--angle", metavar="DEG", rich_help_panel=UNKNOWNS, parser=parsers.angle,
+        help=f"The gun's fixed elevation ({ANGLE_UNITS}): the table gives the speed for each "
+        "distance.")] = None,
+    velocity: Annotated[Optional[float], typer.Option(
+        "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS, parser=parsers.speed,
+        help="The gun's muzzle speed (m/s, or e.g. 2600fps): the table gives the elevation.")
+    ] = None,
+    arc: Annotated[Arc, typer.Option(help="With --velocity: the low or the high arc.",
+                                     case_sensitive=False, rich_help_panel=UNKNOWNS)] = Arc.low,
+    max_velocity: Annotated[Optional[float], typer.Option(
+        metavar="M/S", rich_help_panel=UNKNOWNS, parser=parsers.speed,
+        help="Upper bound on the speed (m/s, or e.g. 3000fps).")] = None,
+    sight_height: SightHeight = None,
+    zero: Zero = None,
+    solver: Annotated[Solver, typer.Option(case_sensitive=False, rich_help_panel=HOW,
+                                           help="As for solve.")] = Solver.lbfgs,
+    chunk_size: Annotated[int, typer.Option(
+        parser=parsers.integer(1, 1_000_000), metavar="N", rich_help_panel=HOW,
+        help="Rows solved together as arrays, and written together (1 to 1000000).")] = 4096,
+    json_out: Annotated[bool, typer.Option("--json", rich_help_panel=OUTPUT,
+                                           help="A JSON array of solutions.")] = False,
+    nl: Annotated[bool, typer.Option("--nl", rich_help_panel=OUTPUT,
+                                     help="One JSON solution per line.")] = False,
+    csv_out: Annotated[bool, typer.Option("--csv", rich_help_panel=OUTPUT,
+                                          help="A CSV table with a header.")] = False,
+    display: UnitsOpt = UnitSystem.auto,
+    quiet: Annotated[bool, typer.Option(
+        "--quiet", "-q", rich_help_panel=OUTPUT,
+        help="No progress bar and no summary line on stderr; errors still show.")] = False,
+) -> None:
+    """A firing table for one gun: one row per distance.
+
+    Give the gun's --velocity (rows give the elevation) or --angle (rows give the speed), or neither for minimum-speed shots. By default a table for people on stdout (the table is the data); --json, --nl or --csv for machines. Distances out of reach are rows that say so. With --sight-height (and --zero), the rows add the come-up from the zero in MOA and mrad.
+
+    Rows are solved and written in chunks, as solve --input does: the first ones show while the rest are solved, and a reader that goes away ends the table (exit 141).
+    """  # noqa: E501
+    if angle is not None and velocity is not None:
+        raise typer.BadParameter("give --angle or --velocity, not both",
+                                 param_hint="'--angle' / '--velocity'")
+    fmt = _output_format(json_out, nl, csv_out)
+    from ..errors import InputError
+
+    if not (step > 0 and math.isfinite(step)):
+        raise InputError(f"--step must be > 0 and finite, got {step:g}")
+    if not (0 < start <= stop and math.isfinite(stop)):
+        raise InputError(f"need 0 < --from <= --to, got --from {start:g} --to {stop:g}")
+    count = int((stop - start) / step + 1e-9) + 1
+    from ..io import batch
+    from ..io import render
+    from ..io.records import Record, writer_for
+    from ..physics.medium import medium_of
+    from ..problem import Problem
+
+    base = dict(target_height=target_height, angle=angle, velocity=velocity, arc=arc.value,
+                max_velocity=max_velocity, sight_height=sight_height, zero=zero, **physics)
+    # the gun, the air and the sight are the same on every row: a bad one is one error line
+    first = Problem(distance=start, **base)
+    medium_of(first)
+    _zeros([first], solver.value)
+    shown = _display_units(display, start, stop, step, target_height, velocity, max_velocity,
+                           zero, sight_height, physics["wind"], physics["launch_height"])
+    rows = (Record(i, None, fields={"distance_m": start + i * step}) for i in range(count))
+    writer = (render.FiringTableWriter(sys.stdout, first, units=shown) if fmt is None
+              else writer_for(fmt, sys.stdout))
+    with render.BatchProgress(count, enabled=not quiet) as progress:
+        tally = batch.run(rows, writer, defaults={k: v for k, v in base.items() if v is not None},
+                          solve_options=dict(solver=solver.value), chunk_size=chunk_size,
+                          progress=progress)
+    if not quiet:
+        render.batch_summary(tally, "rows")
+    raise typer.Exit(tally.exit_code)

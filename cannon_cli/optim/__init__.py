@@ -1,0 +1,2 @@
+"""Solvers on a batched residual: gradient descent, Adam, scipy's L-BFGS-B and Newton. They know
+nothing of projectiles."""
