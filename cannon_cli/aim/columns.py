@@ -16,7 +16,6 @@ import numpy as np
 from ..physics.medium import drag_factor, factor, medium_of, site_density
 from ..problem import STANDARD_GRAVITY, Physics, Problem, Solution
 
-
 KINDS = ("angle", "speed", "both")
 
 

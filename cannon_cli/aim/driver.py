@@ -22,15 +22,13 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from . import reach
-
 from ..optim import solvers
-
-from . import start
-from .loss import Batch, height_miss, residual
-from ..physics.model import WORK, Y, Params, flight, integrate, step_cost
-from .columns import Columns, Results
+from ..physics import vacuum
+from ..physics.model import WORK, Params, Y, flight, integrate, step_cost
 from ..problem import Problem, Solution
+from . import reach, start
+from .columns import Columns, Results
+from .loss import Batch, height_miss, residual
 
 #: Default solver tolerance: the miss (and, for the minimum-speed shot, d miss / d angle) over
 #: the distance.
@@ -423,9 +421,8 @@ class _Group:
         th, v = self.theta[rows], self.speed[rows]
         if p.drag == "none":
             y, vx, vy, t, top = flight(th, v, p)
-            # dy/dtheta in closed form: D sec^2(theta) (1 - g D tan(theta) / v^2)
-            slope = (p.distance / np.cos(th) ** 2 * (1.0 - p.gravity * p.distance * np.tan(th)
-                                                     / (v * v))) if self.kind == "angle" else None
+            slope = (vacuum.slope(th, v, p.distance, p.gravity) if self.kind == "angle"
+                     else None)
             error = np.zeros(len(rows))
         else:
             order = 1 if self.kind == "angle" else 0

@@ -26,8 +26,8 @@ import math
 
 import numpy as np
 
-from .loss import Batch
 from ..physics.model import Y, integrate, vacuum
+from .loss import Batch
 
 #: The steepest an unknown angle may be, up or down (rad): a hair below the vertical.
 LIMIT = 0.5 * math.pi - 1e-9

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..physics import vacuum
 from ..physics.model import Params
 from .reach import LIMIT as _MAX_ANGLE
 
@@ -53,40 +54,33 @@ def _quadratic_c(p: Params, u0, theta):
 
 def angle_for_speed(p: Params, dy, v, high) -> np.ndarray:
     """Launch angle (rad) to reach height dy (relative to the launch) at the distance with speed
-    v: the vacuum formula tan(theta) = (v^2 -+ sqrt(v^4 - g(g x^2 + 2 dy v^2))) / g x with g_eff,
-    the high arc where ``high``; where it has no root, the vacuum max-range angle."""
+    v: the vacuum formula (`vacuum.angle_for_speed`) with g_eff, the high arc where ``high``;
+    where it has no root, the vacuum max-range angle."""
     x = p.distance
     theta = np.zeros_like(x)
     # a start is a guess: a speed so large that v^4 overflows gives the max-range angle
     with np.errstate(all="ignore"):
         for _ in range(1 if p.drag == "none" else 3):
             g = effective_gravity(p, v * np.cos(theta), theta)
-            disc = v ** 4 - g * (g * x * x + 2.0 * dy * v * v)
-            root = np.sqrt(np.maximum(disc, 0.0))
-            sign = np.where(high, 1.0, -1.0)
-            theta = np.arctan((v * v + sign * root) / (g * x))
-            theta = np.where(disc >= 0, theta, np.pi / 4 + 0.5 * np.arctan2(dy, x))
+            theta = vacuum.angle_for_speed(v, x, dy, g, high)
+            theta = np.where(np.isnan(theta), np.pi / 4 + 0.5 * np.arctan2(dy, x), theta)
     return np.clip(theta, -_MAX_ANGLE, _MAX_ANGLE)
 
 
 def speed_for_angle(p: Params, dy, theta) -> np.ndarray:
-    """Launch speed (m/s) to reach height dy at the distance at angle theta, from the vacuum
-    formula v^2 = g x^2 / (2 cos^2(theta) (x tan(theta) - dy)) with g_eff. NaN where the line of
-    sight x tan(theta) does not clear dy: then no speed can."""
+    """Launch speed (m/s) to reach height dy at the distance at angle theta: the vacuum formula
+    (`vacuum.speed_for_angle`) with g_eff. NaN where the line of sight x tan(theta) does not
+    clear dy: then no speed can."""
     x = p.distance
-    c = np.cos(theta)
-    rise = x * np.tan(theta) - dy
+    v = vacuum.speed_for_angle(theta, x, dy, p.gravity)
     with np.errstate(all="ignore"):
-        v = np.sqrt(p.gravity * x * x / (2.0 * c * c * rise))
         for _ in range(2 if p.drag != "none" else 0):
-            g = effective_gravity(p, v * c, theta)
-            v = np.sqrt(g * x * x / (2.0 * c * c * rise))
-    return np.where(rise > 0, v, np.nan)
+            v = vacuum.speed_for_angle(theta, x, dy, effective_gravity(p, v * np.cos(theta), theta))
+    return v
 
 
 def minimum_speed(p: Params, dy):
-    """(angle rad, speed m/s): the vacuum minimum-speed angle, tan(theta) = (dy + r) / x, and
-    the speed for it with g_eff."""
-    x = p.distance
-    theta = np.arctan((dy + np.hypot(x, dy)) / x)
+    """(angle rad, speed m/s): the vacuum minimum-speed angle (`vacuum.minimum_speed`), and the
+    speed for it with g_eff."""
+    theta, _ = vacuum.minimum_speed(p.distance, dy, p.gravity)
     return theta, speed_for_angle(p, dy, theta)

@@ -109,7 +109,8 @@ def compare(
     1) surrogate: fit a network to the simulator's (speed, angle) -> range, then descend on its inputs; 2) physics: descend on the true differentiable model (plain gradient descent from the surrogate's start and tolerance, and the chosen solver); 3) policy: a network trained through the physics proposes the shot, which the solver refines. For each, the miss it believes and the TRUE miss, re-simulated (DOP853) where the shot comes down. Defaults reproduce the article's setting (vacuum, speeds up to 10 m/s); drag and wind work too.
     """  # noqa: E501
     from ..io import render
-    from ..learn.compare import compare as run, to_json
+    from ..learn.compare import compare as run
+    from ..learn.compare import to_json
     from ..problem import Problem
 
     problem = Problem(distance=distance, target_height=target_height,

@@ -16,8 +16,8 @@ from typing import Annotated, Optional
 import typer
 
 from .. import units
-from . import parsers
 from ..problem import STANDARD_GRAVITY
+from . import parsers
 
 EXIT_CODES_HELP = (
     "Exit status: 0 solved · 1 bad input · 2 usage error · 3 no solution (out of reach, or not "

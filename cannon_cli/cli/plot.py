@@ -8,10 +8,20 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import parsers
 from ..errors import ExitCode
-from .options import (ANGLE_UNITS, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc, Solver,
-                      TargetHeight, with_physics)
+from . import parsers
+from .options import (
+    ANGLE_UNITS,
+    EXIT_CODES_HELP,
+    HOW,
+    OUTPUT,
+    TARGET,
+    UNKNOWNS,
+    Arc,
+    Solver,
+    TargetHeight,
+    with_physics,
+)
 from .root import _guard
 
 plot_app = typer.Typer(
@@ -90,8 +100,7 @@ def check_output(out: Optional[str], flag: str = "--out") -> None:
 def draw_solution(solution, out: str) -> None:
     """`cannon solve --plot FILE`: the trajectory of the answer (of the closest approach when
     there is none) to FILE."""
-    from ..io import plot
-    from ..io import render
+    from ..io import plot, render
 
     try:
         pic = plot.shot_picture(solution=solution)
@@ -211,8 +220,7 @@ def landscape(
     """  # noqa: E501
     _size(out, width, height)
     check_output(out)
-    from ..io import plot
-    from ..io import render
+    from ..io import plot, render
 
     problem = _problem(distance, target_height, angle, velocity, arc, max_velocity,
                        physics)

@@ -8,13 +8,31 @@ from typing import Annotated, Optional
 
 import typer
 
-from .. import units
-from . import parsers
 from ..errors import ExitCode
-from .options import (ANGLE_UNITS, BATCH, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc,
-                      InputFormat, Quiet, SightedTargetHeight, SightHeight, Solver, UnitsOpt,
-                      UnitSystem, Zero, _display_units, _output_format, with_physics)
+from . import parsers
+from .options import (
+    ANGLE_UNITS,
+    BATCH,
+    EXIT_CODES_HELP,
+    HOW,
+    OUTPUT,
+    TARGET,
+    UNKNOWNS,
+    Arc,
+    InputFormat,
+    Quiet,
+    SightedTargetHeight,
+    SightHeight,
+    Solver,
+    UnitsOpt,
+    UnitSystem,
+    Zero,
+    _display_units,
+    _output_format,
+    with_physics,
+)
 from .root import _guard, _write_json, app
+
 
 @app.command(epilog=EXIT_CODES_HELP + " With --input: 1 if any record was bad input, else 3 if "
              "any had no solution.")
@@ -146,8 +164,7 @@ def _solve_one(values: dict, options: dict, fmt: Optional[str], quiet: bool,
 
     problem = Problem(**values)
     from ..aim import driver as aim
-    from ..io import batch
-    from ..io import render
+    from ..io import batch, render
 
     zeros = _zeros([problem], options["solver"])  # a zero out of reach: bad input, at once
     options = _with_policy_start(options, [problem], quiet)
@@ -197,8 +214,7 @@ def _with_policy_start(options: dict, problems: list, quiet: bool) -> dict:
 
 def _solve_batch(path: str, input_format: str, fmt: str, values: dict, options: dict,
                  chunk_size: int, quiet: bool) -> None:
-    from ..io import batch
-    from ..io import render
+    from ..io import batch, render
     from ..io.records import read_records, writer_for
 
     defaults = {k: v for k, v in values.items() if v is not None}

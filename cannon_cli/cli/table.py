@@ -9,11 +9,27 @@ from typing import Annotated, Optional
 import typer
 
 from . import parsers
-from .options import (ANGLE_UNITS, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc,
-                      SightedTargetHeight, SightHeight, Solver, UnitsOpt, UnitSystem, Zero,
-                      _display_units, _output_format, with_physics)
+from .options import (
+    ANGLE_UNITS,
+    EXIT_CODES_HELP,
+    HOW,
+    OUTPUT,
+    TARGET,
+    UNKNOWNS,
+    Arc,
+    SightedTargetHeight,
+    SightHeight,
+    Solver,
+    UnitsOpt,
+    UnitSystem,
+    Zero,
+    _display_units,
+    _output_format,
+    with_physics,
+)
 from .root import _guard, app
 from .solve import _zeros
+
 
 @app.command(epilog=EXIT_CODES_HELP + " A table exits 3 when some distance is out of reach.")
 @_guard
@@ -78,8 +94,7 @@ def table(
     if not (0 < start <= stop and math.isfinite(stop)):
         raise InputError(f"need 0 < --from <= --to, got --from {start:g} --to {stop:g}")
     count = int((stop - start) / step + 1e-9) + 1
-    from ..io import batch
-    from ..io import render
+    from ..io import batch, render
     from ..io.records import Record, writer_for
     from ..physics.medium import medium_of
     from ..problem import Problem

@@ -11,15 +11,14 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator, Optional
 
-from ..physics import checks
-
 from ..aim import sight
-from ..aim.driver import solve_columns
 from ..aim.columns import Columns
+from ..aim.driver import solve_columns
 from ..errors import ExitCode, InputError
-from .records import Record, Writer
+from ..physics import checks
 from ..physics.medium import medium_of
 from ..problem import SOLUTION_SCHEMA, Problem, Solution
+from .records import Record, Writer
 
 CHUNK_SIZE = 4096
 

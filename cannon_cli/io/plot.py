@@ -28,11 +28,11 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from ..aim import driver as aim
-
 from ..aim import loss
 from ..errors import CannonError, ExitCode
-from ..problem import Physics, Problem, Shot, Solution
+from ..physics import vacuum
 from ..physics.trajectory import Trajectory, params_for, simulate
+from ..problem import Physics, Problem, Shot, Solution
 
 #: Image formats by file suffix (matplotlib writes each natively).
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
@@ -278,24 +278,18 @@ def zero_crossings(angles_deg, speeds_mps, miss):
 
 
 def vacuum_valley(problem: Problem, angles_deg) -> np.ndarray:
-    """Closed-form speed (m/s) of the exact hit at each launch angle in vacuum:
-    v^2 = g x^2 / (2 cos^2 theta (x tan theta - y)); NaN where x tan theta <= y (no speed hits)."""
-    th = np.radians(np.asarray(angles_deg, dtype=float))
-    x = problem.distance
-    y = problem.target_height - problem.launch_height
-    with np.errstate(all="ignore"):
-        den = 2.0 * np.cos(th) ** 2 * (x * np.tan(th) - y)
-        v2 = problem.gravity * x * x / den
-    return np.where(den > 0, np.sqrt(np.where(den > 0, v2, 1.0)), np.nan)
+    """Closed-form speed (m/s) of the exact hit at each launch angle in vacuum
+    (`vacuum.speed_for_angle`); NaN where no speed hits."""
+    return vacuum.speed_for_angle(np.radians(np.asarray(angles_deg, dtype=float)),
+                                  problem.distance, problem.target_height - problem.launch_height,
+                                  problem.gravity)
 
 
 def vacuum_min_speed(problem: Problem) -> tuple:
-    """(angle_deg, velocity_mps) of the minimum-speed shot in vacuum:
-    v^2 = g (y + sqrt(x^2 + y^2)), tan theta = (y + sqrt(x^2 + y^2)) / x."""
-    x = problem.distance
-    y = problem.target_height - problem.launch_height
-    r = y + math.hypot(x, y)
-    return math.degrees(math.atan2(r, x)), math.sqrt(problem.gravity * r)
+    """(angle_deg, velocity_mps) of the minimum-speed shot in vacuum (`vacuum.minimum_speed`)."""
+    theta, v = vacuum.minimum_speed(problem.distance, problem.target_height
+                                    - problem.launch_height, problem.gravity)
+    return math.degrees(theta), float(v)
 
 
 def minimum_speed_shot(problem: Problem, answer: Optional[Solution] = None) -> Optional[tuple]:

@@ -16,10 +16,10 @@ from rich.live import Live
 from rich.table import Table
 
 from ..aim.driver import SolveProgress
-from .records import Writer
-from ..problem import Solution
 from ..physics.trajectory import Trajectory
+from ..problem import Solution
 from ..units import FOOT, INCH, YARD
+from .records import Writer
 
 console = Console(stderr=True, highlight=False)
 
@@ -192,9 +192,16 @@ class BatchProgress:
     def __enter__(self) -> "BatchProgress":
         # a bar is for a person: not drawn into logs and pipes
         if self.enabled and console.is_terminal:
-            from rich.progress import (BarColumn, MofNCompleteColumn, Progress, SpinnerColumn,
-                                       TaskProgressColumn, TextColumn, TimeElapsedColumn,
-                                       TimeRemainingColumn)
+            from rich.progress import (
+                BarColumn,
+                MofNCompleteColumn,
+                Progress,
+                SpinnerColumn,
+                TaskProgressColumn,
+                TextColumn,
+                TimeElapsedColumn,
+                TimeRemainingColumn,
+            )
 
             columns = [SpinnerColumn(), TextColumn("solving"), BarColumn(),
                        MofNCompleteColumn() if self.total else TextColumn("{task.completed}"),

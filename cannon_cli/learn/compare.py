@@ -34,11 +34,12 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
-from . import policy as policy_mod
-from . import surrogate
 from ..aim.driver import solve
+from ..physics import vacuum
 from ..physics.medium import site_density
 from ..problem import Problem, Shot
+from . import policy as policy_mod
+from . import surrogate
 
 COMPARE_SCHEMA = "cannon.compare/1"
 #: The article's surrogate domain: speeds up to 10 m/s (its targets are a few metres away).
@@ -87,10 +88,9 @@ def true_height_miss(problem: Problem, angle_deg: float, speed: float) -> float:
         return math.nan
     d, h = problem.distance, problem.target_height
     if problem.drag == "none":
-        th = math.radians(angle_deg)
-        y = (problem.launch_height + d * math.tan(th)
-             - problem.gravity * d * d / (2.0 * (speed * math.cos(th)) ** 2))
-        return y - h
+        y = vacuum.end_state(math.radians(angle_deg), speed, d, problem.launch_height,
+                             problem.gravity)[0]
+        return float(y) - h
     from ..physics.trajectory import simulate
 
     physics = {f: getattr(problem, f) for f in policy_mod.PHYSICS_FIELDS + ("wind",)}

@@ -21,15 +21,12 @@ from typing import Callable, Optional
 import numpy as np
 from autograd import numpy as anp
 
-from ..physics import medium
-
-from . import mlp
-
 from ..aim import start
-from ..errors import InputError
 from ..aim.loss import Batch, residual
-
+from ..errors import InputError
+from ..physics import medium
 from ..problem import Physics
+from . import mlp
 
 POLICY_SCHEMA = "cannon.policy/1"
 #: Physics fields a policy is trained for; a problem with other values gets the normal start.

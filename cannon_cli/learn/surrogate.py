@@ -7,17 +7,18 @@ surface is not the true one, so its answer must be checked by the physics: `true
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
-import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
 from autograd import grad
 from autograd import numpy as anp
 
-from . import mlp
+from ..physics import vacuum
 from ..problem import Physics, Shot
+from . import mlp
 
 LAYERS = (2, 32, 32, 1)
 #: Where the descent on the surrogate starts (speed m/s, angle rad), and when it stops:
@@ -34,12 +35,7 @@ def true_range(angle_rad, speed, physics: Physics, height: float = 0.0) -> np.nd
     angle_rad = np.atleast_1d(np.asarray(angle_rad, dtype=float))
     speed = np.broadcast_to(np.asarray(speed, dtype=float), angle_rad.shape)
     if physics.drag == "none":
-        c, t = np.cos(angle_rad), np.tan(angle_rad)
-        u2 = (speed * c) ** 2
-        g = physics.gravity
-        with np.errstate(invalid="ignore"):
-            root = np.sqrt(t * t + 2.0 * g * (physics.launch_height - height) / u2)
-        return u2 / g * (t + root)
+        return vacuum.landing(angle_rad, speed, physics.launch_height - height, physics.gravity)
     from ..physics.trajectory import simulate
 
     fields = {f.name: getattr(physics, f.name) for f in dataclasses.fields(Physics)}

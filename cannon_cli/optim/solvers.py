@@ -15,7 +15,6 @@ is called once per iteration with a `Progress` (the solver's own state, in the s
 from __future__ import annotations
 
 import functools
-
 from dataclasses import dataclass
 from typing import Callable, Optional
 

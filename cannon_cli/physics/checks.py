@@ -28,9 +28,9 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from ..problem import Solution
 from .medium import factor, medium_of
 from .model import Params, acceleration
-from ..problem import Solution
 
 #: RK4 steps of the flight that is checked (see the module docstring).
 MACH_STEPS = 64

@@ -25,10 +25,8 @@ from typing import Optional
 
 import numpy as np
 
-from . import atmosphere
-
-from . import dragtable
 from ..problem import TABLE_DRAGS, Physics
+from . import atmosphere, dragtable
 
 
 @dataclass(frozen=True)

@@ -36,6 +36,7 @@ from autograd import numpy as anp
 from autograd.extend import defvjp, primitive
 from autograd.tracer import Box
 
+from . import vacuum as _vacuum
 from .atmosphere import ConstantAir
 
 #: Slots of the packed end-point array along its last axis: the state, then its first derivatives
@@ -510,16 +511,8 @@ def _hermite_max(y0, m0, y1, m1, h):
 
 
 def vacuum(theta, v, p: Params):
-    """Closed-form end state in vacuum (no drag), in autograd.numpy: autograd traces it directly.
-
-    Returns a tuple (y, vx, vy, t) at x = distance.
-    """
-    c = anp.cos(theta)
-    vx = v * c
-    t = p.distance / vx
-    y = p.launch_height + p.distance * anp.tan(theta) - 0.5 * p.gravity * t * t
-    vy = v * anp.sin(theta) - p.gravity * t
-    return y, vx, vy, t
+    """Closed-form end state (y, vx, vy, t) at x = distance in vacuum (`vacuum.end_state`)."""
+    return _vacuum.end_state(theta, v, p.distance, p.launch_height, p.gravity)
 
 
 # --------------------------------------------------------------------------------------------

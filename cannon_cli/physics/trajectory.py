@@ -13,9 +13,9 @@ from typing import Any, Optional
 
 import numpy as np
 
+from ..problem import Shot
 from . import medium
 from .model import Params, acceleration
-from ..problem import Shot
 
 TRAJECTORY_SCHEMA = "cannon.trajectory/1"
 _T_MAX = 1.0e5
