@@ -25,6 +25,8 @@ FOOT = 0.3048
 INCH = 0.0254
 YARD = 0.9144
 POUND = 0.45359237
+#: 1 lb/in² in kg/m²: the G-model ballistic coefficient's unit (703.0695796...)
+LB_PER_IN2 = POUND / INCH ** 2
 GRAIN = POUND / 7000.0
 MILE = 1609.344
 

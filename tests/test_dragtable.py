@@ -13,8 +13,9 @@ import pytest
 from autograd.test_util import check_grads
 from scipy.interpolate import PchipInterpolator
 
-from cannon_cli.physics import dragtable as dt
 from cannon_cli.errors import InputError
+from cannon_cli import units
+from cannon_cli.physics import dragtable as dt
 
 TABLES = [dt.load(name) for name in dt.BUNDLED]
 IDS = list(dt.BUNDLED)
@@ -178,12 +179,12 @@ def test_steep_user_table_tail_stays_positive():
 # -- ballistic coefficient ---------------------------------------------------------------------
 
 def test_bc_conversion():
-    assert dt.LB_PER_IN2 == pytest.approx(703.0695796, rel=1e-10)
+    assert units.LB_PER_IN2 == pytest.approx(703.0695796, rel=1e-10)
 
 
 def test_bc_scale_matches_the_form_factor_formula():
     mass, d = 175 * 64.79891e-6, 0.308 * 0.0254  # 175 gr, .308 in
-    bc = 0.223 * dt.LB_PER_IN2
+    bc = 0.223 * units.LB_PER_IN2
     i = (mass / d**2) / bc  # the form factor that BC implies: BC = m / (i d^2)
     assert dt.bc_scale(bc) == pytest.approx(dt.form_scale(mass, d, i), rel=1e-14)
     # and the deceleration K rho v^2 Cd is rho v^2 Cd pi / (8 BC_SI)
@@ -197,7 +198,7 @@ def test_bc_scale_agrees_with_py_ballisticcalc_constant():
     v_mps, bc = 780.0, 0.223
     cd = t.cd(v_mps / 340.294)
     theirs = cd * 2.08551e-4 / bc * (v_mps / 0.3048)  # 1/s
-    ours = dt.bc_scale(bc * dt.LB_PER_IN2) * 1.2250 * v_mps * cd
+    ours = dt.bc_scale(bc * units.LB_PER_IN2) * 1.2250 * v_mps * cd
     assert ours == pytest.approx(theirs, rel=5e-5)
 
 

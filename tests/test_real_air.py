@@ -18,19 +18,28 @@ import shutil
 import numpy as np
 import pytest
 from autograd.test_util import check_grads
+from reference import (
+    ICAO_LAPSE,
+    ICAO_M,
+    ICAO_R,
+    STANDARD_GRAVITY,
+    bundled_table_path,
+    icao_air,
+    reference_apex,
+    reference_height_at,
+    reference_state_at,
+    table_cd,
+)
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq, minimize_scalar
 from typer.testing import CliRunner
 
 from cannon_cli import Problem, Shot, solve, solve_many
-from cannon_cli.physics import atmosphere, dragtable, medium, model
 from cannon_cli.cli import app
 from cannon_cli.errors import InputError
-from cannon_cli.physics.medium import LB_PER_IN2
+from cannon_cli.physics import atmosphere, dragtable, medium, model
+from cannon_cli.units import LB_PER_IN2
 from cannon_cli.physics.model import Params
-
-from reference import (ICAO_LAPSE, ICAO_M, ICAO_R, STANDARD_GRAVITY, bundled_table_path,
-                       icao_air, reference_apex, reference_height_at, reference_state_at, table_cd)
 
 # reference.table_cd reads the CSV with np.loadtxt, which warns about the comment lines
 pytestmark = pytest.mark.filterwarnings("ignore:Input line:UserWarning")

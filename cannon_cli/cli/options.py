@@ -16,7 +16,8 @@ from typing import Annotated, Optional
 import typer
 
 from .. import units
-from ..problem import STANDARD_GRAVITY
+from ..optim import SOLVERS
+from ..problem import ARCS, ATMOSPHERES, DRAG_MODELS, STANDARD_GRAVITY
 from . import parsers
 
 EXIT_CODES_HELP = (
@@ -25,31 +26,15 @@ EXIT_CODES_HELP = (
 )
 
 
-class Drag(str, enum.Enum):
-    none = "none"
-    linear = "linear"
-    quadratic = "quadratic"
-    g1 = "g1"
-    g7 = "g7"
-    sphere = "sphere"
-    table = "table"
+def _choices(name: str, values) -> type:
+    """A typer choice type (a str Enum) of ``values``, from the one list the library checks."""
+    return enum.Enum(name, {v: v for v in values}, type=str)
 
 
-class AtmosphereModel(str, enum.Enum):
-    constant = "constant"
-    icao = "icao"
-
-
-class Arc(str, enum.Enum):
-    low = "low"
-    high = "high"
-
-
-class Solver(str, enum.Enum):
-    lbfgs = "lbfgs"
-    newton = "newton"
-    adam = "adam"
-    gd = "gd"
+Drag = _choices("Drag", DRAG_MODELS)
+AtmosphereModel = _choices("AtmosphereModel", ATMOSPHERES)
+Arc = _choices("Arc", ARCS)
+Solver = _choices("Solver", SOLVERS)
 
 
 PHYSICS = "Physics"
@@ -59,8 +44,6 @@ UNKNOWNS = "What to solve"
 HOW = "Solver"
 OUTPUT = "Output"
 
-#: 1 lb/in² in kg/m² (dragtable.LB_PER_IN2, which would import numpy before --help)
-LB_PER_IN2 = units.POUND / units.INCH ** 2
 
 # -- shared parameter types -----------------------------------------------------------------
 # Every number goes through a parser of units.py: lengths, speeds, masses and angles take a unit
@@ -217,7 +200,7 @@ def with_physics(*, after: str, wind: bool = True):
             physics["atmosphere"] = physics["atmosphere"].value
             bc = physics.pop("bc")
             # --bc is in lb/in² as ballistics tables quote it; the library is SI
-            physics["ballistic_coefficient"] = None if bc is None else bc * LB_PER_IN2
+            physics["ballistic_coefficient"] = None if bc is None else bc * units.LB_PER_IN2
             return command(physics=physics, **kwargs)
 
         wrapper.__signature__ = sig.replace(parameters=params)

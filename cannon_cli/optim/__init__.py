@@ -1,2 +1,6 @@
 """Solvers on a batched residual: gradient descent, Adam, scipy's L-BFGS-B and Newton. They know
 nothing of projectiles."""
+
+#: the solvers' names, the default first (the command line's choices come from here; importing
+#: this package alone costs nothing: `solvers` holds the numpy)
+SOLVERS = ("lbfgs", "newton", "adam", "gd")

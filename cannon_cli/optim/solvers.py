@@ -21,9 +21,10 @@ from typing import Callable, Optional
 import numpy as np
 from autograd import make_vjp
 
+from . import SOLVERS  # noqa: F401 - the names live with the package
+
 Residual = Callable[[np.ndarray, np.ndarray], np.ndarray]
 
-SOLVERS = ("lbfgs", "newton", "adam", "gd")
 
 #: Default learning rates for the first-order solvers, in scaled variables (see `_scales`).
 DEFAULT_LEARNING_RATE = {"gd": 0.5, "adam": 0.2, "lbfgs": None, "newton": None}

@@ -65,7 +65,6 @@ from ..errors import InputError
 BUNDLED = ("g1", "g7", "sphere")
 
 #: 1 lb/in^2 in kg/m^2: 0.45359237 kg / (0.0254 m)^2 (both exact by definition)
-LB_PER_IN2 = 0.45359237 / 0.0254**2  # 703.0695796...
 
 #: the least number of rows a table must have (a cubic needs a few points to be a cubic)
 MIN_ROWS = 4

@@ -139,10 +139,6 @@ def scale(bc_si, mass, diameter, form_factor):
         return np.where(np.isfinite(bc), dragtable.bc_scale(bc), form)
 
 
-#: 1 lb/in² in kg/m² (the G-model ballistic coefficient's unit)
-LB_PER_IN2 = dragtable.LB_PER_IN2
-
-
 def params(physics: Physics, distance, *, wind=None, steps: int = 24):
     """Model parameters for shots with one physics to the distances ``distance`` (array (N,));
     ``wind`` (N,) replaces the physics' wind if given."""
