@@ -28,6 +28,15 @@ class CannonError(Exception):
 
 
 class InputError(CannonError, ValueError):
-    """A problem is ill-posed: a value is out of range, missing, or of the wrong type."""
+    """A problem is ill-posed: a value is out of range, missing, or of the wrong type.
+
+    ``field`` names the input it is about (its JSON name, e.g. ``distance_m``), if one: the
+    message then reads "distance_m must be > 0, got -1", and the command line names its flag
+    instead ("--distance must be > 0, got -1") from ``field`` and ``detail``."""
 
     exit_code = ExitCode.BAD_INPUT
+
+    def __init__(self, detail: str, *, field: str | None = None):
+        super().__init__(f"{field} {detail}" if field else detail)
+        self.field = field
+        self.detail = detail

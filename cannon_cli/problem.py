@@ -81,7 +81,7 @@ def _quantity(key: str, value: Any, kind: str) -> float:
     except units.UnitError as e:
         if "out of range" in str(e):
             raise InputError(f"field {key}: number out of range") from None
-        raise InputError(f"{key} must be {units.expected(kind)}, got {value!r}") from None
+        raise InputError(f"must be {units.expected(kind)}, got {value!r}", field=key) from None
 
 
 #: Flags named otherwise than their attribute (``--bc`` takes lb/in², the field is SI).
@@ -132,36 +132,36 @@ class Physics:
             if f.name in _NAMES or (value is None and f.name in _OPTIONAL):
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise InputError(f"{_JSON_NAMES[f.name]} must be a number, got {value!r}")
+                raise InputError(f"must be a number, got {value!r}", field=_JSON_NAMES[f.name])
             if not math.isfinite(value):
-                raise InputError(f"{_JSON_NAMES[f.name]} must be finite, got {value}")
+                raise InputError(f"must be finite, got {value}", field=_JSON_NAMES[f.name])
             object.__setattr__(self, f.name, float(value))
         for name in ("gravity", "mass", "diameter", "form_factor", "ballistic_coefficient"):
             value = getattr(self, name)
             if value is not None and value <= 0:
-                raise InputError(f"{_JSON_NAMES[name]} must be > 0, got {value:g}")
+                raise InputError(f"must be > 0, got {value:g}", field=_JSON_NAMES[name])
         for name in ("drag_coefficient", "air_density", "linear_drag"):
             value = getattr(self, name)
             if value is not None and value < 0:
-                raise InputError(f"{_JSON_NAMES[name]} must be >= 0, got {value:g}")
+                raise InputError(f"must be >= 0, got {value:g}", field=_JSON_NAMES[name])
         for name, (lo, hi, unit) in SITE_LIMITS.items():
             value = getattr(self, name)
             if value is not None and not lo <= value <= hi:
-                raise InputError(f"{_JSON_NAMES[name]} must be within {lo:g}..{hi:g} {unit}, "
-                                 f"got {value:g}")
+                raise InputError(f"must be within {lo:g}..{hi:g} {unit}, got {value:g}",
+                                 field=_JSON_NAMES[name])
         for name, allowed in (("drag", DRAG_MODELS), ("atmosphere", ATMOSPHERES)):
             if getattr(self, name) not in allowed:
-                raise InputError(f"{name} must be one of {', '.join(allowed)}, "
-                                 f"got {getattr(self, name)!r}")
+                raise InputError(f"must be one of {', '.join(allowed)}, got {getattr(self, name)!r}",
+                                 field=name)
         if self.drag_table is not None:
             if not isinstance(self.drag_table, str) or not self.drag_table:
-                raise InputError(f"drag_table must be a file name, got {self.drag_table!r}")
+                raise InputError(f"must be a file name, got {self.drag_table!r}", field="drag_table")
             if self.drag == "none":
                 object.__setattr__(self, "drag", "table")
             elif self.drag != "table":
-                raise InputError(f"drag_table goes with drag table, not drag {self.drag}")
+                raise InputError(f"goes with drag table, not drag {self.drag}", field="drag_table")
         elif self.drag == "table":
-            raise InputError("drag table needs a drag_table file (--drag-table FILE)")
+            raise InputError("table needs a drag_table file (--drag-table FILE)", field="drag")
         if self.ballistic_coefficient is not None and self.drag not in TABLE_DRAGS:
             raise InputError(f"a ballistic coefficient needs a drag table (g1, g7, sphere or "
                              f"table), not drag {self.drag}")
@@ -225,27 +225,27 @@ class Problem(Physics):
             object.__setattr__(self, "target_height", height)
         super().__post_init__()
         if self.distance <= 0:
-            raise InputError(f"distance_m must be > 0, got {self.distance:g}")
+            raise InputError(f"must be > 0, got {self.distance:g}", field="distance_m")
         if self.arc not in ARCS:
-            raise InputError(f"arc must be one of {', '.join(ARCS)}, got {self.arc!r}")
+            raise InputError(f"must be one of {', '.join(ARCS)}, got {self.arc!r}", field="arc")
         if self.angle is not None and self.velocity is not None:
             raise InputError("give angle_deg or velocity_mps, not both: the other is solved for")
         if self.angle is not None and not -90.0 < self.angle < 90.0:
-            raise InputError(f"angle_deg must be in (-90, 90), got {self.angle:g}")
+            raise InputError(f"must be in (-90, 90), got {self.angle:g}", field="angle_deg")
         if self.velocity is not None and self.velocity <= 0:
-            raise InputError(f"velocity_mps must be > 0, got {self.velocity:g}")
+            raise InputError(f"must be > 0, got {self.velocity:g}", field="velocity_mps")
         if self.max_velocity is not None and self.max_velocity <= 0:
-            raise InputError(f"max_velocity_mps must be > 0, got {self.max_velocity:g}")
+            raise InputError(f"must be > 0, got {self.max_velocity:g}", field="max_velocity_mps")
         if (self.velocity is not None and self.max_velocity is not None
                 and self.velocity > self.max_velocity):
-            raise InputError(f"velocity_mps {self.velocity:g} exceeds max_velocity_mps "
-                             f"{self.max_velocity:g}")
+            raise InputError(f"{self.velocity:g} exceeds max_velocity_mps {self.max_velocity:g}",
+                             field="velocity_mps")
         if self.zero is not None:
             if self.zero <= 0:
-                raise InputError(f"zero_m must be > 0, got {self.zero:g}")
+                raise InputError(f"must be > 0, got {self.zero:g}", field="zero_m")
             if self.velocity is None:
-                raise InputError("zero_m needs the gun's muzzle speed (velocity_mps, "
-                                 "--velocity): a sight is zeroed for one speed")
+                raise InputError("needs the gun's muzzle speed (velocity_mps, "
+                                 "--velocity): a sight is zeroed for one speed", field="zero_m")
 
     @property
     def sight(self) -> Optional[tuple]:
@@ -286,7 +286,7 @@ class Problem(Physics):
                 value = _quantity(key, value, UNIT_KINDS[name])
             kwargs[name] = value
         if "distance" not in kwargs:
-            raise InputError("distance_m is required")
+            raise InputError("is required", field="distance_m")
         return cls(**kwargs)
 
 
@@ -303,11 +303,11 @@ class Shot(Physics):
     def __post_init__(self) -> None:
         super().__post_init__()
         if not -90.0 < self.angle < 90.0:
-            raise InputError(f"angle_deg must be in (-90, 90), got {self.angle:g}")
+            raise InputError(f"must be in (-90, 90), got {self.angle:g}", field="angle_deg")
         if self.velocity <= 0:
-            raise InputError(f"velocity_mps must be > 0, got {self.velocity:g}")
+            raise InputError(f"must be > 0, got {self.velocity:g}", field="velocity_mps")
         if self.distance is not None and self.distance <= 0:
-            raise InputError(f"distance_m must be > 0, got {self.distance:g}")
+            raise InputError(f"must be > 0, got {self.distance:g}", field="distance_m")
 
 
 @dataclass(frozen=True)

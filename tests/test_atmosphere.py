@@ -8,8 +8,9 @@ import math
 import numpy as np
 import pytest
 
-from cannon_cli.physics import atmosphere as at
 from cannon_cli.errors import InputError
+from cannon_cli.problem import json_to_flag
+from cannon_cli.physics import atmosphere as at
 
 # ICAO standard atmosphere at geopotential altitude H (ICAO Doc 7488/3; = ISO 2533 and the U.S.
 # Standard Atmosphere 1976 below 32 km): T (K), p (Pa), rho (kg/m^3), a (m/s). The H = 0 and
@@ -190,7 +191,9 @@ def test_constant_air():
 def test_bad_site_weather_is_rejected(kw, needle):
     with pytest.raises(InputError) as e:
         at.icao(**kw)
-    assert needle in str(e.value) and "\n" not in str(e.value)
+    # the error names the input it is about: by its flag on the command line
+    named = f"{json_to_flag(e.value.field)} {e.value.detail}" if e.value.field else str(e.value)
+    assert needle in named and "\n" not in str(e.value)
 
 
 @pytest.mark.parametrize("site", SITES, ids=["sea", "high", "hot"])

@@ -84,7 +84,7 @@ def _guard(command):
         except CannonError as e:
             if _state["traceback"]:
                 raise
-            _report(_in_flag_terms(str(e)))
+            _report(_in_flag_terms(e))
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:
             _report("interrupted")
@@ -102,12 +102,15 @@ def _guard(command):
     return wrapper
 
 
-def _in_flag_terms(message: str) -> str:
-    """Name the command-line flag, not the JSON field, in a message about a value."""
+def _in_flag_terms(e: CannonError) -> str:
+    """The error's message, naming the command-line flag of the field it is about (if any)
+    rather than its JSON name."""
+    from ..errors import InputError
     from ..problem import PROBLEM_FIELDS, json_to_flag
 
-    head, _, rest = message.partition(" ")
-    return f"{json_to_flag(head)} {rest}" if head in PROBLEM_FIELDS else message
+    if isinstance(e, InputError) and e.field in PROBLEM_FIELDS:
+        return f"{json_to_flag(e.field)} {e.detail}"
+    return str(e)
 
 
 def _report(message: str) -> None:

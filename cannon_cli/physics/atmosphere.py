@@ -177,26 +177,29 @@ class Atmosphere:
         limit = lambda name, value: (math.isfinite(value)
                                      and SITE_LIMITS[name][0] <= value <= SITE_LIMITS[name][1])
         if not limit("altitude", alt):
-            raise InputError(f"--altitude must be within {FLOOR:g}..{TROPOPAUSE:g} m, got {alt:g}")
+            raise InputError(f"must be within {FLOOR:g}..{TROPOPAUSE:g} m, got {alt:g}",
+                             field="altitude_m")
         t_std = float(standard_temperature(alt))
         if temp is None:
             t_site = t_std
         else:
             if not limit("temperature", temp):
-                raise InputError(f"--temperature must be within -100..70 °C, got {temp:g}")
+                raise InputError(f"must be within -100..70 °C, got {temp:g}",
+                                 field="temperature_c")
             t_site = temp + KELVIN
         if pres is None:
             p_site = float(standard_pressure(alt))
         else:
             if not limit("pressure", pres):
-                raise InputError(f"--pressure must be within 100..1200 hPa, got {pres:g}")
+                raise InputError(f"must be within 100..1200 hPa, got {pres:g}",
+                                 field="pressure_hpa")
             p_site = pres * 100.0
         if not limit("humidity", hum):
-            raise InputError(f"--humidity must be within 0..100 %, got {hum:g}")
+            raise InputError(f"must be within 0..100 %, got {hum:g}", field="humidity_pct")
         x_v = float(vapour_mole_fraction(t_site, p_site, hum))
         if x_v >= 0.5:
-            raise InputError(f"--humidity {hum:g} % at {t_site - KELVIN:g} °C and "
-                             f"{p_site / 100:g} hPa is mostly steam: not air")
+            raise InputError(f"{hum:g} % at {t_site - KELVIN:g} °C and {p_site / 100:g} hPa is "
+                             "mostly steam: not air", field="humidity_pct")
         tv = t_site / (1.0 - (1.0 - M_WATER / M_AIR) * x_v)
         put = lambda name, value: object.__setattr__(self, name, float(value))
         put("t_site", t_site)

@@ -73,6 +73,11 @@ MIN_ROWS = 4
 TAIL_LENGTH = 1.0
 
 
+def _table_error(detail: str) -> InputError:
+    """An error about the drag table file (the field drag_table, the flag --drag-table)."""
+    return InputError(detail, field="drag_table")
+
+
 @dataclass(frozen=True, eq=False)
 class DragTable:
     """A drag function Cd(Mach): knots, the monotone cubic through them, and its derivatives.
@@ -253,19 +258,19 @@ def from_points(mach, cd_values, *, name: str = "custom", source: str = "") -> D
     """A DragTable through the points (mach, cd); validated like a CSV (see :func:`from_csv`)."""
     x = np.asarray(mach, dtype=float).ravel()
     y = np.asarray(cd_values, dtype=float).ravel()
-    where = f"drag_table {name}"
+    where = name
     if x.shape != y.shape:
-        raise InputError(f"{where}: {x.size} Mach values but {y.size} Cd values")
+        raise _table_error(f"{where}: {x.size} Mach values but {y.size} Cd values")
     if x.size < MIN_ROWS:
-        raise InputError(f"{where}: needs at least {MIN_ROWS} rows, got {x.size}")
+        raise _table_error(f"{where}: needs at least {MIN_ROWS} rows, got {x.size}")
     if not np.all(np.isfinite(x)) or np.any(x < 0):
-        raise InputError(f"{where}: Mach numbers must be finite and >= 0")
+        raise _table_error(f"{where}: Mach numbers must be finite and >= 0")
     if not np.all(np.isfinite(y)) or np.any(y <= 0):
-        raise InputError(f"{where}: Cd values must be finite and > 0")
+        raise _table_error(f"{where}: Cd values must be finite and > 0")
     bad = np.flatnonzero(np.diff(x) <= 0)
     if bad.size:
         k = int(bad[0])
-        raise InputError(f"{where}: Mach must increase strictly, but row {k + 2} has "
+        raise _table_error(f"{where}: Mach must increase strictly, but row {k + 2} has "
                          f"{x[k + 1]:g} after {x[k]:g}")
     slopes = _pchip_slopes(x, y)
     h = np.diff(x)
@@ -286,7 +291,7 @@ def from_points(mach, cd_values, *, name: str = "custom", source: str = "") -> D
 def _parse(text: str, name: str) -> DragTable:
     """Parse ``mach,cd`` CSV text: ``#`` comment lines and blank lines anywhere, then a header
     line ``mach,cd``, then at least MIN_ROWS rows of two numbers."""
-    where = f"drag_table {name}"
+    where = name
     source = ""
     header_seen = False
     mach, cds = [], []
@@ -304,31 +309,31 @@ def _parse(text: str, name: str) -> DragTable:
             continue
         if not header_seen:
             if [c.lower() for c in cells] != ["mach", "cd"]:
-                raise InputError(f"{where}: line {lineno}: expected the header 'mach,cd', "
+                raise _table_error(f"{where}: line {lineno}: expected the header 'mach,cd', "
                                  f"got {','.join(row)!r}")
             header_seen = True
             continue
         if len(cells) != 2:
-            raise InputError(f"{where}: line {lineno}: expected 2 columns (mach,cd), "
+            raise _table_error(f"{where}: line {lineno}: expected 2 columns (mach,cd), "
                              f"got {len(cells)}")
         try:
             m, c = float(cells[0]), float(cells[1])
         except ValueError:
-            raise InputError(f"{where}: line {lineno}: not a number in {','.join(row)!r}") \
+            raise _table_error(f"{where}: line {lineno}: not a number in {','.join(row)!r}") \
                 from None
         if not (math.isfinite(m) and m >= 0):
-            raise InputError(f"{where}: line {lineno}: Mach must be finite and >= 0, got {m:g}")
+            raise _table_error(f"{where}: line {lineno}: Mach must be finite and >= 0, got {m:g}")
         if not (math.isfinite(c) and c > 0):
-            raise InputError(f"{where}: line {lineno}: Cd must be finite and > 0, got {c:g}")
+            raise _table_error(f"{where}: line {lineno}: Cd must be finite and > 0, got {c:g}")
         if mach and m <= mach[-1]:
-            raise InputError(f"{where}: line {lineno}: Mach must increase strictly, got {m:g} "
+            raise _table_error(f"{where}: line {lineno}: Mach must increase strictly, got {m:g} "
                              f"after {mach[-1]:g}")
         mach.append(m)
         cds.append(c)
     if not header_seen:
-        raise InputError(f"{where}: no header line 'mach,cd'")
+        raise _table_error(f"{where}: no header line 'mach,cd'")
     if len(mach) < MIN_ROWS:
-        raise InputError(f"{where}: needs at least {MIN_ROWS} rows, got {len(mach)}")
+        raise _table_error(f"{where}: needs at least {MIN_ROWS} rows, got {len(mach)}")
     return from_points(mach, cds, name=name, source=source)
 
 
@@ -341,15 +346,15 @@ def from_csv(path) -> DragTable:
         with open(path, encoding="utf-8", newline="") as f:
             text = f.read()
     except OSError as e:
-        raise InputError(f"drag_table {path}: cannot read it: {e.strerror or e}") from None
+        raise _table_error(f"{path}: cannot read it: {e.strerror or e}") from None
     except UnicodeDecodeError:
-        raise InputError(f"drag_table {path}: not a UTF-8 text file") from None
+        raise _table_error(f"{path}: not a UTF-8 text file") from None
     except ValueError:  # a NUL or a lone surrogate in the name: no file has it
-        raise InputError(f"drag_table {path!r}: not a file name") from None
+        raise _table_error(f"{path!r}: not a file name") from None
     try:
         return _parse(text, path)
     except csv.Error as e:
-        raise InputError(f"drag_table {path}: {e}") from None
+        raise _table_error(f"{path}: {e}") from None
 
 
 def bundled(name: str) -> DragTable:
