@@ -106,6 +106,16 @@ def zero_angles(problems: Sequence[Problem], *, solver: str = "lbfgs") -> list:
     return out
 
 
+def checked_zero_angles(problems: Sequence[Problem], *, solver: str = "lbfgs") -> list:
+    """`zero_angles`, with a zero that cannot be hit raised: for one gun, whose zero is the
+    same for every shot, that is bad input at once."""
+    zeros = zero_angles(problems, solver=solver)
+    for z in zeros:
+        if isinstance(z, Exception):
+            raise z
+    return zeros
+
+
 def adjustment(solution: Solution, zero_angle_deg: float) -> Adjustment:
     """The come-up of ``solution`` for a sight whose bore sits ``zero_angle_deg`` above its line
     of sight (see the module docstring)."""

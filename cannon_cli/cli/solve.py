@@ -147,26 +147,17 @@ def solve(
     _solve_one(values, options, fmt, quiet, plot, shown)
 
 
-def _zeros(problems: list, solver: str) -> list:
-    """`sight.zero_angles`, with a zero that cannot be hit raised (one line, exit 1)."""
-    from ..aim.sight import zero_angles
-
-    zeros = zero_angles(problems, solver=solver)
-    for z in zeros:
-        if isinstance(z, Exception):
-            raise z
-    return zeros
-
-
 def _solve_one(values: dict, options: dict, fmt: Optional[str], quiet: bool,
                plot: Optional[str] = None, shown: str = "metric") -> None:
     from ..problem import Problem
 
     problem = Problem(**values)
     from ..aim import driver as aim
+    from ..aim.sight import checked_zero_angles
     from ..io import batch, render
 
-    zeros = _zeros([problem], options["solver"])  # a zero out of reach: bad input, at once
+    # a zero out of reach is bad input, at once
+    zeros = checked_zero_angles([problem], solver=options["solver"])
     options = _with_policy_start(options, [problem], quiet)
     if quiet:
         solution = aim.solve(problem, **options)

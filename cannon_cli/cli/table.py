@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import math
 import sys
 from typing import Annotated, Optional
 
@@ -28,7 +27,6 @@ from .options import (
     with_physics,
 )
 from .root import _guard, app
-from .solve import _zeros
 
 
 @app.command(epilog=EXIT_CODES_HELP + " A table exits 3 when some distance is out of reach.")
@@ -87,31 +85,20 @@ def table(
         raise typer.BadParameter("give --angle or --velocity, not both",
                                  param_hint="'--angle' / '--velocity'")
     fmt = _output_format(json_out, nl, csv_out)
-    from ..errors import InputError
-
-    if not (step > 0 and math.isfinite(step)):
-        raise InputError(f"--step must be > 0 and finite, got {step:g}")
-    if not (0 < start <= stop and math.isfinite(stop)):
-        raise InputError(f"need 0 < --from <= --to, got --from {start:g} --to {stop:g}")
-    count = int((stop - start) / step + 1e-9) + 1
     from ..io import batch, render
-    from ..io.records import Record, writer_for
-    from ..physics.medium import medium_of
-    from ..problem import Problem
+    from ..io.records import writer_for
+    from ..io.table import FiringTable
 
-    base = dict(target_height=target_height, angle=angle, velocity=velocity, arc=arc.value,
-                max_velocity=max_velocity, sight_height=sight_height, zero=zero, **physics)
-    # the gun, the air and the sight are the same on every row: a bad one is one error line
-    first = Problem(distance=start, **base)
-    medium_of(first)
-    _zeros([first], solver.value)
+    table = FiringTable(start, stop, step, dict(
+        target_height=target_height, angle=angle, velocity=velocity, arc=arc.value,
+        max_velocity=max_velocity, sight_height=sight_height, zero=zero, **physics))
+    first = table.first(solver.value)
     shown = _display_units(display, start, stop, step, target_height, velocity, max_velocity,
                            zero, sight_height, physics["wind"], physics["launch_height"])
-    rows = (Record(i, None, fields={"distance_m": start + i * step}) for i in range(count))
     writer = (render.FiringTableWriter(sys.stdout, first, units=shown) if fmt is None
               else writer_for(fmt, sys.stdout))
-    with render.BatchProgress(count, enabled=not quiet) as progress:
-        tally = batch.run(rows, writer, defaults={k: v for k, v in base.items() if v is not None},
+    with render.BatchProgress(table.count, enabled=not quiet) as progress:
+        tally = batch.run(table.records(), writer, defaults=table.defaults,
                           solve_options=dict(solver=solver.value), chunk_size=chunk_size,
                           progress=progress)
     if not quiet:
