@@ -151,11 +151,12 @@ class Physics:
                                  field=_JSON_NAMES[name])
         for name, allowed in (("drag", DRAG_MODELS), ("atmosphere", ATMOSPHERES)):
             if getattr(self, name) not in allowed:
-                raise InputError(f"must be one of {', '.join(allowed)}, got {getattr(self, name)!r}",
-                                 field=name)
+                raise InputError(f"must be one of {', '.join(allowed)}, "
+                                 f"got {getattr(self, name)!r}", field=name)
         if self.drag_table is not None:
             if not isinstance(self.drag_table, str) or not self.drag_table:
-                raise InputError(f"must be a file name, got {self.drag_table!r}", field="drag_table")
+                raise InputError(f"must be a file name, got {self.drag_table!r}",
+                                 field="drag_table")
             if self.drag == "none":
                 object.__setattr__(self, "drag", "table")
             elif self.drag != "table":

@@ -1,6 +1,7 @@
 """`cannon train` and `cannon compare`: the aiming network and the three ways to aim.
 
-Registered on the application by importing this module (cli/__init__.py); heavy imports stay inside the commands.
+Registered on the application by importing this module (cli/__init__.py); heavy imports stay
+inside the commands.
 """
 
 from __future__ import annotations

@@ -34,7 +34,8 @@ from .root import _guard, app
 @with_physics(after="target_height")
 def table(
     start: Annotated[float, typer.Option(
-        "--from", parser=parsers.length, metavar="M", help="First distance (m, or e.g. 100yd), > 0.",
+        "--from", parser=parsers.length, metavar="M",
+        help="First distance (m, or e.g. 100yd), > 0.",
         rich_help_panel=TARGET, show_default=False)],
     stop: Annotated[float, typer.Option(
         "--to", parser=parsers.length, metavar="M", help="Last distance (m, or e.g. 1000yd), "

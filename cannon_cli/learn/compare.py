@@ -190,7 +190,8 @@ def _solved(name: str, train_s: float, s, ms: float, problem: Problem) -> Row:
 
 def to_json(problem: Problem, result: Comparison, seed: int) -> dict[str, Any]:
     nulls = lambda x: None if isinstance(x, float) and not math.isfinite(x) else x
-    out = {"schema": COMPARE_SCHEMA, "seed": seed, "problem": problem.to_json(air_density=site_density(problem)),
+    out = {"schema": COMPARE_SCHEMA, "seed": seed,
+           "problem": problem.to_json(air_density=site_density(problem)),
            "speed_max_mps": result.speed_max,
            "rows": [{k: nulls(v) for k, v in asdict(r).items() if k != "note" or v}
                     for r in result.rows]}

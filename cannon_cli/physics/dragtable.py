@@ -1,6 +1,7 @@
 """Mach-dependent drag: standard drag tables Cd(Mach), a smooth interpolant, ballistic coefficients.
 
-Tables. The bundled tables live in ``cannon_cli/physics/data/*.csv`` (``mach,cd`` with ``#`` comment lines
+Tables. The bundled tables live in ``cannon_cli/physics/data/*.csv`` (``mach,cd`` with ``#``
+comment lines
 that cite their source): ``g1`` and ``g7`` are the BRL/Aberdeen standard-projectile drag functions
 and ``sphere`` is the GS function of a 9/16-inch smooth sphere, all as published by JBM Ballistics
 and reproduced, with identical numbers, in py-ballisticcalc 3.1.1, gehtsoft-usa/BallisticCalculator1
