@@ -1,12 +1,11 @@
 """Mach-dependent drag: standard drag tables Cd(Mach), a smooth interpolant, ballistic coefficients.
 
 Tables. The bundled tables live in ``cannon_cli/physics/data/*.csv`` (``mach,cd`` with ``#``
-comment lines
-that cite their source): ``g1`` and ``g7`` are the BRL/Aberdeen standard-projectile drag functions
-and ``sphere`` is the GS function of a 9/16-inch smooth sphere, all as published by JBM Ballistics
-and reproduced, with identical numbers, in py-ballisticcalc 3.1.1, gehtsoft-usa/BallisticCalculator1
-and ajokela/ballistics-engine (see each file's header). ``--drag-table FILE`` reads the same
-format.
+comment lines that cite their source): ``g1`` and ``g7`` are the BRL/Aberdeen standard-projectile
+drag functions and ``sphere`` is the GS function of a 9/16-inch smooth sphere, all as published by
+JBM Ballistics and reproduced, with identical numbers, in py-ballisticcalc 3.1.1,
+gehtsoft-usa/BallisticCalculator1 and ajokela/ballistics-engine (see each file's header).
+``--drag-table FILE`` reads the same format.
 
 Interpolation. Cd(M) is the monotone piecewise cubic of Fritsch & Carlson (SIAM J. Numer. Anal.
 17(2), 1980) in the form of scipy's ``PchipInterpolator`` (weighted-harmonic-mean slopes inside,
