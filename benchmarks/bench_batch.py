@@ -93,7 +93,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from cannon_cli.aim.driver import solve_columns
-    from cannon_cli.aim.columns import Columns
+    from cannon_cli.physics.columns import Columns
 
     rng = np.random.default_rng(0)
     D = rng.uniform(50.0, 550.0, 10_000)

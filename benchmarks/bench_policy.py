@@ -29,7 +29,7 @@ def main() -> None:
     args = ap.parse_args()
 
     from cannon_cli.aim.driver import solve_columns
-    from cannon_cli.aim.columns import Columns
+    from cannon_cli.physics.columns import Columns
     from cannon_cli.aim.loss import Batch, height_miss
     from cannon_cli.physics import medium
     from cannon_cli.learn.policy import train

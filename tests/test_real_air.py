@@ -38,6 +38,7 @@ from cannon_cli import Problem, Shot, solve, solve_many
 from cannon_cli.cli import app
 from cannon_cli.errors import InputError
 from cannon_cli.physics import atmosphere, dragtable, medium, model
+from cannon_cli.physics.columns import Columns
 from cannon_cli.units import LB_PER_IN2
 from cannon_cli.physics.model import Params
 
@@ -48,6 +49,11 @@ G = STANDARD_GRAVITY
 runner = CliRunner()
 
 #: the issue's .308 case: 175 gr, G7 BC 0.223 lb/in², 2600 ft/s
+def _params(physics, distance, steps=24):
+    """The model's parameters for shots with one physics (`Columns.from_physics`)."""
+    return Columns.from_physics(physics, distance).params(steps)
+
+
 BC_308 = 0.223 * LB_PER_IN2  # kg/m²
 V_308 = 2600 * 0.3048  # 792.48 m/s
 RANGES_308 = (100.0, 300.0, 500.0, 1000.0)
@@ -123,7 +129,7 @@ def state_in_air(air, cd, scale, theta, v, distance, *, wind=0.0, h0=0.0):
 def model_state(physics, theta_deg, v, distances, steps):
     """The model's end state (4, N) for one shot flown to each of ``distances``."""
     d = np.asarray(distances, dtype=float)
-    p = medium.params(physics, d, steps=steps)
+    p = _params(physics, d, steps=steps)
     n = d.size
     return model.integrate(np.radians(np.full(n, theta_deg)), np.full(n, float(v)), p)[0]
 
@@ -187,7 +193,7 @@ def test_endpoint_is_integrate_and_vectorised():
     physics, angle, v, *_ = MODEL_CASES["g7-shell-icao-high"]
     shot = Shot(angle=angle, velocity=v, **physics)
     d = np.array([1000.0, 2000.0, 3000.0])
-    p = medium.params(shot, d, steps=64)
+    p = _params(shot, d, steps=64)
     theta, speed = np.radians([40.0, 45.0, 50.0]), np.array([380.0, 400.0, 420.0])
     x = model.integrate(theta, speed, p)[0]
     end = np.array(model.endpoint(theta, speed, p))
@@ -204,7 +210,7 @@ def test_site_weather_matches_an_independent_dry_air_profile():
     shot = Shot(angle=1.0, velocity=V_308, **g7_bullet(wind=-4.0, launch_height=1.5, **weather))
     air = dry_air(30.0, 900.0)
     rho_site = air(0.0)[0]
-    p = medium.params(shot, [1000.0], steps=256)
+    p = _params(shot, [1000.0], steps=256)
     assert p.drag_c[0] == pytest.approx(rho_site * math.pi / (8 * BC_308), rel=1e-9)
     assert p.air.a_site == pytest.approx(air(0.0)[1], rel=1e-9)
     cd = table_cd(bundled_table_path("g7"))
@@ -283,7 +289,7 @@ def _check_all_grads(p, theta, v, components):
 def test_check_grads_g7_icao_wind_bullets():
     np.random.seed(11)
     shot = Shot(angle=1.0, velocity=V_308, **g7_bullet(wind=-6.0, launch_height=1.5))
-    p = medium.params(shot, [300.0, 800.0, 1200.0], steps=64)
+    p = _params(shot, [300.0, 800.0, 1200.0], steps=64)
     _check_all_grads(p, np.radians([1.0, 3.0, 5.0]), np.array([700.0, V_308, 850.0]), (0, 3))
 
 
@@ -295,7 +301,7 @@ def test_check_grads_g7_icao_wind_high_shell(component):
     np.random.seed(12 + component)
     shot = Shot(angle=45.0, velocity=400.0, drag="g7", mass=5.0, diameter=0.1,
                 atmosphere="icao", wind=4.0)
-    p = medium.params(shot, [3000.0], steps=64)
+    p = _params(shot, [3000.0], steps=64)
     _check_all_grads(p, np.radians([45.0]), np.array([400.0]), (component,))
 
 
@@ -311,7 +317,7 @@ def test_tangent_and_complex_step_agree_for_table_drag_in_icao_air(monkeypatch):
     n = 2048
     shot = Shot(angle=45.0, velocity=400.0, drag="g7", mass=5.0, diameter=0.1,
                 atmosphere="icao", wind=4.0)
-    p = medium.params(shot, rng.uniform(500.0, 3000.0, n), steps=48)
+    p = _params(shot, rng.uniform(500.0, 3000.0, n), steps=48)
     theta, v = np.radians(rng.uniform(10.0, 60.0, n)), rng.uniform(250.0, 450.0, n)
     few = np.array([0, 7, 1234])
     pf = p.take(few)
@@ -362,7 +368,7 @@ def test_custom_table_csv_matches_the_oracle_and_from_points(tmp_path):
         assert_converged_to(fine[:, j], half[:, j], ref,
                             np.array([dist, 420.0, 420.0, ref[3]]), f"{dist:g} m")
 
-    p = medium.params(shot, d, steps=64)
+    p = _params(shot, d, steps=64)
     table = dragtable.from_points(*zip(*CUSTOM_ROWS))
     mine = Params(p.drag, p.distance, p.launch_height, p.gravity, p.wind, p.drag_k, p.drag_c,
                   64, table, atmosphere.icao())
@@ -860,7 +866,7 @@ def test_kappa_partials_by_complex_step(drag, atmos):
     """model._kappa's hand-derived partials in (speed, height), first and second order, against
     the complex step of kappa and of its first partials."""
     kw = dict(ballistic_coefficient=BC_308) if drag == "g7" else {}
-    p = medium.params(Problem(distance=1000.0, drag=drag, atmosphere=atmos, **kw), np.ones(4))
+    p = _params(Problem(distance=1000.0, drag=drag, atmosphere=atmos, **kw), np.ones(4))
     s = np.array([820.0, 400.0, 345.0, 150.0])
     y = np.array([0.0, 150.0, 2000.0, 9000.0])
     h = 1e-30

@@ -24,11 +24,12 @@ import numpy as np
 
 from ..optim import solvers
 from ..physics import vacuum
-from ..physics.model import WORK, Params, Y, flight, integrate, step_cost
+from ..physics.columns import Columns
+from ..physics.model import WORK, Y, flight, integrate, step_cost
 from ..problem import Problem, Solution
 from . import reach, start
-from .columns import Columns, Results
 from .loss import Batch, height_miss, residual
+from .results import Results
 
 #: Default solver tolerance: the miss (and, for the minimum-speed shot, d miss / d angle) over
 #: the distance.
@@ -168,9 +169,7 @@ class _Group:
         #: per problem, the grading of the RK4 mesh (`model.Params.mesh`); 1 until a shot
         #: that stalls towards the target needs it. Shared with ``params``: set in place.
         self.grading = np.ones(cols.size)
-        params = Params(medium.drag, cols.distance, cols.launch_height, cols.gravity,
-                        cols.wind, cols.drag_k, cols.drag_c, MIN_STEPS, medium.table, medium.air,
-                        self.grading)
+        params = cols.params(MIN_STEPS, self.grading)
         self.batch = Batch(kind, params, cols.target_height, np.radians(cols.angle_deg),
                            cols.velocity_mps)
         self.high = cols.high

@@ -12,10 +12,10 @@ from itertools import islice
 from typing import Any, Callable, Iterable, Iterator, Optional
 
 from ..aim import sight
-from ..aim.columns import Columns
 from ..aim.driver import solve_columns
 from ..errors import ExitCode, InputError
 from ..physics import checks
+from ..physics.columns import Columns
 from ..physics.medium import medium_of
 from ..problem import SOLUTION_SCHEMA, Problem, Solution
 from .records import Record, Writer

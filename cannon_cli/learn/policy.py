@@ -24,7 +24,7 @@ from autograd import numpy as anp
 from ..aim import start
 from ..aim.loss import Batch, residual
 from ..errors import InputError
-from ..physics import medium
+from ..physics.columns import Columns
 from ..problem import Physics
 from . import mlp
 
@@ -57,7 +57,7 @@ class Policy:
         """The closed-form starting shot (`start.minimum_speed`): the network learns a
         correction to it, so that even an untrained network shoots where the loss is defined."""
         phys = Physics(**self.physics)
-        p = medium.params(phys, distance, wind=np.zeros_like(distance))
+        p = Columns.from_physics(phys, distance, wind=np.zeros_like(distance)).params(steps=24)
         return start.minimum_speed(p, height - phys.launch_height)
 
     def shoot(self, distance, height, wind, params=None):
@@ -235,7 +235,7 @@ def train(physics: Physics, domain: dict, *, steps: int = 1500, batch: int = 128
 
     def loss(params, step):
         d, h, wnd = (draws[name](batch) for name in VARIABLES)
-        p = medium.params(physics, d, wind=wnd, steps=TRAIN_STEPS)
+        p = Columns.from_physics(physics, d, wind=wnd).params(steps=TRAIN_STEPS)
         b = Batch("both", p, h, np.full(batch, np.nan), np.full(batch, np.nan))
         angle, speed = policy.shoot(d, h, wnd, params)
         z = anp.stack([angle, speed / b.speed_unit], axis=1)

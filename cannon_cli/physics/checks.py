@@ -29,7 +29,8 @@ from typing import Optional, Sequence
 import numpy as np
 
 from ..problem import Solution
-from .medium import factor, medium_of
+from .columns import Columns
+from .medium import medium_of
 from .model import Params, acceleration
 
 #: RK4 steps of the flight that is checked (see the module docstring).
@@ -69,18 +70,9 @@ def mach_ranges(solutions: Sequence[Solution]) -> list:
     for medium, idx in groups.items():
         sols = [solutions[i] for i in idx]
         probs = [s.problem for s in sols]
-        col = lambda f: np.array([f(x) for x in probs], dtype=float)
-        d = col(lambda p: p.distance)
-        wind = col(lambda p: p.wind)
-        nan = math.nan
-        c = factor(medium, mass=col(lambda p: p.mass), diameter=col(lambda p: p.diameter),
-                   drag_coefficient=col(lambda p: p.drag_coefficient),
-                   ballistic_coefficient=col(lambda p: nan if p.ballistic_coefficient is None
-                                             else p.ballistic_coefficient),
-                   form_factor=col(lambda p: p.form_factor))  # drag_factor, for arrays
-        p = Params(medium.drag, d, col(lambda p: p.launch_height), col(lambda p: p.gravity),
-                   wind, np.zeros(len(idx)), np.asarray(c, dtype=float), MACH_STEPS,
-                   medium.table, medium.air)
+        cols = Columns.from_problems(probs)
+        p = cols.params(MACH_STEPS)
+        wind = cols.wind
         theta = np.radians([s.angle_deg for s in sols])
         v = np.array([s.velocity_mps for s in sols])
         if medium.table.mach[0] > 0:  # the slowest point may be inside the flight
@@ -91,7 +83,7 @@ def mach_ranges(solutions: Sequence[Solution]) -> list:
         # the end point as the answer reports it
         speed = np.array([s.impact_speed_mps for s in sols])
         angle = np.radians([s.impact_angle_deg for s in sols])
-        end = _mach(medium.air, col(lambda p: p.target_height), speed * np.cos(angle) - wind,
+        end = _mach(medium.air, cols.target_height, speed * np.cos(angle) - wind,
                     speed * np.sin(angle))
         lo, hi = np.fmin(lo, end), np.fmax(hi, end)
         for k, i in enumerate(idx):

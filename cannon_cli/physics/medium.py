@@ -137,16 +137,3 @@ def scale(bc_si, mass, diameter, form_factor):
     bc = np.asarray(bc_si, dtype=float)
     with np.errstate(invalid="ignore", divide="ignore"):
         return np.where(np.isfinite(bc), dragtable.bc_scale(bc), form)
-
-
-def params(physics: Physics, distance, *, wind=None, steps: int = 24):
-    """Model parameters for shots with one physics to the distances ``distance`` (array (N,));
-    ``wind`` (N,) replaces the physics' wind if given."""
-    from .model import Params  # numpy-heavy; this module is imported by the CLI lazily anyway
-
-    d = np.atleast_1d(np.asarray(distance, dtype=float))
-    one = np.ones_like(d)
-    m = medium_of(physics)
-    return Params(physics.drag, d, physics.launch_height * one, physics.gravity * one,
-                  physics.wind * one if wind is None else wind, physics.drag_k * one,
-                  drag_factor(physics, m) * one, steps, m.table, m.air)

@@ -15,6 +15,7 @@ import numpy as np
 
 from ..problem import Shot
 from . import medium
+from .columns import Columns
 from .model import Params, acceleration
 
 TRAJECTORY_SCHEMA = "cannon.trajectory/1"
@@ -93,7 +94,7 @@ def _crossing(shot: Shot, t: float, s) -> Crossing:
 
 def params_for(shot, distance: float = 1.0) -> Params:
     """Model parameters (one shot) for the physics of a `Shot` or `Problem`."""
-    return medium.params(shot, [float(distance)])
+    return Columns.from_physics(shot, [float(distance)]).params(steps=24)
 
 
 def simulate(shot: Shot, *, samples: int = 101, ground: Optional[float] = None) -> Trajectory:

@@ -1,8 +1,9 @@
-"""Many problems and their answers as columns: arrays of shape (N,), one entry per problem.
+"""Many problems as columns: arrays of shape (N,), one entry per problem, and the one route from
+the physics of problems to the model's numbers (`Columns.params`).
 
-This is the batch form the solver works in. `solve_many` turns `Problem` objects into `Columns`
-and `Results` back into `Solution` objects; a caller with arrays of targets (a sweep, a firing
-table, a million targets) skips the objects and calls `aim.solve_columns` directly.
+This is the batch form the solver works in. `solve_many` turns `Problem` objects into `Columns`;
+a caller with arrays of targets (a sweep, a firing table, a million targets) skips the objects
+and calls `aim.driver.solve_columns` directly.
 """
 
 from __future__ import annotations
@@ -13,8 +14,9 @@ from typing import Sequence
 
 import numpy as np
 
-from ..physics.medium import drag_factor, factor, medium_of, site_density
-from ..problem import STANDARD_GRAVITY, Physics, Problem, Solution
+from ..problem import STANDARD_GRAVITY, Physics, Problem
+from .medium import drag_factor, factor, medium_of
+from .model import Params
 
 KINDS = ("angle", "speed", "both")
 
@@ -81,6 +83,31 @@ class Columns:
         return Columns(**{f.name: getattr(self, f.name)[index] if f.name != "media"
                           else self.media for f in fields(self)})
 
+    def params(self, steps: int, grading=None) -> Params:
+        """The model's parameters for these shots, which share one medium (`groups` makes such
+        columns); ``grading`` as `model.Params` takes it."""
+        if len(self.media) != 1 and not (self.medium == self.medium[0]).all():
+            raise ValueError("Columns.params wants columns of one medium (see Columns.groups)")
+        medium = self.media[int(self.medium[0])]
+        return Params(medium.drag, self.distance, self.launch_height, self.gravity, self.wind,
+                      self.drag_k, self.drag_c, steps, medium.table, medium.air, grading)
+
+    @classmethod
+    def from_physics(cls, physics: Physics, distance, *, wind=None) -> "Columns":
+        """Shots with one physics to the distances ``distance`` (array (N,)); ``wind`` (N,)
+        replaces the physics' wind if given. What is unknown is left unset."""
+        d = np.atleast_1d(np.asarray(distance, dtype=float))
+        one = np.ones_like(d)
+        m = medium_of(physics)
+        nan = np.full(d.shape, math.nan)
+        return cls(distance=d, target_height=0.0 * one, launch_height=physics.launch_height * one,
+                   gravity=physics.gravity * one,
+                   wind=physics.wind * one if wind is None else np.asarray(wind, dtype=float),
+                   medium=np.zeros(d.shape, dtype=np.intp), media=(m,),
+                   drag_k=physics.drag_k * one, drag_c=drag_factor(physics, m) * one,
+                   angle_deg=nan, velocity_mps=nan, high=np.zeros(d.shape, dtype=bool),
+                   max_velocity_mps=nan.copy())
+
     @classmethod
     def from_problems(cls, problems: Sequence[Problem]) -> "Columns":
         col = lambda f: np.array([f(p) for p in problems], dtype=float)
@@ -134,50 +161,3 @@ class Columns:
                    velocity_mps=fixed(velocity),
                    high=np.broadcast_to(np.asarray(arc) == "high", (n,)).copy(),
                    max_velocity_mps=fixed(max_velocity))
-
-
-@dataclass(frozen=True, eq=False)
-class Results:
-    """The answers to N problems, as arrays (see `Solution` for the meaning of each)."""
-
-    angle_deg: np.ndarray
-    velocity_mps: np.ndarray
-    flight_time_s: np.ndarray
-    apex_height_m: np.ndarray
-    impact_speed_mps: np.ndarray
-    impact_angle_deg: np.ndarray
-    miss_m: np.ndarray
-    converged: np.ndarray
-    iterations: np.ndarray
-    steps: np.ndarray
-    message: list
-    solver: str
-
-    @classmethod
-    def empty(cls, n: int, solver: str) -> "Results":
-        nan = lambda: np.full(n, math.nan)
-        return cls(nan(), nan(), nan(), nan(), nan(), nan(), nan(), np.zeros(n, dtype=bool),
-                   np.zeros(n, dtype=int), np.zeros(n, dtype=int), [""] * n, solver)
-
-    def put(self, index, other: "Results") -> None:
-        """Write ``other``'s entries at positions ``index`` of this one (sorted, unique)."""
-        for f in fields(self):
-            if f.name == "solver":
-                continue
-            mine, theirs = getattr(self, f.name), getattr(other, f.name)
-            if f.name == "message":
-                for i, m in zip(index, theirs):
-                    mine[i] = m
-            else:
-                mine[index] = theirs
-
-    def solution(self, i: int, problem: Problem) -> Solution:
-        return Solution(
-            problem=problem, angle_deg=float(self.angle_deg[i]),
-            velocity_mps=float(self.velocity_mps[i]), flight_time_s=float(self.flight_time_s[i]),
-            apex_height_m=float(self.apex_height_m[i]),
-            impact_speed_mps=float(self.impact_speed_mps[i]),
-            impact_angle_deg=float(self.impact_angle_deg[i]), miss_m=float(self.miss_m[i]),
-            converged=bool(self.converged[i]), iterations=int(self.iterations[i]),
-            solver=self.solver, message=self.message[i], steps=int(self.steps[i]),
-            air_density=site_density(problem))
