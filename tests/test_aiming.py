@@ -6,6 +6,7 @@ import math
 
 import numpy as np
 import pytest
+from conftest import run as _cli
 
 from cannon_cli import Problem, solve, solve_many
 from cannon_cli.errors import InputError
@@ -100,14 +101,6 @@ def test_solve_with_a_start_array_matches_solve():
 
 
 # -- through the CLI ----------------------------------------------------------------------------
-
-def _cli(*args):
-    from typer.testing import CliRunner
-
-    from cannon_cli.cli import app
-
-    return CliRunner().invoke(app, list(args), prog_name="cannon")
-
 
 QUICK = ("--samples", "200", "--epochs", "20", "--policy-steps", "150")
 

@@ -10,23 +10,13 @@ import shutil
 import subprocess
 
 import pytest
-from typer.testing import CliRunner
+from conftest import nl, run
 
 from cannon_cli import Problem, solve
 from cannon_cli.io.batch import CHUNK_SIZE
-from cannon_cli.cli import app
 from cannon_cli.io.records import CSV_COLUMNS, read_records
 
-runner = CliRunner()
 G = 9.80665
-
-
-def run(*args, input=None):
-    return runner.invoke(app, list(args), prog_name="cannon", input=input)
-
-
-def nl(stdout: str) -> list[dict]:
-    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
 
 
 def ndjson(records) -> str:

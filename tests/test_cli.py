@@ -10,17 +10,11 @@ import subprocess
 import sys
 
 import pytest
-from typer.testing import CliRunner
+from conftest import run
 
 from cannon_cli import __version__
-from cannon_cli.cli import app
 
 G = 9.80665
-runner = CliRunner()
-
-
-def run(*args: str, input: str | None = None):
-    return runner.invoke(app, list(args), prog_name="cannon", input=input)
 
 
 def solve_json(*args: str):

@@ -9,15 +9,7 @@ import math
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
-
-from cannon_cli.cli import app
-
-runner = CliRunner()
-
-
-def run(*args: str, input: str | None = None):
-    return runner.invoke(app, list(args), prog_name="cannon", input=input)
+from conftest import run, solved
 
 
 def one_error(res) -> str:
@@ -135,12 +127,6 @@ def test_no_reason_shows_nan(args):
 
 
 # -- unit suffixes on every length, speed and angle; errors in our words -------------------------
-
-def solved(*args):
-    res = run("solve", *args, "--json", "-q")
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
-
 
 @pytest.mark.parametrize("flag,text,field,si", [
     ("--target-height", "10ft", "target_height_m", 3.048),

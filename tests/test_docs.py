@@ -8,10 +8,9 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
+from conftest import run
 
 from cannon_cli.cli import docs as _docs
-from cannon_cli.cli import app
 
 ROOT = Path(__file__).resolve().parent.parent
 README = ROOT / "README.md"
@@ -46,7 +45,7 @@ def test_cli_reference_does_not_depend_on_the_terminal(monkeypatch):
 def test_cli_reference_keeps_what_the_rich_help_shows(args):
     """The plain rendering drops no option, command or option group of `cannon ARGS --help`."""
     wide = {"COLUMNS": "200", "TERMINAL_WIDTH": "200", "NO_COLOR": "1"}
-    result = CliRunner().invoke(app, [*args, "--help"], prog_name="cannon", env=wide)
+    result = run(*args, "--help", env=wide)
     assert result.exit_code == 0, result.output
     rich, plain = result.output, _docs.help_text(args)
     assert set(OPTION.findall(rich)) == set(OPTION.findall(plain))

@@ -14,17 +14,11 @@ import io
 import json
 
 import pytest
-from typer.testing import CliRunner
+from conftest import run
 
-from cannon_cli.cli import app
 from cannon_cli.io.records import CSV_COLUMNS, read_records
 
-runner = CliRunner()
 BOM = b"\xef\xbb\xbf"
-
-
-def run(*args, input=None):
-    return runner.invoke(app, list(args), prog_name="cannon", input=input)
 
 
 def out_text(res) -> str:

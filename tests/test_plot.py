@@ -12,21 +12,15 @@ import xml.etree.ElementTree as ET
 
 import numpy as np
 import pytest
-from typer.testing import CliRunner
+from conftest import run
 
 from cannon_cli.io import plot
-from cannon_cli.cli import app
 from cannon_cli.problem import Problem
 
 pytest.importorskip("matplotlib")
 pytest.importorskip("plotext")
 
-runner = CliRunner()
 INSTALL = "pip install 'cannon-cli[plot]'"
-
-
-def run(*args: str):
-    return runner.invoke(app, list(args), prog_name="cannon")
 
 
 def png_size(data: bytes) -> tuple:

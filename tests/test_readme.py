@@ -12,17 +12,14 @@ import shlex
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner
-
-from cannon_cli.cli import app
+from conftest import run
 
 README = (Path(__file__).resolve().parent.parent / "README.md").read_text()
-runner = CliRunner()
 
 
 def solved(command: str) -> dict:
     args = shlex.split(command)[1:]
-    res = runner.invoke(app, [*args, "--json", "-q"], prog_name="cannon")
+    res = run(*args, "--json", "-q")
     assert res.exit_code == 0, (command, res.output)
     return json.loads(res.stdout)
 

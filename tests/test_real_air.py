@@ -18,6 +18,8 @@ import shutil
 import numpy as np
 import pytest
 from autograd.test_util import check_grads
+from conftest import nl, run
+from conftest import solved as solve_cli
 from reference import (
     ICAO_LAPSE,
     ICAO_M,
@@ -32,10 +34,8 @@ from reference import (
 )
 from scipy.integrate import solve_ivp
 from scipy.optimize import brentq, minimize_scalar
-from typer.testing import CliRunner
 
 from cannon_cli import Problem, Shot, solve, solve_many
-from cannon_cli.cli import app
 from cannon_cli.errors import InputError
 from cannon_cli.physics import atmosphere, dragtable, medium, model
 from cannon_cli.physics.columns import Columns
@@ -46,7 +46,6 @@ from cannon_cli.physics.model import Params
 pytestmark = pytest.mark.filterwarnings("ignore:Input line:UserWarning")
 
 G = STANDARD_GRAVITY
-runner = CliRunner()
 
 #: the issue's .308 case: 175 gr, G7 BC 0.223 lb/in², 2600 ft/s
 def _params(physics, distance, steps=24):
@@ -57,14 +56,6 @@ def _params(physics, distance, steps=24):
 BC_308 = 0.223 * LB_PER_IN2  # kg/m²
 V_308 = 2600 * 0.3048  # 792.48 m/s
 RANGES_308 = (100.0, 300.0, 500.0, 1000.0)
-
-
-def run(*args: str, input: str | None = None):
-    return runner.invoke(app, list(args), prog_name="cannon", input=input)
-
-
-def nl(stdout: str) -> list[dict]:
-    return [json.loads(line) for line in stdout.splitlines() if line.strip()]
 
 
 def g7_bullet(**kw) -> dict:
@@ -685,12 +676,6 @@ def test_cli_bad_real_air_input_is_one_line_exit_1(name, command):
 # --------------------------------------------------------------------------------------------
 # 7. The command line, end to end
 # --------------------------------------------------------------------------------------------
-
-def solve_cli(*args):
-    res = run("solve", *args, "--json", "-q")
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
-
 
 def test_cli_solve_308_json():
     out = solve_cli("--drag", "g7", "--bc", "0.223", "--velocity", "792.48", "--distance", "500",

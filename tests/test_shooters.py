@@ -10,26 +10,14 @@ import json
 import math
 
 import pytest
+from conftest import run, solved
 from scipy.optimize import brentq
-from typer.testing import CliRunner
 
-from cannon_cli.cli import app
 from cannon_cli.io.records import CSV_COLUMNS
 from cannon_cli.problem import Problem
 from reference import reference_height_at, vacuum_angles
 
-runner = CliRunner()
 V_308, BC_308 = 792.48, 0.223
-
-
-def run(*args: str, input: str | None = None):
-    return runner.invoke(app, list(args), prog_name="cannon", input=input)
-
-
-def solved(*args):
-    res = run("solve", *args, "--json", "-q")
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
 
 
 # -- the come-up against independent computations -----------------------------------------------

@@ -2,22 +2,13 @@
 
 from __future__ import annotations
 
-import json
-
 import pytest
 import typer
-from typer.testing import CliRunner
+from conftest import run
+from conftest import solved as solve_json
 
 from cannon_cli import units
-from cannon_cli.cli import app, parsers
-
-runner = CliRunner()
-
-
-def solve_json(*args):
-    res = runner.invoke(app, ["solve", *args, "--json", "-q"], prog_name="cannon")
-    assert res.exit_code == 0, res.output
-    return json.loads(res.stdout)
+from cannon_cli.cli import parsers
 
 
 @pytest.mark.parametrize("parse,text,si", [
@@ -60,7 +51,6 @@ def test_cli_units_equal_si():
 
 
 def test_cli_bad_unit_is_a_usage_error_in_one_message():
-    res = runner.invoke(app, ["solve", "--distance", "100", "--velocity", "3warp"],
-                        prog_name="cannon")
+    res = run("solve", "--distance", "100", "--velocity", "3warp")
     assert res.exit_code == 2
     assert "--velocity" in res.output and "Traceback" not in res.output
