@@ -158,7 +158,10 @@ def _solve_one(values: dict, options: dict, fmt: Optional[str], quiet: bool,
 
     # a zero out of reach is bad input, at once
     zeros = checked_zero_angles([problem], solver=options["solver"])
-    options = _with_policy_start(options, [problem], quiet)
+    options, notes = batch.policy_start(options, [problem])
+    if not quiet:
+        for note in notes:
+            render.warn(note)
     if quiet:
         solution = aim.solve(problem, **options)
     else:
@@ -183,24 +186,6 @@ def _solve_one(values: dict, options: dict, fmt: Optional[str], quiet: bool,
         draw_solution(solution, plot)
     if not solution.converged:
         raise typer.Exit(ExitCode.NO_SOLUTION)
-
-
-def _with_policy_start(options: dict, problems: list, quiet: bool) -> dict:
-    """The solve options with the policy's answers as starting points (and a warning for the
-    problems it cannot serve); without a policy, the options as they are."""
-    options = dict(options)
-    policy = options.pop("policy", None)
-    if policy is None:
-        return options
-    from ..io import render
-    from ..learn.policy import starts_for
-
-    angle, speed, notes = starts_for(policy, problems)
-    if not quiet:
-        for note in notes:
-            render.warn(note)
-    options["start"] = (angle, speed)
-    return options
 
 
 def _solve_batch(path: str, input_format: str, fmt: str, values: dict, options: dict,

@@ -107,14 +107,8 @@ def solve_chunk(chunk: list[Record], defaults: dict, solve_options: dict,
     good, zeros = [good[k] for k in kept], [zeros[k] for k in kept]
     if good:
         problems = [p for _, p in good]
-        options = dict(solve_options)
-        policy = options.pop("policy", None)
-        if policy is not None:
-            from ..learn.policy import starts_for
-
-            angle, speed, notes = starts_for(policy, problems)
-            options["start"] = (angle, speed)
-            tally.notes.update(notes)
+        options, notes = policy_start(solve_options, problems)
+        tally.notes.update(notes)
         results = solve_columns(Columns.from_problems(problems), **options)
         solutions = finish([results.solution(k, p) for k, (_, p) in enumerate(good)], zeros)
         for (j, _), s in zip(good, solutions):
@@ -128,6 +122,15 @@ def solve_chunk(chunk: list[Record], defaults: dict, solve_options: dict,
         if "warnings" in r:  # type: ignore[operator]
             tally.warned += 1
     return out  # type: ignore[return-value]
+
+
+def policy_start(options: dict, problems: list) -> tuple:
+    """`policy.with_start`, importing the network's module only when there is a policy."""
+    if options.get("policy") is None:
+        return {k: v for k, v in options.items() if k != "policy"}, []
+    from ..learn.policy import with_start
+
+    return with_start(options, problems)
 
 
 def run(records: Iterable[Record], writer: Writer, *, defaults: dict, solve_options: dict,

@@ -208,6 +208,20 @@ def starts_for(policy: Policy, problems: list) -> tuple:
         angle[use], speed[use] = a, v
     return angle, speed, sorted(set(notes))
 
+
+def with_start(options: dict, problems: list) -> tuple:
+    """(options, notes): the solve options without their ``policy`` and, if there was one, with
+    its answers as the starting points (`starts_for`), and the warnings for the problems it
+    cannot serve. Without a policy, the options as they are and no notes."""
+    options = dict(options)
+    policy = options.pop("policy", None)
+    if policy is None:
+        return options, []
+    angle, speed, notes = starts_for(policy, problems)
+    options["start"] = (angle, speed)
+    return options, notes
+
+
 def _domain_text(policy: Policy) -> str:
     d = policy.domain
     return (f"distance {d['distance'][0]:g}:{d['distance'][1]:g} m, height "
