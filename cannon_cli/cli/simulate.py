@@ -8,18 +8,8 @@ from typing import Annotated, Optional
 import typer
 
 from . import parsers
-from .options import (
-    ANGLE_UNITS,
-    EXIT_CODES_HELP,
-    OUTPUT,
-    TARGET,
-    Quiet,
-    TargetHeight,
-    UnitsOpt,
-    UnitSystem,
-    _display_units,
-    with_physics,
-)
+from .options import (ANGLE_UNITS, EXIT_CODES_HELP, OUTPUT, TARGET, Quiet, TargetHeight, UnitsOpt,
+                      UnitSystem, _display_units, with_physics)
 from .root import _guard, _write_json, app
 
 

@@ -10,27 +10,9 @@ import typer
 
 from ..errors import ExitCode
 from . import parsers
-from .options import (
-    ANGLE_UNITS,
-    BATCH,
-    EXIT_CODES_HELP,
-    HOW,
-    OUTPUT,
-    TARGET,
-    UNKNOWNS,
-    Arc,
-    InputFormat,
-    Quiet,
-    SightedTargetHeight,
-    SightHeight,
-    Solver,
-    UnitsOpt,
-    UnitSystem,
-    Zero,
-    _display_units,
-    _output_format,
-    with_physics,
-)
+from .options import (ANGLE_UNITS, BATCH, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc,
+                      InputFormat, Quiet, SightedTargetHeight, SightHeight, Solver, UnitsOpt,
+                      UnitSystem, Zero, _display_units, _output_format, with_physics)
 from .root import _guard, _write_json, app
 
 

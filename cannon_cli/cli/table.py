@@ -8,24 +8,9 @@ from typing import Annotated, Optional
 import typer
 
 from . import parsers
-from .options import (
-    ANGLE_UNITS,
-    EXIT_CODES_HELP,
-    HOW,
-    OUTPUT,
-    TARGET,
-    UNKNOWNS,
-    Arc,
-    SightedTargetHeight,
-    SightHeight,
-    Solver,
-    UnitsOpt,
-    UnitSystem,
-    Zero,
-    _display_units,
-    _output_format,
-    with_physics,
-)
+from .options import (ANGLE_UNITS, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc,
+                      SightedTargetHeight, SightHeight, Solver, UnitsOpt, UnitSystem, Zero,
+                      _display_units, _output_format, with_physics)
 from .root import _guard, app
 
 
