@@ -41,8 +41,7 @@ def main() -> None:
     import numpy as np
 
     from cannon_cli import Problem, solve
-
-    from cannon_cli.io import plot
+    from cannon_cli.io import pictures as plot
 
     for drag in ("quadratic", "none"):
         problem = Problem(distance=500.0, drag=drag)

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 from conftest import run
 
-from cannon_cli.io import plot
+from cannon_cli.io import draw, pictures
 from cannon_cli.problem import Problem
 
 pytest.importorskip("matplotlib")
@@ -95,7 +95,7 @@ def test_solve_plot_writes_the_trajectory_of_the_answer(tmp_path):
     res = run("solve", "--distance", "120", "--velocity", "50", "--plot", str(out), "-q")
     assert res.exit_code == 0, res.output
     assert res.stdout == ""
-    assert_picture(out, *plot.FILE_SIZE)
+    assert_picture(out, *draw.FILE_SIZE)
 
 
 def test_solve_plot_without_a_solution_draws_the_closest_approach_and_exits_3(tmp_path):
@@ -103,7 +103,7 @@ def test_solve_plot_without_a_solution_draws_the_closest_approach_and_exits_3(tm
     res = run("solve", "--distance", "1000", "--velocity", "50", "--plot", str(out), "-q")
     assert res.exit_code == 3
     assert "out of reach" in res.stderr
-    assert_picture(out, *plot.FILE_SIZE)
+    assert_picture(out, *draw.FILE_SIZE)
 
 
 def test_solve_plot_is_not_for_batches(tmp_path):
@@ -169,17 +169,17 @@ def test_landscape_in_the_terminal_goes_to_stdout():
 def test_vacuum_valley_of_the_grid_is_the_closed_form_curve():
     # a raised target and a raised gun, so that the curve is not the textbook symmetric one
     p = Problem(distance=150, target_height=25, launch_height=5)
-    ls = plot.landscape(p, solvers=(), grid=200)
+    ls = pictures.landscape(p, solvers=(), grid=200)
     A, V = ls.angles_deg, ls.speeds_mps
     dv = V[1] - V[0]
-    closed = plot.vacuum_valley(p, A)
+    closed = pictures.vacuum_valley(p, A)
     inside = np.isfinite(closed) & (closed > V[0] + dv) & (closed < V[-1] - dv)
     assert inside.sum() > 100
     best = V[np.nanargmin(ls.loss, axis=0)]
     assert np.all(np.abs(best[inside] - closed[inside]) <= dv)
     # read off by interpolating the sign change of the miss, it is much closer than a cell
     za, zv = ls.zero_crossings()
-    ref = plot.vacuum_valley(p, za)
+    ref = pictures.vacuum_valley(p, za)
     assert np.nanmax(np.abs(zv - ref)) < 0.05 * dv
     # the minimum-speed point is the closed form's, and lies on the curve's lowest point
     a, v = ls.min_speed
@@ -195,14 +195,14 @@ def test_grid_with_drag_puts_the_valley_through_the_solvers_answer():
     p = Problem(distance=500, velocity=150, drag="quadratic", wind=-3)
     s = aim.solve(p)
     speeds = np.linspace(100, 200, 201)
-    miss = plot.miss_grid(p, [s.angle_deg], speeds)
-    za, zv = plot.zero_crossings([s.angle_deg], speeds, miss)
+    miss = pictures.miss_grid(p, [s.angle_deg], speeds)
+    za, zv = pictures.zero_crossings([s.angle_deg], speeds, miss)
     assert len(zv) == 1 and abs(zv[0] - 150.0) < 0.01 * (speeds[1] - speeds[0])
 
 
 def test_unreachable_cells_are_blank():
     p = Problem(distance=500, drag="quadratic")
-    miss = plot.miss_grid(p, np.linspace(20, 60, 30), np.linspace(10, 200, 30))
+    miss = pictures.miss_grid(p, np.linspace(20, 60, 30), np.linspace(10, 200, 30))
     assert np.isnan(miss[0]).all()  # 10 m/s never gets 500 m
     assert np.isfinite(miss[-1]).all()
 
@@ -219,17 +219,17 @@ def test_grid_is_one_vectorised_call_of_the_model(monkeypatch):
 
     monkeypatch.setattr(loss, "height_miss", counting)
     a, v = np.linspace(20, 60, 50), np.linspace(50, 200, 50)
-    plot.miss_grid(Problem(distance=120), a, v)
+    pictures.miss_grid(Problem(distance=120), a, v)
     assert calls == [(2500,)]
     calls.clear()
-    plot.miss_grid(Problem(distance=500, drag="quadratic"), a, v)
+    pictures.miss_grid(Problem(distance=500, drag="quadratic"), a, v)
     # the grid, and the same grid with half the steps for the error estimate
     assert calls == [(2500,), (2500,)]
 
 
 def test_solver_paths_start_together_and_end_at_the_answer():
     p = Problem(distance=120)
-    ls = plot.landscape(p, solvers=("newton", "lbfgs", "gd"), start=(60, 45), grid=30)
+    ls = pictures.landscape(p, solvers=("newton", "lbfgs", "gd"), start=(60, 45), grid=30)
     assert [path.solver for path in ls.paths] == ["newton", "lbfgs", "gd"]
     for path in ls.paths:
         assert (path.angle_deg[0], path.velocity_mps[0]) == (60, 45)
@@ -245,7 +245,7 @@ def test_solver_paths_start_together_and_end_at_the_answer():
 
 
 def test_fixed_speed_paths_run_along_the_angle_axis():
-    ls = plot.landscape(Problem(distance=120, velocity=50), solvers=("newton",), grid=20)
+    ls = pictures.landscape(Problem(distance=120, velocity=50), solvers=("newton",), grid=20)
     path = ls.paths[0]
     assert np.all(path.velocity_mps == 50) and ls.start[1] == 50
     assert abs(path.angle_deg[-1] - ls.answer.angle_deg) < 1e-9
@@ -271,7 +271,7 @@ def test_trajectory_of_a_given_shot_is_flown_not_solved(monkeypatch):
         raise AssertionError("solved")
 
     monkeypatch.setattr(aim, "solve", no_solving)
-    pic = plot.shot_picture(shot=Shot(angle=40, velocity=100, drag="quadratic", distance=300))
+    pic = pictures.shot_picture(shot=Shot(angle=40, velocity=100, drag="quadratic", distance=300))
     assert pic.vacuum is not None and pic.vacuum.range_m > pic.trajectory.range_m
     assert pic.target == (300, 0.0)
     res = run("plot", "trajectory", "--angle", "40", "--velocity", "100", "--width", "60",

@@ -1,5 +1,5 @@
 """`cannon plot trajectory` and `cannon plot landscape`: typer parameters and validation only;
-the pictures are made by `io.plot`.
+the pictures' data come from `io.pictures`, and `io.draw` draws them.
 """
 
 from __future__ import annotations
@@ -69,7 +69,7 @@ MaxVelocity = Annotated[Optional[float], typer.Option(
 
 def _size(out: Optional[str], width: Optional[int], height: Optional[int]) -> None:
     """--width/--height: pixels for a file, character cells for the terminal."""
-    from ..io.plot import PlotError
+    from ..io.plot_errors import PlotError
 
     if out is None:
         for flag, value, top in (("--width", width, 1000), ("--height", height, 500)):
@@ -86,11 +86,11 @@ def _size(out: Optional[str], width: Optional[int], height: Optional[int]) -> No
 def check_output(out: Optional[str], flag: str = "--out") -> None:
     """Fail early (before any solving) on an unknown image suffix, a missing drawing library or
     a file that cannot be written."""
-    from ..io import plot
+    from ..io import draw
 
     if out is not None:
-        plot.image_format(out)
-    plot.require(out)
+        draw.image_format(out)
+    draw.require(out)
     if out is not None:
         from ..io.records import check_writable
 
@@ -100,14 +100,15 @@ def check_output(out: Optional[str], flag: str = "--out") -> None:
 def draw_solution(solution, out: str) -> None:
     """`cannon solve --plot FILE`: the trajectory of the answer (of the closest approach when
     there is none) to FILE."""
-    from ..io import plot, render
+    from ..io import draw, pictures, render
+    from ..io.plot_errors import NothingToDraw
 
     try:
-        pic = plot.shot_picture(solution=solution)
-    except plot.NothingToDraw:  # no solution and no closest approach: the reason is reported
+        pic = pictures.shot_picture(solution=solution)
+    except NothingToDraw:  # no solution and no closest approach: the reason is reported
         render.warn(f"nothing drawn to {out}: there is no shot to draw")
         return
-    plot.draw_shot(pic, out=out)
+    draw.draw_shot(pic, out=out)
 
 
 def _problem(distance, target_height, angle, velocity, arc, max_velocity, physics):
@@ -145,17 +146,18 @@ def trajectory(
     """  # noqa: E501 - typer keeps line breaks inside a paragraph, so one paragraph is one line
     _size(out, width, height)
     check_output(out)
-    from ..io import plot
+    from ..io import draw, pictures
 
     if angle is not None and velocity is not None:
         from ..problem import Shot
 
-        pic = plot.shot_picture(shot=Shot(angle=angle, velocity=velocity, distance=distance,
-                                          target_height=target_height, **physics))
+        shot = Shot(angle=angle, velocity=velocity, distance=distance,
+                    target_height=target_height, **physics)
+        pic = pictures.shot_picture(shot=shot)
     else:
         problem = _problem(distance, target_height, angle, velocity, arc, max_velocity, physics)
-        pic = plot.shot_picture(problem, solver=solver.value)
-    plot.draw_shot(pic, out=out, width=width, height=height, title=title)
+        pic = pictures.shot_picture(problem, solver=solver.value)
+    draw.draw_shot(pic, out=out, width=width, height=height, title=title)
     if not pic.hit:
         from ..io import render
 
@@ -220,24 +222,24 @@ def landscape(
     """  # noqa: E501
     _size(out, width, height)
     check_output(out)
-    from ..io import plot, render
+    from ..io import draw, pictures, render
 
     problem = _problem(distance, target_height, angle, velocity, arc, max_velocity,
                        physics)
-    solvers = [s.value for s in solver] if solver else list(plot.SOLVERS)
+    solvers = [s.value for s in solver] if solver else list(pictures.SOLVERS)
     solvers = list(dict.fromkeys(solvers))  # each once, in the order given
     a_rng, v_rng = angles, speeds  # (lo, hi) from parsers.span, or None
     start = (start_angle, start_velocity)
     if quiet or not render.console.is_terminal:
-        ls = plot.landscape(problem, angles=a_rng, speeds=v_rng, grid=grid, solvers=solvers,
-                            start=start, max_iter=max_iter)
+        ls = pictures.landscape(problem, angles=a_rng, speeds=v_rng, grid=grid,
+                                solvers=solvers, start=start, max_iter=max_iter)
     else:
         with render.console.status("solving") as status:
             def on_iteration(name: str, iteration: int) -> None:
                 if iteration % 10 == 0:
                     status.update(f"path of {name}: iteration {iteration}")
 
-            ls = plot.landscape(problem, angles=a_rng, speeds=v_rng, grid=grid,
-                                solvers=solvers, start=start, max_iter=max_iter,
-                                on_iteration=on_iteration)
-    plot.draw_landscape(ls, out=out, width=width, height=height, title=title)
+            ls = pictures.landscape(problem, angles=a_rng, speeds=v_rng, grid=grid,
+                                    solvers=solvers, start=start, max_iter=max_iter,
+                                    on_iteration=on_iteration)
+    draw.draw_landscape(ls, out=out, width=width, height=height, title=title)
