@@ -278,3 +278,55 @@ def reference_max_range(problem_like, v):
     res = minimize_scalar(f, bounds=(grid[max(i - 1, 0)], grid[min(i + 1, 88)]),
                           method="bounded", options={"xatol": 1e-10})
     return -float(res.fun), float(res.x)
+
+
+# --------------------------------------------------------------------------------------------
+# Three dimensions: crosswind and the Earth's rotation, in time.
+# --------------------------------------------------------------------------------------------
+
+EARTH_RATE = 7.292115e-5  # rad/s
+
+
+def earth_rotation_in_shot_frame(latitude_deg, bearing_deg):
+    """Omega in (x downrange, y up, z right), by projecting the East-North-Up vector
+    w (0, cos(phi), sin(phi)) on the shot's axes: x = (sin A, cos A, 0), y = (0, 0, 1),
+    z = x cross y = (cos A, -sin A, 0) (bearing A from north, clockwise)."""
+    phi, a = math.radians(latitude_deg), math.radians(bearing_deg)
+    omega = np.array([0.0, EARTH_RATE * math.cos(phi), EARTH_RATE * math.sin(phi)])
+    ex = np.array([math.sin(a), math.cos(a), 0.0])
+    ey = np.array([0.0, 0.0, 1.0])
+    ez = np.cross(ex, ey)
+    return float(omega @ ex), float(omega @ ey), float(omega @ ez)
+
+
+def reference_state_3d(problem_like, elevation, azimuth, v, distance, *, crosswind=0.0,
+                       latitude=None, bearing=0.0):
+    """(y, z, vx, vy, vz, t) where a 3-D shot first crosses x = distance, by DOP853 in time:
+    drag on the velocity relative to the wind (wind, 0, crosswind), gravity, and with
+    ``latitude`` the Coriolis acceleration -2 Omega x v. Quadratic or linear drag, or none."""
+    pr = problem_like
+    k, c = drag_constants(pr)
+    omega = (np.zeros(3) if latitude is None
+             else np.array(earth_rotation_in_shot_frame(latitude, bearing)))
+    wind = np.array([pr.wind, 0.0, crosswind])
+    gvec = np.array([0.0, -pr.gravity, 0.0])
+
+    def rhs(t, s):
+        vel = s[3:]
+        rel = vel - wind
+        kap = k if pr.drag == "linear" else c * float(np.linalg.norm(rel))
+        acc = gvec - kap * rel - 2.0 * np.cross(omega, vel)
+        return [*vel, *acc]
+
+    def reach(t, s):
+        return s[0] - distance
+
+    reach.terminal, reach.direction = True, 1
+    s0 = [0.0, float(pr.launch_height), 0.0,
+          v * math.cos(elevation) * math.cos(azimuth), v * math.sin(elevation),
+          v * math.cos(elevation) * math.sin(azimuth)]
+    sol = solve_ivp(rhs, (0.0, T_MAX), s0, method="DOP853", rtol=RTOL, atol=ATOL, events=[reach])
+    if not len(sol.t_events[0]):
+        return (math.nan,) * 6
+    _, y, z, vx, vy, vz = sol.y_events[0][0]
+    return float(y), float(z), float(vx), float(vy), float(vz), float(sol.t_events[0][0])

@@ -1,0 +1,186 @@
+"""The end state of N shots at x = distance, differentiable by autograd with respect to the
+launch and every physical input, in 2-D and 3-D, from the one field of `field.py`.
+
+    end_state(inputs, setup) -> (y, vx, vy, t)            in 2-D
+                              -> (y, z, vx, vy, vz, t)      in 3-D
+
+``inputs`` maps the names of `INPUTS` to arrays (N,) (autograd may box any of them); what is
+left out takes its value from ``setup`` (a `model.Params`: the drag model, its table and air,
+the mesh). The derivatives come from integrating `jet.Jet` states through RK4: forward mode,
+mechanically, along exactly the inputs that autograd is differentiating (first order, or second
+where it differentiates twice). The primitive's VJP reads them from its own output, written in
+autograd.numpy so that autograd can differentiate it once more.
+
+Frame: x downrange toward the target, y up, z to the right. The launch: ``elevation`` (rad,
+above the horizontal), ``azimuth`` (rad, to the right of the line to the target), ``speed``
+(m/s); v0 = speed (cos e cos a, sin e, cos e sin a). ``drag_scale`` multiplies the drag (1: as
+the setup says): d/d(BC) = -(1/BC) d/d(drag_scale), and likewise for the air density through
+rho_site.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Optional
+
+import numpy as np
+from autograd import numpy as anp
+from autograd.extend import defvjp, primitive
+from autograd.tracer import Box
+
+from . import core
+from .field import Forces
+from .jet import Jet
+
+#: The differentiable inputs, in slot order.
+INPUTS = ("elevation", "azimuth", "speed", "wind", "crosswind", "drag_scale", "gravity",
+          "launch_height", "distance")
+M = len(INPUTS)
+_S0, _S1, _S2 = 0, 1, 1 + M
+_NSLOTS = 1 + M + M * M
+
+
+@dataclass(frozen=True, eq=False)
+class Setup:
+    """What is not differentiated: the shots' `model.Params` (drag model, Cd table, air, steps,
+    grading; its distance, launch height, gravity, wind and drag factors are the defaults of the
+    inputs), the Earth's rotation ``omega`` in the shot's frame (None: off) and whether to fly
+    in 3-D even when nothing lateral is given."""
+
+    params: object
+    omega: Optional[tuple] = None
+    three: bool = False
+
+
+def _defaults(setup: Setup, n: int) -> dict:
+    """The inputs' values where ``end_state`` is not given them: the setup's."""
+    p = setup.params
+    zero = np.zeros(n)
+    return {"azimuth": zero, "wind": p.wind, "crosswind": zero, "drag_scale": zero + 1.0,
+            "gravity": p.gravity, "launch_height": p.launch_height, "distance": p.distance}
+
+
+def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool):
+    """The end state, packed (S, K, N) as a jet along ``dirs`` (indices into `INPUTS`), or
+    (S, N) at order 0."""
+    p = setup.params
+    n = np.shape(values[2])[0]
+    if order:
+        nd = len(dirs)
+        q = [Jet.seed(v, dirs.index(i), nd, order, n) if i in dirs else v
+             for i, v in enumerate(values)]
+    else:
+        q = list(values)
+    elev, az, speed, wind, cross, scale, g, h0, dist = q
+    lift = lambda a, f: a.apply(*f) if isinstance(a, Jet) else f[0]
+    ev, av = np.asarray(values[0]), np.asarray(values[1])
+    ce = lift(elev, (np.cos(ev), -np.sin(ev), -np.cos(ev)))
+    se = lift(elev, (np.sin(ev), np.cos(ev), -np.sin(ev)))
+    vy = speed * se
+    if three:
+        ca = lift(az, (np.cos(av), -np.sin(av), -np.cos(av)))
+        sa = lift(az, (np.sin(av), np.cos(av), -np.sin(av)))
+        horizontal = speed * ce
+        state = [h0, 0.0, horizontal * ca, vy, horizontal * sa, 0.0]
+    else:
+        state = [h0, speed * ce, vy, 0.0]
+    if order:
+        z = Jet(np.stack([_as_jet(s, nd, order, n).a for s in state]), nd, order)
+    else:
+        z = np.stack([np.broadcast_to(np.asarray(s, dtype=float), (n,)) for s in state])
+    f = Forces(drag=p.drag, gravity=g, wind=wind, crosswind=cross, drag_k=p.drag_k * scale,
+               drag_c=p.drag_c * scale, table=p.table, air=p.air, omega=setup.omega)
+    # the mesh: the setup's fractions of the distance (a jet if the distance is differentiated)
+    frac = p.mesh() / p.distance
+    mesh = [dist * row for row in frac]
+    with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        return core.integrate(z, f, mesh, order)
+
+
+def _as_jet(x, nd, order, n):
+    return x if isinstance(x, Jet) else Jet.constant(x, nd, order, n)
+
+
+@primitive
+def _end(*args):
+    """Packed (N, S, `_NSLOTS`): the end state, its first derivatives with respect to each
+    input and the second ones (slot S2 + M a + b), NaN where not integrated."""
+    *values, setup, order, dirs, three = args
+    out = _fly(list(values), setup, order, dirs, three)
+    a = out.a if order else out[:, None, :]
+    s, n = a.shape[0], a.shape[-1]
+    packed = np.full((n, s, _NSLOTS), np.nan)
+    packed[:, :, _S0] = a[:, 0].T
+    if order >= 1:
+        for k, i in enumerate(dirs):
+            packed[:, :, _S1 + i] = a[:, 1 + k].T
+    if order >= 2:
+        nd = len(dirs)
+        for r, (k, l) in enumerate(zip(*np.triu_indices(nd))):
+            i, j = dirs[k], dirs[l]
+            packed[:, :, _S2 + M * i + j] = packed[:, :, _S2 + M * j + i] = a[:, 1 + nd + r].T
+    # a shot that turned back or fell vertically before the distance: NaN all through
+    bad = ~np.isfinite(packed[:, :, _S0]).all(axis=1)
+    packed[bad] = np.nan
+    return packed
+
+
+def _unbox(x):
+    while isinstance(x, Box):
+        x = x._value
+    return x
+
+
+def _vjp(argnum):
+    def make(ans, *args):
+        def vjp(g):
+            raw = _unbox(g)
+            if np.any(raw[:, :, _S2:] != 0):
+                raise NotImplementedError("third derivatives of the trajectory are not available")
+
+            def term(gs, slot):
+                return anp.sum(anp.where(raw[:, :, gs] != 0, g[:, :, gs] * ans[:, :, slot], 0.0),
+                               axis=1)
+
+            out = term(_S0, _S1 + argnum)
+            for a in range(M):
+                if np.any(raw[:, :, _S1 + a] != 0):
+                    out = out + term(_S1 + a, _S2 + M * a + argnum)
+            return out
+        return vjp
+    return make
+
+
+defvjp(_end, *(_vjp(i) for i in range(M)))
+
+
+def _traces(x) -> set:
+    found = set()
+    while isinstance(x, Box):
+        found.add(x._trace)
+        x = x._value
+    return found
+
+
+def end_state(inputs: dict, setup: Setup) -> tuple:
+    """The end state at x = distance (see the module docstring): a tuple of (N,) arrays, 4 in
+    2-D, 6 in 3-D (3-D when ``setup.three``, the Earth's rotation, or any azimuth or crosswind
+    is given)."""
+    unknown = set(inputs) - set(INPUTS)
+    if unknown:
+        raise TypeError(f"unknown inputs: {', '.join(sorted(unknown))}")
+    n = np.shape(_unbox(inputs["speed"]))[0]
+    defaults = _defaults(setup, n)
+    values = []
+    for name in INPUTS:
+        v = inputs.get(name, defaults.get(name))
+        if v is None:
+            raise TypeError(f"end_state needs the {name}")
+        values.append(v if np.ndim(_unbox(v)) else np.full(n, float(v)))
+    traces = [_traces(v) for v in values]
+    three = (setup.three or setup.omega is not None or "azimuth" in inputs
+             or "crosswind" in inputs)
+    order = min(2, len(set().union(*traces)))
+    dirs = tuple(i for i, t in enumerate(traces) if t)
+    out = _end(*values, setup, order, dirs, three)
+    return tuple(out[:, i, _S0] for i in range(6 if three else 4))
