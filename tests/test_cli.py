@@ -314,3 +314,16 @@ def test_subprocess_closed_pipe_is_quiet():
                        "| head -1", shell=True, capture_output=True, text=True, timeout=120)
     assert p.stdout.strip() == "t_s,x_m,y_m,vx_mps,vy_mps"
     assert "Traceback" not in p.stderr and "Error" not in p.stderr
+
+
+def test_traceback_is_one_runs_choice():
+    """--traceback raises the error for that run only: the environment is made per run, so the
+    next run in the same process reports one line again."""
+    from cannon_cli.errors import InputError
+
+    shown = run("--traceback", "solve", "--distance", "-1")
+    assert isinstance(shown.exception, InputError)
+    quiet = run("solve", "--distance", "-1")
+    assert quiet.exit_code == 1 and not isinstance(quiet.exception, InputError)
+    assert "cannon: error: --distance must be > 0, got -1" in quiet.output
+    assert "Traceback" not in quiet.output

@@ -12,7 +12,8 @@ import typer
 
 from . import parsers
 from .options import EXIT_CODES_HELP, HOW, OUTPUT, TARGET, Quiet, Solver, TargetHeight, with_physics
-from .root import _guard, _write_json, app
+from .environment import Environment
+from .root import _guard, app
 
 DOMAIN = "Training domain"
 
@@ -47,12 +48,12 @@ def train(
     seed: Annotated[int, typer.Option(parser=parsers.integer(), metavar="N", rich_help_panel=HOW,
                                       help="Random seed.")] = 0,
     quiet: Quiet = False,
+    env: Optional[Environment] = None,  # the run's, from the guard
 ) -> None:
     """Train an aiming network through the physics, with no labels.
 
     The network maps a target (distance, height, wind) to the minimum-speed shot; its loss is the solver's own residual, back-propagated through the differentiable model. Use the result with 'cannon solve --policy FILE'.
     """  # noqa: E501
-    from ..io import render
     from ..io.records import check_writable
     from ..learn.policy import train as fit
     from ..problem import Physics
@@ -61,7 +62,7 @@ def train(
               "wind": _span(wind_range)}
     physics = Physics(**physics)
     check_writable(out, "--out")  # before the training, not after it
-    with render.TrainingProgress(steps, enabled=not quiet) as progress:
+    with env.terminal.training_progress(steps, enabled=not quiet) as progress:
         policy = fit(physics, domain, steps=steps, batch=batch, seed=seed, callback=progress)
     try:
         policy.save(out)
@@ -70,7 +71,7 @@ def train(
 
         raise InputError(f"cannot write {out}: {e.strerror}") from None
     if not quiet:
-        render.console.print(f"cannon: saved the policy to {out}", markup=False)
+        env.terminal.note(f"cannon: saved the policy to {out}")
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -104,6 +105,7 @@ def compare(
     json_out: Annotated[bool, typer.Option("--json", rich_help_panel=OUTPUT,
                                            help="The table as JSON on stdout.")] = False,
     quiet: Quiet = False,
+    env: Optional[Environment] = None,  # the run's, from the guard
 ) -> None:
     """Aim three ways on one problem and compare: surrogate, physics, policy.
 
@@ -116,13 +118,13 @@ def compare(
 
     problem = Problem(distance=distance, target_height=target_height,
                       **physics)
-    note = None if quiet else (lambda msg: render.console.print(f"cannon: {msg}", markup=False))
+    note = None if quiet else (lambda msg: env.terminal.note(f"cannon: {msg}"))
     result = run(problem, seed=seed, speed_max=speed_max, samples=samples, epochs=epochs,
                  policy_steps=policy_steps, solver=solver.value, note=note)
     if json_out:
-        _write_json(to_json(problem, result, seed))
+        env.write_json(to_json(problem, result, seed))
     else:
         render.comparison(problem, result.rows)
     if not quiet:
         for warning in result.warnings:
-            render.warn(warning)
+            env.terminal.warn(warning)

@@ -22,6 +22,7 @@ from .options import (
     TargetHeight,
     with_physics,
 )
+from .environment import Environment
 from .root import _guard
 
 plot_app = typer.Typer(
@@ -97,16 +98,16 @@ def check_output(out: Optional[str], flag: str = "--out") -> None:
         check_writable(out, flag)
 
 
-def draw_solution(solution, out: str) -> None:
+def draw_solution(env: Environment, solution, out: str) -> None:
     """`cannon solve --plot FILE`: the trajectory of the answer (of the closest approach when
     there is none) to FILE."""
-    from ..io import draw, pictures, render
+    from ..io import draw, pictures
     from ..io.plot_errors import NothingToDraw
 
     try:
         pic = pictures.shot_picture(solution=solution)
     except NothingToDraw:  # no solution and no closest approach: the reason is reported
-        render.warn(f"nothing drawn to {out}: there is no shot to draw")
+        env.terminal.warn(f"nothing drawn to {out}: there is no shot to draw")
         return
     draw.draw_shot(pic, out=out)
 
@@ -139,6 +140,7 @@ def trajectory(
     width: Width = None,
     height: Height = None,
     title: Title = None,
+    env: Optional[Environment] = None,  # the run's, from the guard
 ) -> None:
     """Draw the shot: solve for the target, then fly the answer from launch to landing.
 
@@ -159,9 +161,7 @@ def trajectory(
         pic = pictures.shot_picture(problem, solver=solver.value)
     draw.draw_shot(pic, out=out, width=width, height=height, title=title)
     if not pic.hit:
-        from ..io import render
-
-        render.error(f"{pic.solution.message} (drew the closest approach)")
+        env.terminal.error(f"{pic.solution.message} (drew the closest approach)")
         raise typer.Exit(ExitCode.NO_SOLUTION)
 
 
@@ -215,6 +215,7 @@ def landscape(
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", rich_help_panel=OUTPUT,
         help="No progress line on stderr; errors still show.")] = False,
+    env: Optional[Environment] = None,  # the run's, from the guard
 ) -> None:
     """Draw the loss landscape over (angle, speed) and the path each solver takes across it.
 
@@ -222,7 +223,7 @@ def landscape(
     """  # noqa: E501
     _size(out, width, height)
     check_output(out)
-    from ..io import draw, pictures, render
+    from ..io import draw, pictures
 
     problem = _problem(distance, target_height, angle, velocity, arc, max_velocity,
                        physics)
@@ -230,11 +231,11 @@ def landscape(
     solvers = list(dict.fromkeys(solvers))  # each once, in the order given
     a_rng, v_rng = angles, speeds  # (lo, hi) from parsers.span, or None
     start = (start_angle, start_velocity)
-    if quiet or not render.console.is_terminal:
+    if quiet or not env.terminal.is_terminal:
         ls = pictures.landscape(problem, angles=a_rng, speeds=v_rng, grid=grid,
                                 solvers=solvers, start=start, max_iter=max_iter)
     else:
-        with render.console.status("solving") as status:
+        with env.terminal.console.status("solving") as status:
             def on_iteration(name: str, iteration: int) -> None:
                 if iteration % 10 == 0:
                     status.update(f"path of {name}: iteration {iteration}")

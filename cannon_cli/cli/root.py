@@ -11,6 +11,7 @@ Heavy modules (numpy, autograd, scipy, rich rendering) are imported inside the c
 from __future__ import annotations
 
 import functools
+import inspect
 import os
 import sys
 import warnings
@@ -20,6 +21,7 @@ import typer
 
 from .. import __version__
 from ..errors import CannonError, ExitCode
+from .environment import Environment
 from .options import EXIT_CODES_HELP
 
 app = typer.Typer(
@@ -33,16 +35,6 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 
-_state = {"traceback": bool(os.environ.get("CANNON_TRACEBACK"))}
-
-
-def _write_json(obj) -> None:
-    from ..io.records import dumps
-
-    sys.stdout.write(dumps(obj) + "\n")
-    sys.stdout.flush()
-
-
 def _version(value: bool) -> None:
     if value:
         typer.echo(f"cannon {__version__}")
@@ -51,14 +43,22 @@ def _version(value: bool) -> None:
 
 @app.callback(epilog=EXIT_CODES_HELP)
 def _root(
+    ctx: typer.Context,
     version: Annotated[Optional[bool], typer.Option(
         "--version", callback=_version, is_eager=True, help="Show the version and exit.")] = None,
     traceback: Annotated[bool, typer.Option(
         "--traceback", help="On an error, show the Python traceback (for bug reports).")] = False,
 ) -> None:
     """Aim a cannon by differentiable programming."""
-    if traceback:
-        _state["traceback"] = True
+    env = Environment()
+    env.traceback = env.traceback or traceback
+    ctx.obj = env
+
+
+def environment(ctx: Optional[typer.Context]) -> Environment:
+    """This run's `Environment`, made by the root command (a fresh one without it)."""
+    env = ctx.find_root().obj if ctx is not None else None
+    return env if isinstance(env, Environment) else Environment()
 
 
 #: numpy's floating-point warnings (np.seterr "warn"): "overflow encountered in multiply", ...
@@ -67,13 +67,21 @@ FLOATING_POINT_NOISE = r".*(overflow|underflow|invalid value|divide by zero) enc
 
 def _guard(command):
     """Turn every outcome of a command into an exit code and, for errors, one line on stderr:
-    the one place where exceptions meet exit codes (`--traceback` shows the traceback)."""
+    the one place where exceptions meet exit codes (`--traceback` shows the traceback). The
+    command gets the run's `Environment` as its ``env`` argument: typer hands the wrapper its
+    context (a parameter of the signature typer reads, in place of ``env``), where the root
+    command left the environment."""
+    sig = inspect.signature(command)
+    wants_env = "env" in sig.parameters
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
+        env = environment(kwargs.pop("_ctx", None))
+        if wants_env:
+            kwargs["env"] = env
         try:
             with warnings.catch_warnings():
-                if not _state["traceback"]:
+                if not env.traceback:
                     # floating-point noise (numpy's "overflow encountered in multiply" and the
                     # like, from shots that fly off): the answer's status says what matters
                     warnings.filterwarnings("ignore", category=RuntimeWarning,
@@ -82,23 +90,27 @@ def _guard(command):
         except (typer.Exit, typer.Abort, typer.BadParameter):
             raise
         except CannonError as e:
-            if _state["traceback"]:
+            if env.traceback:
                 raise
-            _report(_in_flag_terms(e))
+            env.terminal.error(_in_flag_terms(e))
             raise typer.Exit(e.exit_code) from None
         except KeyboardInterrupt:
-            _report("interrupted")
+            env.terminal.error("interrupted")
             raise typer.Exit(ExitCode.INTERRUPTED) from None
         except BrokenPipeError:
             _silence_stdout()
             raise typer.Exit(ExitCode.PIPE_CLOSED) from None
         except Exception as e:  # a traceback is a bug: report it in one line
-            if _state["traceback"]:
+            if env.traceback:
                 raise
-            _report(f"internal error: {type(e).__name__}: {e} (rerun with --traceback and "
-                    "report it)")
+            env.terminal.error(f"internal error: {type(e).__name__}: {e} (rerun with --traceback "
+                               "and report it)")
             raise typer.Exit(ExitCode.BAD_INPUT) from None
 
+    context = inspect.Parameter("_ctx", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                annotation=typer.Context)
+    wrapper.__signature__ = sig.replace(
+        parameters=[q for q in sig.parameters.values() if q.name != "env"] + [context])
     return wrapper
 
 
@@ -111,12 +123,6 @@ def _in_flag_terms(e: CannonError) -> str:
     if isinstance(e, InputError) and e.field in PROBLEM_FIELDS:
         return f"{json_to_flag(e.field)} {e.detail}"
     return str(e)
-
-
-def _report(message: str) -> None:
-    from ..io import render
-
-    render.error(message)
 
 
 def _silence_stdout() -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Optional
 
 import typer
@@ -10,7 +9,8 @@ import typer
 from . import parsers
 from .options import (ANGLE_UNITS, EXIT_CODES_HELP, OUTPUT, TARGET, Quiet, TargetHeight, UnitsOpt,
                       UnitSystem, _display_units, with_physics)
-from .root import _guard, _write_json, app
+from .environment import Environment
+from .root import _guard, app
 
 
 @app.command(epilog=EXIT_CODES_HELP)
@@ -38,6 +38,7 @@ def simulate(
                                           rich_help_panel=OUTPUT)] = False,
     display: UnitsOpt = UnitSystem.auto,
     quiet: Quiet = False,
+    env: Optional[Environment] = None,  # the run's, from the guard
 ) -> None:
     """Fly one shot from launch to landing, to check an answer.
 
@@ -49,20 +50,20 @@ def simulate(
 
     shot = Shot(angle=angle, velocity=velocity, distance=distance, target_height=target_height,
                 **physics)
-    from ..io import render
     from ..physics.trajectory import simulate as fly
 
     tr = fly(shot, samples=samples)
     if json_out:
-        _write_json(tr.to_json())
+        env.write_json(tr.to_json())
     elif csv_out:
         import csv
 
-        w = csv.writer(sys.stdout, lineterminator="\n")
+        w = csv.writer(env.stdout, lineterminator="\n")
         w.writerow(["t_s", "x_m", "y_m", "vx_mps", "vy_mps"])
         for row in zip(*(a.tolist() for a in tr.columns())):
             w.writerow([repr(v) for v in row])
-        sys.stdout.flush()
+        env.stdout.flush()
     if not quiet:
-        render.trajectory_summary(tr, _display_units(display, velocity, distance, target_height,
-                                                     physics["wind"], physics["launch_height"]))
+        shown = _display_units(display, velocity, distance, target_height, physics["wind"],
+                               physics["launch_height"])
+        env.terminal.trajectory_summary(tr, shown)

@@ -13,7 +13,8 @@ from . import parsers
 from .options import (ANGLE_UNITS, BATCH, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc,
                       InputFormat, Quiet, SightedTargetHeight, SightHeight, Solver, UnitsOpt,
                       UnitSystem, Zero, _display_units, _output_format, with_physics)
-from .root import _guard, _write_json, app
+from .environment import Environment
+from .root import _guard, app
 
 
 @app.command(epilog=EXIT_CODES_HELP + " With --input: 1 if any record was bad input, else 3 if "
@@ -87,6 +88,7 @@ def solve(
         "or of the closest approach when there is none (the exit status is still 3).")] = None,
     display: UnitsOpt = UnitSystem.auto,
     quiet: Quiet = False,
+    env: Optional[Environment] = None,  # the run's, from the guard
 ) -> None:
     """Find the launch angle and muzzle speed that hit a target.
 
@@ -121,58 +123,58 @@ def solve(
 
         options["policy"] = Policy.load(policy)
     if input_path is not None:
-        _solve_batch(input_path, input_format.value, fmt or "nl", values, options, chunk_size,
+        _solve_batch(env, input_path, input_format.value, fmt or "nl", values, options, chunk_size,
                      quiet)
         return
     if distance is None:
         raise typer.BadParameter("required without --input", param_hint="'--distance'")
-    _solve_one(values, options, fmt, quiet, plot, shown)
+    _solve_one(env, values, options, fmt, quiet, plot, shown)
 
 
-def _solve_one(values: dict, options: dict, fmt: Optional[str], quiet: bool,
+def _solve_one(env: Environment, values: dict, options: dict, fmt: Optional[str], quiet: bool,
                plot: Optional[str] = None, shown: str = "metric") -> None:
     from ..problem import Problem
 
     problem = Problem(**values)
     from ..aim import driver as aim
     from ..aim.sight import checked_zero_angles
-    from ..io import batch, render
+    from ..io import batch
 
     # a zero out of reach is bad input, at once
     zeros = checked_zero_angles([problem], solver=options["solver"])
     options, notes = batch.policy_start(options, [problem])
     if not quiet:
         for note in notes:
-            render.warn(note)
+            env.terminal.warn(note)
     if quiet:
         solution = aim.solve(problem, **options)
     else:
-        with render.ProgressTable(options["solver"]) as table:
+        with env.terminal.progress_table(options["solver"]) as table:
             solution = aim.solve(problem, callback=table, **options)
     solution = batch.finish([solution], zeros)[0]
     if fmt == "json":
-        _write_json(solution.to_json())
+        env.write_json(solution.to_json())
     elif fmt is not None:
         from ..io.records import writer_for
 
-        writer = writer_for(fmt, sys.stdout)
+        writer = writer_for(fmt, env.stdout)
         writer.write([{"index": 0, **solution.to_json()}])
         writer.close()
     if not quiet:
-        render.solution_summary(solution, shown)
+        env.terminal.solution_summary(solution, shown)
     elif not solution.converged and fmt is None:
-        render.error(solution.message)
+        env.terminal.error(solution.message)
     if plot is not None:
         from .plot import draw_solution
 
-        draw_solution(solution, plot)
+        draw_solution(env, solution, plot)
     if not solution.converged:
         raise typer.Exit(ExitCode.NO_SOLUTION)
 
 
-def _solve_batch(path: str, input_format: str, fmt: str, values: dict, options: dict,
-                 chunk_size: int, quiet: bool) -> None:
-    from ..io import batch, render
+def _solve_batch(env: Environment, path: str, input_format: str, fmt: str, values: dict,
+                 options: dict, chunk_size: int, quiet: bool) -> None:
+    from ..io import batch
     from ..io.records import read_records, writer_for
 
     defaults = {k: v for k, v in values.items() if v is not None}
@@ -181,17 +183,17 @@ def _solve_batch(path: str, input_format: str, fmt: str, values: dict, options: 
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
     stream = stdin if path == "-" else _open_input(path)
     try:
-        writer = writer_for(fmt, sys.stdout)
+        writer = writer_for(fmt, env.stdout)
         records = read_records(stream, input_format)
         total = None if path == "-" else _count_lines(path)
-        with render.BatchProgress(total, enabled=not quiet) as progress:
+        with env.terminal.batch_progress(total, enabled=not quiet) as progress:
             tally = batch.run(records, writer, defaults=defaults, solve_options=options,
                               chunk_size=chunk_size, progress=progress)
     finally:
         if stream is not stdin:
             stream.close()
     if not quiet:
-        render.batch_summary(tally)
+        env.terminal.batch_summary(tally)
     raise typer.Exit(tally.exit_code)
 
 

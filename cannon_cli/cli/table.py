@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import sys
 from typing import Annotated, Optional
 
 import typer
@@ -11,6 +10,7 @@ from . import parsers
 from .options import (ANGLE_UNITS, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc,
                       SightedTargetHeight, SightHeight, Solver, UnitsOpt, UnitSystem, Zero,
                       _display_units, _output_format, with_physics)
+from .environment import Environment
 from .root import _guard, app
 
 
@@ -60,6 +60,7 @@ def table(
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", rich_help_panel=OUTPUT,
         help="No progress bar and no summary line on stderr; errors still show.")] = False,
+    env: Optional[Environment] = None,  # the run's, from the guard
 ) -> None:
     """A firing table for one gun: one row per distance.
 
@@ -81,12 +82,12 @@ def table(
     first = table.first(solver.value)
     shown = _display_units(display, start, stop, step, target_height, velocity, max_velocity,
                            zero, sight_height, physics["wind"], physics["launch_height"])
-    writer = (render.FiringTableWriter(sys.stdout, first, units=shown) if fmt is None
-              else writer_for(fmt, sys.stdout))
-    with render.BatchProgress(table.count, enabled=not quiet) as progress:
+    writer = (render.FiringTableWriter(env.stdout, first, units=shown) if fmt is None
+              else writer_for(fmt, env.stdout))
+    with env.terminal.batch_progress(table.count, enabled=not quiet) as progress:
         tally = batch.run(table.records(), writer, defaults=table.defaults,
                           solve_options=dict(solver=solver.value), chunk_size=chunk_size,
                           progress=progress)
     if not quiet:
-        render.batch_summary(tally, "rows")
+        env.terminal.batch_summary(tally, "rows")
     raise typer.Exit(tally.exit_code)

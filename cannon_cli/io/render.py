@@ -1,7 +1,8 @@
-"""Everything rich: one stderr console, the live progress table, the summaries.
+"""Everything rich: the live progress table, the progress bars, the summaries.
 
-stdout carries data only (JSON, CSV); whatever a person reads goes to stderr through `console`.
-Colour is rich's call (NO_COLOR, FORCE_COLOR, not a terminal).
+stdout carries data only (JSON, CSV); whatever a person reads goes to stderr, through the
+console of a `Terminal` (one per run: the command line's `Environment` holds it). Colour is
+rich's call (NO_COLOR, FORCE_COLOR, not a terminal).
 """
 
 from __future__ import annotations
@@ -21,18 +22,49 @@ from ..problem import Solution
 from ..units import FOOT, INCH, YARD
 from .records import Writer
 
-console = Console(stderr=True, highlight=False)
+class Terminal:
+    """Where a person reads: a rich console on stderr, and what is shown on it."""
 
+    def __init__(self, console: Optional[Console] = None):
+        self.console = console or Console(stderr=True, highlight=False)
 
-def error(message: str) -> None:
-    """The one-line error report: ``cannon: error: ...`` on stderr."""
-    console.print(f"cannon: error: {message}", markup=False, highlight=False, soft_wrap=True,
-                  style="bold red" if console.is_terminal else None)
+    @property
+    def is_terminal(self) -> bool:
+        return self.console.is_terminal
 
+    def error(self, message: str) -> None:
+        """The one-line error report: ``cannon: error: ...``."""
+        self.console.print(f"cannon: error: {message}", markup=False, highlight=False,
+                           soft_wrap=True, style="bold red" if self.is_terminal else None)
 
-def warn(message: str) -> None:
-    console.print(f"cannon: warning: {message}", markup=False, soft_wrap=True,
-                  style="yellow" if console.is_terminal else None)
+    def warn(self, message: str) -> None:
+        self.console.print(f"cannon: warning: {message}", markup=False, soft_wrap=True,
+                           style="yellow" if self.is_terminal else None)
+
+    def note(self, message: str) -> None:
+        """A line as it is (``cannon: ...``)."""
+        self.console.print(message, markup=False, highlight=False, soft_wrap=True)
+
+    def show(self, renderable) -> None:
+        self.console.print(renderable)
+
+    def progress_table(self, solver: str) -> "ProgressTable":
+        return ProgressTable(solver, self.console)
+
+    def batch_progress(self, total: Optional[int], *, enabled: bool = True) -> "BatchProgress":
+        return BatchProgress(total, self.console, enabled=enabled)
+
+    def training_progress(self, steps: int, *, enabled: bool = True) -> "TrainingProgress":
+        return TrainingProgress(steps, self.console, enabled=enabled)
+
+    def solution_summary(self, s: Solution, units: Optional[str] = None) -> None:
+        solution_summary(self, s, units)
+
+    def trajectory_summary(self, tr: Trajectory, units: Optional[str] = None) -> None:
+        trajectory_summary(self, tr, units)
+
+    def batch_summary(self, tally, noun: str = "records") -> None:
+        batch_summary(self, tally, noun)
 
 
 class ProgressTable:
@@ -40,8 +72,8 @@ class ProgressTable:
     miss), redrawn at most ``fps`` times a second. Use as a context manager; call it with each
     `SolveProgress`."""
 
-    def __init__(self, solver: str, *, rows: int = 8, fps: float = 12.0):
-        self.solver = solver
+    def __init__(self, solver: str, console: Console, *, rows: int = 8, fps: float = 12.0):
+        self.solver, self.console = solver, console
         self.rows: deque = deque(maxlen=rows)
         self.period = 1.0 / fps
         self.last = 0.0
@@ -56,7 +88,8 @@ class ProgressTable:
         return t
 
     def __enter__(self) -> "ProgressTable":
-        self.live = Live(self._table(), console=console, auto_refresh=False, transient=True)
+        self.live = Live(self._table(), console=self.console, auto_refresh=False,
+                         transient=True)
         self.live.__enter__()
         return self
 
@@ -110,7 +143,7 @@ def _sight_text(p, d: Display) -> str:
     return f"from the {zero[0]:g} {zero[1]} zero, {where}"
 
 
-def solution_summary(s: Solution, units: Optional[str] = None) -> None:
+def solution_summary(term: Terminal, s: Solution, units: Optional[str] = None) -> None:
     """The human summary of a solution, on stderr, in ``units`` (see `Display`)."""
     ok = s.converged
     d = Display(units)
@@ -141,11 +174,11 @@ def solution_summary(s: Solution, units: Optional[str] = None) -> None:
     t.add_row("miss", f"{miss[0]:+.3e}", f"{miss[1]} (+ above the target)")
     t.add_row("iterations", str(s.iterations), "")
     t.add_row("solver", s.solver, "")
-    console.print(t)
+    term.show(t)
     if not ok:
-        console.print(f"cannon: {s.message}", markup=False, soft_wrap=True)
+        term.note(f"cannon: {s.message}")
     for note in s.warnings:
-        warn(note)
+        term.warn(note)
 
 
 def _fmt(pair: tuple, spec: str) -> tuple:
@@ -153,7 +186,7 @@ def _fmt(pair: tuple, spec: str) -> tuple:
     return format(value, spec), unit
 
 
-def trajectory_summary(tr: Trajectory, units: Optional[str] = None) -> None:
+def trajectory_summary(term: Terminal, tr: Trajectory, units: Optional[str] = None) -> None:
     """The human summary of a simulated flight, on stderr, in ``units`` (see `Display`)."""
     d = Display(units)
     speed = d.speed(tr.shot.velocity)
@@ -176,22 +209,22 @@ def trajectory_summary(tr: Trajectory, units: Optional[str] = None) -> None:
     t.add_row("time of flight", f"{tr.flight_time_s:.4f}", "s")
     impact = d.speed(tr.impact_speed_mps)
     t.add_row("impact", f"{impact[0]:.4f}", f"{impact[1]} at {tr.impact_angle_deg:.4f}°")
-    console.print(t)
+    term.show(t)
     for note in tr.warnings:
-        warn(note)
+        term.warn(note)
 
 
 class BatchProgress:
     """A progress bar on stderr for a batch: records done, rate, and (when the total is known)
     the time remaining. Transient: it leaves nothing behind. Call it with records done."""
 
-    def __init__(self, total: Optional[int], *, enabled: bool = True):
-        self.total, self.enabled = total, enabled
+    def __init__(self, total: Optional[int], console: Console, *, enabled: bool = True):
+        self.total, self.console, self.enabled = total, console, enabled
         self.progress = None
 
     def __enter__(self) -> "BatchProgress":
         # a bar is for a person: not drawn into logs and pipes
-        if self.enabled and console.is_terminal:
+        if self.enabled and self.console.is_terminal:
             from rich.progress import (
                 BarColumn,
                 MofNCompleteColumn,
@@ -207,7 +240,7 @@ class BatchProgress:
                        MofNCompleteColumn() if self.total else TextColumn("{task.completed}"),
                        TextColumn("records"), TaskProgressColumn(show_speed=True),
                        TimeElapsedColumn(), TimeRemainingColumn()]
-            self.progress = Progress(*columns, console=console, transient=True)
+            self.progress = Progress(*columns, console=self.console, transient=True)
             self.progress.__enter__()
             self.task = self.progress.add_task("solve", total=self.total)
         return self
@@ -221,15 +254,15 @@ class BatchProgress:
             self.progress.advance(self.task, done)
 
 
-def batch_summary(tally, noun: str = "records") -> None:
+def batch_summary(term: Terminal, tally, noun: str = "records") -> None:
     """One line on stderr: how many records were solved, bad, or without a solution (and with
     warnings, if any)."""
     for note in sorted(tally.notes):
-        warn(note)
+        term.warn(note)
     solved = tally.records - tally.bad - tally.unsolved
     warned = (f", {tally.warned} with warnings (see their 'warnings')" if tally.warned else "")
-    console.print(f"cannon: {tally.records} {noun}: {solved} solved, {tally.unsolved} without "
-                  f"a solution, {tally.bad} bad input{warned}", markup=False, highlight=False)
+    term.note(f"cannon: {tally.records} {noun}: {solved} solved, {tally.unsolved} without "
+              f"a solution, {tally.bad} bad input{warned}")
 
 
 class FiringTableWriter(Writer):
@@ -292,17 +325,18 @@ class FiringTableWriter(Writer):
 class TrainingProgress:
     """A progress bar with the loss for `cannon train`, on stderr (when it is a terminal)."""
 
-    def __init__(self, steps: int, *, enabled: bool = True):
-        self.steps, self.enabled, self.progress = steps, enabled, None
+    def __init__(self, steps: int, console: Console, *, enabled: bool = True):
+        self.steps, self.console, self.enabled, self.progress = steps, console, enabled, None
 
     def __enter__(self) -> "TrainingProgress":
-        if self.enabled and console.is_terminal:
+        if self.enabled and self.console.is_terminal:
             from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
 
             self.progress = Progress(TextColumn("training"), BarColumn(),
                                      TextColumn("step {task.completed}/{task.total}"),
                                      TextColumn("loss {task.fields[loss]}"),
-                                     TimeRemainingColumn(), console=console, transient=True)
+                                     TimeRemainingColumn(), console=self.console,
+                                     transient=True)
             self.progress.__enter__()
             self.task = self.progress.add_task("train", total=self.steps, loss="…")
         return self
