@@ -14,7 +14,8 @@ from conftest import nl, run
 
 from cannon_cli import Problem, solve
 from cannon_cli.io.batch import CHUNK_SIZE
-from cannon_cli.io.records import CSV_COLUMNS, read_records
+from cannon_cli.io.reader import read_records
+from cannon_cli.io.writers import CSV_COLUMNS
 
 G = 9.80665
 

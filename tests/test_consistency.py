@@ -215,7 +215,7 @@ def test_a_bad_record_value_is_refused_in_our_words():
 @pytest.mark.parametrize("fmt", ["--nl", None])
 def test_table_writes_each_chunk_as_it_is_solved_and_stops_when_the_reader_goes(monkeypatch, fmt):
     from cannon_cli.io import batch
-    from cannon_cli.io import records as io
+    from cannon_cli.io import writers as io
     from cannon_cli.io import render
 
     solved = []
@@ -304,7 +304,7 @@ def test_a_flight_below_a_custom_table_and_in_batches_and_simulate(tmp_path):
               input='{"distance_m": 3000, "arc": "high"}\n')
     import csv as csv_module
 
-    from cannon_cli.io.records import CSV_COLUMNS
+    from cannon_cli.io.writers import CSV_COLUMNS
 
     row = list(csv_module.reader(csv.stdout.splitlines()))[1]
     assert "slows to Mach" in row[CSV_COLUMNS.index("warnings")]

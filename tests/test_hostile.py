@@ -16,7 +16,8 @@ import json
 import pytest
 from conftest import run
 
-from cannon_cli.io.records import CSV_COLUMNS, read_records
+from cannon_cli.io.reader import read_records
+from cannon_cli.io.writers import CSV_COLUMNS
 
 BOM = b"\xef\xbb\xbf"
 

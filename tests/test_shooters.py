@@ -13,7 +13,7 @@ import pytest
 from conftest import run, solved
 from scipy.optimize import brentq
 
-from cannon_cli.io.records import CSV_COLUMNS
+from cannon_cli.io.writers import CSV_COLUMNS
 from cannon_cli.problem import Problem
 from reference import reference_height_at, vacuum_angles
 

@@ -28,7 +28,7 @@ class Environment:
 
     def write_json(self, obj) -> None:
         """One JSON document on stdout, flushed."""
-        from ..io.records import dumps
+        from ..io.writers import dumps
 
         self.stdout.write(dumps(obj) + "\n")
         self.stdout.flush()

@@ -54,7 +54,7 @@ def train(
 
     The network maps a target (distance, height, wind) to the minimum-speed shot; its loss is the solver's own residual, back-propagated through the differentiable model. Use the result with 'cannon solve --policy FILE'.
     """  # noqa: E501
-    from ..io.records import check_writable
+    from ..io.writers import check_writable
     from ..learn.policy import train as fit
     from ..problem import Physics
 

@@ -93,7 +93,7 @@ def check_output(out: Optional[str], flag: str = "--out") -> None:
         draw.image_format(out)
     draw.require(out)
     if out is not None:
-        from ..io.records import check_writable
+        from ..io.writers import check_writable
 
         check_writable(out, flag)
 

@@ -56,13 +56,12 @@ def simulate(
     if json_out:
         env.write_json(tr.to_json())
     elif csv_out:
-        import csv
+        from ..io.writers import writer_for
 
-        w = csv.writer(env.stdout, lineterminator="\n")
-        w.writerow(["t_s", "x_m", "y_m", "vx_mps", "vy_mps"])
-        for row in zip(*(a.tolist() for a in tr.columns())):
-            w.writerow([repr(v) for v in row])
-        env.stdout.flush()
+        columns = ("t_s", "x_m", "y_m", "vx_mps", "vy_mps")
+        writer = writer_for("csv", env.stdout, columns=columns)
+        writer.write_rows(zip(*(a.tolist() for a in tr.columns())))
+        writer.close()
     if not quiet:
         shown = _display_units(display, velocity, distance, target_height, physics["wind"],
                                physics["launch_height"])

@@ -155,7 +155,7 @@ def _solve_one(env: Environment, values: dict, options: dict, fmt: Optional[str]
     if fmt == "json":
         env.write_json(solution.to_json())
     elif fmt is not None:
-        from ..io.records import writer_for
+        from ..io.writers import writer_for
 
         writer = writer_for(fmt, env.stdout)
         writer.write([{"index": 0, **solution.to_json()}])
@@ -175,7 +175,8 @@ def _solve_one(env: Environment, values: dict, options: dict, fmt: Optional[str]
 def _solve_batch(env: Environment, path: str, input_format: str, fmt: str, values: dict,
                  options: dict, chunk_size: int, quiet: bool) -> None:
     from ..io import batch
-    from ..io.records import read_records, writer_for
+    from ..io.reader import read_records
+    from ..io.writers import writer_for
 
     defaults = {k: v for k, v in values.items() if v is not None}
     # bytes: the reader decodes record by record (a BOM, or bytes that are not UTF-8, are

@@ -73,7 +73,7 @@ def table(
                                  param_hint="'--angle' / '--velocity'")
     fmt = _output_format(json_out, nl, csv_out)
     from ..io import batch, render
-    from ..io.records import writer_for
+    from ..io.writers import writer_for
     from ..io.table import FiringTable
 
     table = FiringTable(start, stop, step, dict(

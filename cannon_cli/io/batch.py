@@ -18,7 +18,8 @@ from ..physics import checks
 from ..physics.columns import Columns
 from ..physics.medium import medium_of
 from ..problem import SOLUTION_SCHEMA, Problem, Solution
-from .records import Record, Writer
+from .reader import Record
+from .writers import Writer
 
 CHUNK_SIZE = 4096
 

@@ -20,7 +20,7 @@ from ..aim.driver import SolveProgress
 from ..physics.trajectory import Trajectory
 from ..problem import Solution
 from ..units import FOOT, INCH, YARD
-from .records import Writer
+from .writers import Writer
 
 class Terminal:
     """Where a person reads: a rich console on stderr, and what is shown on it."""

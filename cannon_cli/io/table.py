@@ -12,7 +12,7 @@ from typing import Iterator
 
 from ..errors import InputError
 from ..problem import Problem
-from .records import Record
+from .reader import Record
 
 
 @dataclass(frozen=True)
