@@ -93,10 +93,10 @@ def _never(*args, **kwargs):
 def test_output_paths_are_checked_before_the_work(monkeypatch, tmp_path, args, flag, bad):
     pytest.importorskip("matplotlib")
     from cannon_cli.aim import driver as aim
-    from cannon_cli.io import plot
+    from cannon_cli.io import pictures
     from cannon_cli.learn import policy
 
-    for module, name in ((plot, "landscape"), (plot, "shot_picture"), (policy, "train"),
+    for module, name in ((pictures, "landscape"), (pictures, "shot_picture"), (policy, "train"),
                          (aim, "solve_many")):
         monkeypatch.setattr(module, name, _never)
     if args[0] == "train":

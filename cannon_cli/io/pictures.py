@@ -25,6 +25,7 @@ from ..aim import driver as aim
 from ..aim import loss
 from ..physics import vacuum
 from ..physics.trajectory import Trajectory, params_for, simulate
+from ..physics import steps as steps_rule
 from ..problem import Physics, Problem, Shot, Solution
 from .plot_errors import NothingToDraw, PlotError
 
@@ -196,10 +197,10 @@ class Landscape:
 
 
 def grid_steps(angles_deg) -> int:
-    """RK4 steps for a grid reaching up to max |angle|: GRID_STEPS, doubled for every doubling of
-    the launch slope past 1 (steep shots turn fast in x), at most 256."""
-    slope = max(1.0, math.tan(math.radians(min(float(np.max(np.abs(angles_deg))), _ANGLE_MAX))))
-    return int(min(GRID_STEPS * 2 ** math.ceil(math.log2(slope)), 256))
+    """RK4 steps for a grid reaching up to max |angle|: the solver's rule (`steps.for_launch`)
+    at the steepest angle, from GRID_STEPS to 256."""
+    steepest = math.radians(min(float(np.max(np.abs(angles_deg))), _ANGLE_MAX))
+    return int(steps_rule.for_launch(np.array([steepest]), least=GRID_STEPS, most=256)[0])
 
 
 def miss_grid(problem: Problem, angles_deg, speeds_mps, *, steps: Optional[int] = None):
@@ -227,11 +228,12 @@ def miss_grid(problem: Problem, angles_deg, speeds_mps, *, steps: Optional[int] 
         miss = np.asarray(loss.height_miss(th, v, batch), dtype=float)
         if p.drag != "none":
             # a shot that nearly stalls (vx -> 0 just before D) is beyond any fixed step: RK4
-            # in x returns a finite but meaningless height there. Estimate the error as aim
-            # does, (y_n - y_{n/2}) / 15, and blank the cells the grid cannot resolve
+            # in x returns a finite but meaningless height there. Estimate the error as the
+            # solve does (`steps.error`), and blank the cells the grid cannot resolve
             half = batch.with_steps(max(params.steps // 2, 1))
             coarse = np.asarray(loss.height_miss(th, v, half), dtype=float)
-            unresolved = ~(np.abs(miss - coarse) / 15.0 <= UNRESOLVED * p.distance)
+            error = steps_rule.error(miss, coarse, table=p.table_drag)
+            unresolved = ~(np.abs(error) <= UNRESOLVED * p.distance)
             miss[unresolved] = np.nan
     miss = np.where(np.isfinite(miss), miss, np.nan)
     return miss.reshape(len(speeds), len(angles))
