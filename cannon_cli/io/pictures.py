@@ -23,9 +23,9 @@ import numpy as np
 
 from ..aim import driver as aim
 from ..aim import loss
+from ..physics import steps as steps_rule
 from ..physics import vacuum
 from ..physics.trajectory import Trajectory, params_for, simulate
-from ..physics import steps as steps_rule
 from ..problem import Physics, Problem, Shot, Solution
 from .plot_errors import NothingToDraw, PlotError
 
