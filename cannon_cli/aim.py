@@ -531,10 +531,19 @@ class _Group:
         if self._spent(rows):
             return
         b = self.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
-        v, _, best_h, best_v = reach.speed_root(b, b.angle, self.vmax[rows], tol=self._tol())
+        # speeds that the integration at these steps gives no verdict on are integrated again
+        # with more steps (a stiff shot: strong drag), up to SEARCH_STEPS and beyond if stiff
+        v, _, best_h, best_v, at, unresolved = reach.speed_root(
+            b, b.angle, self.vmax[rows], tol=self._tol(), most=SEARCH_STEPS)
         found = np.isfinite(v)
         for j in np.flatnonzero(~found):
             i = rows[j]
+            if unresolved[j]:  # no speed hits where resolved, but some speeds were not
+                self.speed[i] = best_v[j] if np.isfinite(best_h[j]) else self.speed[i]
+                self.message[i] = (f"not converged: no speed found that hits, but the "
+                                   f"integration could not resolve some speeds at "
+                                   f"{reach.SCAN_MOST} steps (the drag is too stiff)")
+                continue
             self.speed[i] = best_v[j] if np.isfinite(best_h[j]) else self.speed[i]
             if self.bounded[i]:
                 bound = f"at any speed up to max_velocity_mps {self.vmax[i]:g}"
@@ -551,8 +560,12 @@ class _Group:
         again = rows[found]
         if again.size:
             self.speed[again] = v[found]
-            self._solve(again, steps)
-            self._confirmed(again)
+            # at the steps that resolved the root, or more, never fewer than it had
+            at = np.maximum(at, steps)
+            for s in _distinct(at[found]):
+                sub = again[at[found] == s]
+                self._solve(sub, int(s))
+                self._confirmed(sub)
 
     def _reach_minimum(self, rows, steps):
         """Minimum speed and the solver failed: bisection on the speed whose highest crossing

@@ -96,6 +96,24 @@ def test_headwind_bends_a_path_above_its_line_of_sight():
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
+def test_light_pellet_in_a_tailwind_at_a_fixed_angle(solver):
+    """A 12 mg pellet (c D = 116: stiff, RK4 needs more than 64 steps for a fast shot) that
+    the tailwind carries above the target at any slow speed: it passes below only near the
+    wind's speed (and again beyond ~2500 m/s). Was 'out of reach: it never reaches x = D'."""
+    pr = Problem(distance=2.1138892536790097, target_height=-0.21448467556865164,
+                 drag="quadratic", mass=1.1681715345134904e-05, diameter=0.03823253251414894,
+                 drag_coefficient=0.9136750271786285, wind=4.436104962232027,
+                 angle=-17.210519909213303)
+    th = math.radians(pr.angle)
+    # the reference: slow shots pass above the target, 4.5 m/s below
+    assert reference_height_at(pr, th, 0.1, pr.distance) > pr.target_height
+    assert reference_height_at(pr, th, 4.5, pr.distance) < pr.target_height
+    sol = solve(pr, solver=solver)
+    hit(sol)
+    assert 0.1 < sol.velocity_mps < 4.5  # the lowest speed that hits
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("kw", [
     dict(distance=1.0, velocity=30.0, drag="linear"),
     dict(distance=100.0, velocity=300.0, drag="quadratic"),
