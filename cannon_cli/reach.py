@@ -100,13 +100,16 @@ def believed_steps(b: Batch) -> np.ndarray:
 
 def scan_height(theta, v, b: Batch, most: int, want=None, progress=None):
     """`resolved_height` over the points of a scan (row i of ``b`` flies theta[i], v[i]),
-    integrated again with twice the steps where it gives no verdict, up to ``most`` steps (more,
-    up to `SCAN_MOST`, where the drag is stiff: `believed_steps`): where the two integrations
-    disagree, or where both say the shot does not get there with too few steps to believe it.
+    integrated again with twice the steps where it gives no verdict: where it disagrees with
+    half the steps, up to `SCAN_MOST`; where both say the shot does not get there, up to
+    ``most``, or `believed_steps` where the drag is stiffer than that. Without a tailwind a
+    shot can fall short of x = D (vx reaches 0: it falls vertically, or is blown back), and
+    a shot that still gets there with neither count or with one only is taken to fall short;
+    a tailwind keeps vx > 0, so every shot gets there, and no step count decides otherwise.
     ``want(h)``, if given, says which points are still of interest (bool per point) given the
-    heights so far (``progress["open"]`` is kept up to date, if given). Returns (h, steps, unresolved): NaN where no verdict, the steps each point
-    was last integrated with, and where the point still has no verdict (an unresolved point is
-    no evidence that the shot falls short)."""
+    heights so far (``progress["open"]`` is kept up to date, if given). Returns (h, steps,
+    unresolved): h NaN where no verdict or no reach, the steps each point was last integrated
+    with, and where there is still no verdict."""
     theta = np.asarray(theta, float)
     v = np.asarray(v, float)
     p = b.params
@@ -114,7 +117,8 @@ def scan_height(theta, v, b: Batch, most: int, want=None, progress=None):
     steps = np.full(n, p.steps)
     h = np.full(n, np.nan)
     open_ = np.zeros(n, dtype=bool)
-    trust = believed_steps(b)
+    believe = np.minimum(np.maximum(most, believed_steps(b)), SCAN_MOST)
+    tail = p.wind > 0
     rows = np.arange(n)
     s = p.steps
     while True:
@@ -125,16 +129,14 @@ def scan_height(theta, v, b: Batch, most: int, want=None, progress=None):
             break
         coarse = height(theta[rows], v[rows], sub.with_steps(max(s // 2, 1), even=True))[0]
         agree = np.abs(fine - coarse) <= 15 * 1e-4 * p.distance[rows]
-        both_nan = np.isnan(fine) & np.isnan(coarse)
         h[rows] = np.where(agree, fine, np.nan)
         steps[rows] = s
-        # no verdict: a disagreement, or no reach at steps too coarse to believe it
-        open_[rows] = ~agree & (~both_nan | (s < np.maximum(most, trust[rows])))
+        short = (np.isnan(fine) | np.isnan(coarse)) & ~tail[rows]
+        last = s >= np.where(np.isnan(fine) & np.isnan(coarse), believe[rows], SCAN_MOST)
+        open_[rows] = ~agree & ~(last & short)
         if progress is not None:
             progress["open"] = open_
-        if s >= SCAN_MOST:
-            break
-        again = open_[rows] & ((s < most) | (s < trust[rows]) | ~both_nan)
+        again = open_[rows] & ~last
         if want is not None:
             again &= want(h)[rows]
         rows = rows[again]
@@ -326,8 +328,12 @@ def speed_root(b: Batch, angle, vmax, *, tol: float, most: int = None):
     k_best = np.argmax(filled, axis=1)
     best_h = np.where(np.isfinite(filled[r, k_best]), filled[r, k_best], np.nan)
     best_v = grid[r, k_best]
-    # the root is sought with the steps that resolved its bracket
-    steps = np.where(slow, st[:, 0], np.maximum(st[r, kk], st[r, kk - 1]))
+    # the root is sought with the steps that resolved its bracket (the end that gets there,
+    # where the other does not)
+    steps = np.where(np.isfinite(hs[r, kk - 1]), np.maximum(st[r, kk], st[r, kk - 1]),
+                     st[r, kk])
+    steps = np.where(np.isfinite(hs[r, kk]), steps, st[r, kk - 1])
+    steps = np.where(slow, st[:, 0], steps)
     steps = np.minimum(steps, SCAN_MOST)
     v = inner.copy()
     conv = np.zeros(n, dtype=bool)
