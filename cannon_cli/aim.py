@@ -222,9 +222,13 @@ class _Group:
             lo, hi = lower, upper
         z0 = np.clip(z0, lo, hi)
         fn = solvers.SOLVER_FUNCTIONS[self.opts["solver"]]
+        # the run's work, line searches included, within the budget of one run
+        cost = max(int(steps), 1) * self._step_cost()
+        end = WORK.steps + max(min(WORK_STEPS, self._left()), 4 * cost)
         res = fn(residual(b), z0, lo, hi, tol=self.opts["tol"], max_iter=self._max_iter(steps),
                  learning_rate=self.opts["learning_rate"],
-                 callback=self._progress(b, rows) if self.callback else None)
+                 callback=self._progress(b, rows) if self.callback else None,
+                 stop=lambda: WORK.steps >= end)
         res = solvers.settle(residual(b), res, tol=self.opts["tol"])
         th, v = b.unpack(res.z)
         return np.asarray(th, float), np.asarray(v, float), res
