@@ -555,6 +555,10 @@ class _Group:
                 bound = "at any speed"
             where = (f"the highest it passes x = {b.params.distance[j]:g} m is "
                      f"{best_h[j] + b.target_height[j]:.6g} m (at {best_v[j]:.6g} m/s)"
+                     if np.isfinite(best_h[j]) and best_h[j] < 0 else
+                     f"every speed that gets to x = {b.params.distance[j]:g} m passes above "
+                     f"the target (the lowest at {best_h[j] + b.target_height[j]:.6g} m, at "
+                     f"{best_v[j]:.6g} m/s), and slower shots fall short of it"
                      if np.isfinite(best_h[j]) else
                      f"it never reaches x = {b.params.distance[j]:g} m")
             self.message[i] = (f"out of reach at {math.degrees(b.angle[j]):g}° {bound}: "

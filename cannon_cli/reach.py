@@ -276,8 +276,8 @@ def _bracketed_newton(fn, inner, outer, x, atol, iterations: int = 80):
 def speed_root(b: Batch, angle, vmax, *, tol: float, most: int = None):
     """Per row, the lowest speed (m/s, at most ``vmax``, which may be inf) at which a shot at
     ``angle`` (rad) hits. Returns (v, converged, best, best_v, steps, unresolved): best is the
-    highest h seen in the scan (m, for the out-of-reach message) and the speed it was seen at,
-    where no speed hits; steps the RK4 steps (even) at which the root was found; unresolved
+    h seen in the scan closest to 0 (m, for the out-of-reach message) and the speed it was
+    seen at, where no speed hits; steps the RK4 steps (even) at which the root was found; unresolved
     where no speed hits but some speed of the scan got no verdict from the integration
     (`scan_height`: a stiff shot needs more steps than it was given), so no verdict either.
 
@@ -310,29 +310,55 @@ def speed_root(b: Batch, angle, vmax, *, tol: float, most: int = None):
     hs, st, open_ = scan_height(np.repeat(angle, count), grid.ravel(), shots,
                                 most or b.params.steps, want=below_first_bracket,
                                 progress=state)
-    k = brackets(hs, open_)
+    head = b.params.wind < 0
     hs, st, open_ = hs.reshape(n, count), st.reshape(n, count), open_.reshape(n, count)
     r = np.arange(n)
-    ok = k < count
+    # into a headwind a shot that falls short is blown back, at a finite height: a speed that
+    # falls short next to one that passes above brackets the target only if some speed
+    # between gets there below it (`_edge`)
+    edgy = (np.isnan(hs) & ~open_)
+    sign = np.where(np.isfinite(hs), np.where(hs >= 0, 1, -1),
+                    np.where(edgy & ~head[:, None], -1, 0))
+    change = (sign[:, 1:] * sign[:, :-1]) < 0
+    k = np.where(change.any(axis=1), np.argmax(change, axis=1) + 1, count)
+    above = np.isfinite(hs) & (hs >= 0)
+    edge = (edgy[:, :-1] & above[:, 1:]) | (above[:, :-1] & edgy[:, 1:])
+    e = np.where(edge.any(axis=1), np.argmax(edge, axis=1) + 1, count)
+    try_edge = head & (e < k)
+    k_edge = np.minimum(e, count - 1)
+    fin = np.where(above[r, k_edge], k_edge, k_edge - 1)  # the end that gets there
+    below = np.full(n, np.nan)
+    if try_edge.any():
+        rows = np.flatnonzero(try_edge)
+        nan_end = np.where(fin[rows] == k_edge[rows], k_edge[rows] - 1, k_edge[rows])
+        below[rows] = _edge(b.take(rows), angle[rows], grid[rows, nan_end],
+                            grid[rows, fin[rows]], st[rows, fin[rows]])
+    from_edge = try_edge & np.isfinite(below)
+    ok = (k < count) | from_edge
     kk = np.minimum(k, count - 1)
     up = np.isfinite(hs[r, kk]) & (hs[r, kk] >= 0)  # speed k passes above, k-1 below
     inner = np.where(up, grid[r, kk], grid[r, kk - 1])
     outer = np.where(up, grid[r, kk - 1], grid[r, kk])
+    inner = np.where(from_edge, grid[r, fin], inner)
+    outer = np.where(from_edge, below, outer)
     # the slowest speed of the scan hits and nothing brackets the target above it: the root
     # is below it, if anywhere (between a standstill and the slowest speed)
     slow = ~ok & np.isfinite(hs[:, 0]) & (hs[:, 0] >= 0)
     inner = np.where(slow, grid[:, 0], inner)
     outer = np.where(slow, 0.0, outer)
     ok |= slow
-    filled = np.where(np.isfinite(hs), hs, -np.inf)
-    k_best = np.argmax(filled, axis=1)
-    best_h = np.where(np.isfinite(filled[r, k_best]), filled[r, k_best], np.nan)
+    # where no speed hits: the closest the scan came (the highest below the target, or,
+    # where every speed that gets there passes above, the lowest)
+    filled = np.where(np.isfinite(hs), np.abs(hs), np.inf)
+    k_best = np.argmin(filled, axis=1)
+    best_h = np.where(np.isfinite(filled[r, k_best]), hs[r, k_best], np.nan)
     best_v = grid[r, k_best]
     # the root is sought with the steps that resolved its bracket (the end that gets there,
     # where the other does not)
     steps = np.where(np.isfinite(hs[r, kk - 1]), np.maximum(st[r, kk], st[r, kk - 1]),
                      st[r, kk])
     steps = np.where(np.isfinite(hs[r, kk]), steps, st[r, kk - 1])
+    steps = np.where(from_edge, st[r, fin], steps)
     steps = np.where(slow, st[:, 0], steps)
     steps = np.minimum(steps, SCAN_MOST)
     v = inner.copy()
@@ -346,6 +372,33 @@ def speed_root(b: Batch, angle, vmax, *, tol: float, most: int = None):
         v[rows], conv[rows] = root, c
     unresolved = ~ok & open_.any(axis=1)
     return np.where(ok, v, np.nan), conv, best_h, best_v, steps, unresolved
+
+
+def _edge(b: Batch, angle, short, reach, steps, iterations: int = 30):
+    """Per row, a speed between ``short`` (the shot falls short of x = D: into a headwind, blown
+    back at a finite height) and ``reach`` (it gets there, passing above the target) at which
+    the shot gets there passing below the target, by bisection towards the edge of reach with
+    ``steps`` (`resolved_height`: close to the edge the shot arrives with vx ~ 0, and a height
+    that disagrees with half the steps counts as not getting there); NaN where none is found
+    (the edge of reach passes above the target: no hit between)."""
+    out = np.full(b.size, np.nan)
+    a, c = np.asarray(short, float).copy(), np.asarray(reach, float).copy()
+    for s in np.unique(steps):
+        rows = np.flatnonzero(steps == s)
+        sub = b.take(rows).with_steps(int(s), even=True)
+        for _ in range(iterations):
+            if not rows.size:
+                break
+            m = 0.5 * (a[rows] + c[rows])
+            h, _ = resolved_height(angle[rows], m, sub)
+            low = np.isfinite(h) & (h < 0)
+            out[rows[low]] = m[low]
+            gets = np.isfinite(h)
+            a[rows] = np.where(gets, a[rows], m)
+            c[rows] = np.where(gets, m, c[rows])
+            keep = ~low
+            rows, sub = rows[keep], sub.take(np.flatnonzero(keep))
+    return out
 
 
 def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60, stop=None):

@@ -113,6 +113,23 @@ def test_light_pellet_in_a_tailwind_at_a_fixed_angle(solver):
     assert 0.1 < sol.velocity_mps < 4.5  # the lowest speed that hits
 
 
+def test_headwind_blows_slow_shots_back_above_the_target_out_of_reach():
+    """Into a headwind a slow shot is blown back before x = D at a finite height: the speed
+    where shots start to get there is no bracket of the target when they all pass above it.
+    Was a 50-step root search at the edge of reach, three times over (6.5 s, 'not
+    converged'); the reference confirms that no speed hits."""
+    pr = Problem(distance=2.0867803391540125, target_height=-0.5043831925687509,
+                 drag="quadratic", mass=0.003911210222745096, diameter=0.03746180513978033,
+                 drag_coefficient=1.1518782276200166, wind=-4.375447468573306,
+                 angle=28.98350611101189)
+    sol = solve(pr, solver="newton")
+    assert not sol.converged and "out of reach" in sol.message and "passes above" in sol.message
+    heights = [reference_height_at(pr, math.radians(pr.angle), v, pr.distance)
+               for v in np.geomspace(1.0, 1e5, 41)]
+    assert not any(h < pr.target_height for h in heights)  # NaN: blown back short of x = D
+    assert any(h > pr.target_height for h in heights)
+
+
 @pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("kw", [
     dict(distance=1.0, velocity=30.0, drag="linear"),
