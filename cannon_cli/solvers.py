@@ -124,6 +124,10 @@ def _residual_size(f: np.ndarray) -> np.ndarray:
 
 #: Newton iterations without the loss halving after which a problem counts as stalled.
 STALL_ITERATIONS = 8
+#: Halvings of Newton's step in its line search before the problem counts as stuck: a step
+#: that must be cut below 2^-20 ~ 1e-6 of Newton's to lower the loss makes no progress worth
+#: its cost (a fixed-angle start at 2e9 x sqrt(g D) took 300 evaluations to crawl down).
+LINE_SEARCH = 21
 
 
 def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
@@ -170,7 +174,7 @@ def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
         # and a failing search can take dozens of halvings); the Jacobian is taken once, at
         # the point accepted
         accepted = []
-        for _ in range(40):
+        for _ in range(LINE_SEARCH):
             if stop():
                 break
             rows = active[pending]
@@ -187,6 +191,12 @@ def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
             if pending.size == 0:
                 break
             t[pending] *= 0.5
+            # a step below the rounding of z lands on z itself: no lower loss to find there
+            small = np.all(np.abs(t[pending, None] * step[pending])
+                           <= 4 * np.finfo(float).eps * np.maximum(np.abs(z[active[pending]]), 1.0),
+                           axis=1)
+            if small.all():
+                break
         acc = np.concatenate(accepted) if accepted else np.zeros(0, dtype=int)
         acc = acc[~_done(new_f[acc], tol)]
         if acc.size:
