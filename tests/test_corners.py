@@ -96,6 +96,41 @@ def test_headwind_bends_a_path_above_its_line_of_sight():
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
+def test_light_pellet_in_a_tailwind_at_a_fixed_angle(solver):
+    """A 12 mg pellet (c D = 116: stiff, RK4 needs more than 64 steps for a fast shot) that
+    the tailwind carries above the target at any slow speed: it passes below only near the
+    wind's speed (and again beyond ~2500 m/s). Was 'out of reach: it never reaches x = D'."""
+    pr = Problem(distance=2.1138892536790097, target_height=-0.21448467556865164,
+                 drag="quadratic", mass=1.1681715345134904e-05, diameter=0.03823253251414894,
+                 drag_coefficient=0.9136750271786285, wind=4.436104962232027,
+                 angle=-17.210519909213303)
+    th = math.radians(pr.angle)
+    # the reference: slow shots pass above the target, 4.5 m/s below
+    assert reference_height_at(pr, th, 0.1, pr.distance) > pr.target_height
+    assert reference_height_at(pr, th, 4.5, pr.distance) < pr.target_height
+    sol = solve(pr, solver=solver)
+    hit(sol)
+    assert 0.1 < sol.velocity_mps < 4.5  # the lowest speed that hits
+
+
+def test_headwind_blows_slow_shots_back_above_the_target_out_of_reach():
+    """Into a headwind a slow shot is blown back before x = D at a finite height: the speed
+    where shots start to get there is no bracket of the target when they all pass above it.
+    Was a 50-step root search at the edge of reach, three times over (6.5 s, 'not
+    converged'); the reference confirms that no speed hits."""
+    pr = Problem(distance=2.0867803391540125, target_height=-0.5043831925687509,
+                 drag="quadratic", mass=0.003911210222745096, diameter=0.03746180513978033,
+                 drag_coefficient=1.1518782276200166, wind=-4.375447468573306,
+                 angle=28.98350611101189)
+    sol = solve(pr, solver="newton")
+    assert not sol.converged and "out of reach" in sol.message and "passes above" in sol.message
+    heights = [reference_height_at(pr, math.radians(pr.angle), v, pr.distance)
+               for v in np.geomspace(1.0, 1e5, 41)]
+    assert not any(h < pr.target_height for h in heights)  # NaN: blown back short of x = D
+    assert any(h > pr.target_height for h in heights)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
 @pytest.mark.parametrize("kw", [
     dict(distance=1.0, velocity=30.0, drag="linear"),
     dict(distance=100.0, velocity=300.0, drag="quadratic"),

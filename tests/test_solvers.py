@@ -276,8 +276,9 @@ def test_a_residual_with_no_root_is_not_a_success(name):
     assert not res.converged.any()
     assert np.all(res.residual >= 1.0)
     assert not solvers.settle(no_root, res, tol=1e-9).converged.any()
-    if name in SECOND_ORDER:  # they find the least squares, z = 0
-        np.testing.assert_allclose(res.z, 0.0, rtol=0, atol=1e-6)
+    if name in SECOND_ORDER:  # they descend to the least squares (z = 0, |F| = 1), where
+        # newton's stall rule may stop them (the loss no longer halving) a little short
+        np.testing.assert_allclose(res.residual, 1.0, rtol=0, atol=1e-6)
 
 
 def over_determined(z, idx):

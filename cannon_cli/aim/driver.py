@@ -223,9 +223,13 @@ class _Group:
             lo, hi = lower, upper
         z0 = np.clip(z0, lo, hi)
         fn = solvers.SOLVER_FUNCTIONS[self.opts["solver"]]
+        # the run's work, line searches included, within the budget of one run
+        cost = max(int(steps), 1) * self._step_cost()
+        end = WORK.steps + max(min(WORK_STEPS, self._left()), 4 * cost)
         res = fn(residual(b), z0, lo, hi, tol=self.opts["tol"], max_iter=self._max_iter(steps),
                  learning_rate=self.opts["learning_rate"],
-                 callback=self._progress(b, rows) if self.callback else None)
+                 callback=self._progress(b, rows) if self.callback else None,
+                 stop=lambda: WORK.steps >= end)
         res = solvers.settle(residual(b), res, tol=self.opts["tol"])
         th, v = b.unpack(res.z)
         return np.asarray(th, float), np.asarray(v, float), res
@@ -531,10 +535,19 @@ class _Group:
         if self._spent(rows):
             return
         b = self.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
-        v, _, best_h, best_v = reach.speed_root(b, b.angle, self.vmax[rows], tol=self._tol())
+        # speeds that the integration at these steps gives no verdict on are integrated again
+        # with more steps (a stiff shot: strong drag), up to SEARCH_STEPS and beyond if stiff
+        v, _, best_h, best_v, at, unresolved = reach.speed_root(
+            b, b.angle, self.vmax[rows], tol=self._tol(), most=SEARCH_STEPS)
         found = np.isfinite(v)
         for j in np.flatnonzero(~found):
             i = rows[j]
+            if unresolved[j]:  # no speed hits where resolved, but some speeds were not
+                self.speed[i] = best_v[j] if np.isfinite(best_h[j]) else self.speed[i]
+                self.message[i] = (f"not converged: no speed found that hits, but the "
+                                   f"integration could not resolve some speeds at "
+                                   f"{reach.SCAN_MOST} steps (the drag is too stiff)")
+                continue
             self.speed[i] = best_v[j] if np.isfinite(best_h[j]) else self.speed[i]
             if self.bounded[i]:
                 bound = f"at any speed up to max_velocity_mps {self.vmax[i]:g}"
@@ -542,6 +555,10 @@ class _Group:
                 bound = "at any speed"
             where = (f"the highest it passes x = {b.params.distance[j]:g} m is "
                      f"{best_h[j] + b.target_height[j]:.6g} m (at {best_v[j]:.6g} m/s)"
+                     if np.isfinite(best_h[j]) and best_h[j] < 0 else
+                     f"every speed that gets to x = {b.params.distance[j]:g} m passes above "
+                     f"the target (the lowest at {best_h[j] + b.target_height[j]:.6g} m, at "
+                     f"{best_v[j]:.6g} m/s), and slower shots fall short of it"
                      if np.isfinite(best_h[j]) else
                      f"it never reaches x = {b.params.distance[j]:g} m")
             self.message[i] = (f"out of reach at {math.degrees(b.angle[j]):g}° {bound}: "
@@ -551,8 +568,12 @@ class _Group:
         again = rows[found]
         if again.size:
             self.speed[again] = v[found]
-            self._solve(again, steps)
-            self._confirmed(again)
+            # at the steps that resolved the root, or more, never fewer than it had
+            at = np.maximum(at, steps)
+            for s in _distinct(at[found]):
+                sub = again[at[found] == s]
+                self._solve(sub, int(s))
+                self._confirmed(sub)
 
     def _reach_minimum(self, rows, steps):
         """Minimum speed and the solver failed: bisection on the speed whose highest crossing

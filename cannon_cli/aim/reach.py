@@ -12,7 +12,9 @@ first derivatives by the complex step:
 - `arc_root`: the angle on one side of the top where h = 0, by Newton's method kept inside its
   bracket (bisection when a step leaves it or lands where the shot falls short).
 - `speed_root`: at a fixed angle, the lowest speed that hits, from a scan over speeds on a
-  logarithmic grid (no cap: the scan goes to 2^40 sqrt(g D)) and the same safeguarded Newton.
+  logarithmic grid (no cap: the scan goes to 2^40 sqrt(g D)) for the first pair that brackets
+  the target, and the same safeguarded Newton. Scan points without a verdict from the
+  integration are integrated again with more steps (`scan_height`).
 - `minimum_speed`: the speed whose top just reaches the target, by bisection and secant on
   v -> top height at v (increasing in v).
 
@@ -76,6 +78,72 @@ def resolved_height(theta, v, b: Batch, wrt=None):
     coarse = height(theta, v, b.with_steps(max(b.params.steps // 2, 1)))[0]
     ok = np.abs(fine - coarse) <= 15 * 1e-4 * b.params.distance
     return np.where(ok, fine, np.nan), (None if d is None else np.where(ok, d, np.nan))
+
+
+#: The most RK4 steps a point of a scan is integrated with (`scan_height`).
+SCAN_MOST = 4096
+
+
+def believed_steps(b: Batch) -> np.ndarray:
+    """Per row, the fewest even RK4 steps at which a shot that comes out NaN is believed not to
+    reach x = D. Drag through air slows a fast shot at the rate c Cd per metre of x
+    (dvx/dx = -c Cd |v| vx / vx), whatever its speed, and RK4 is stable only for steps shorter
+    than 2.8 / (c Cd): with fewer, a fast shot blows up (NaN) long before it could stall. One
+    step per 1 / (c Cd) leaves a margin of 2.8. Linear drag and vacuum: no such bound (0)."""
+    p = b.params
+    if p.drag not in ("quadratic",) and p.table is None:
+        return np.zeros(b.size)
+    cd = 1.0 if p.table is None else float(np.max(p.table.cd_knots))
+    with np.errstate(all="ignore"):
+        return np.nan_to_num(p.drag_c * cd * p.distance, nan=0.0, posinf=SCAN_MOST)
+
+
+def scan_height(theta, v, b: Batch, most: int, want=None, progress=None):
+    """`resolved_height` over the points of a scan (row i of ``b`` flies theta[i], v[i]),
+    integrated again with twice the steps where it gives no verdict: where it disagrees with
+    half the steps, up to `SCAN_MOST`; where both say the shot does not get there, up to
+    ``most``, or `believed_steps` where the drag is stiffer than that. Without a tailwind a
+    shot can fall short of x = D (vx reaches 0: it falls vertically, or is blown back), and
+    a shot that still gets there with neither count or with one only is taken to fall short;
+    a tailwind keeps vx > 0, so every shot gets there, and no step count decides otherwise.
+    ``want(h)``, if given, says which points are still of interest (bool per point) given the
+    heights so far (``progress["open"]`` is kept up to date, if given). Returns (h, steps,
+    unresolved): h NaN where no verdict or no reach, the steps each point was last integrated
+    with, and where there is still no verdict."""
+    theta = np.asarray(theta, float)
+    v = np.asarray(v, float)
+    p = b.params
+    n = b.size
+    steps = np.full(n, p.steps)
+    h = np.full(n, np.nan)
+    open_ = np.zeros(n, dtype=bool)
+    believe = np.minimum(np.maximum(most, believed_steps(b)), SCAN_MOST)
+    tail = p.wind > 0
+    rows = np.arange(n)
+    s = p.steps
+    while True:
+        sub = b.take(rows).with_steps(s, even=True)
+        fine = height(theta[rows], v[rows], sub)[0]
+        if p.drag == "none":
+            h[rows] = fine
+            break
+        coarse = height(theta[rows], v[rows], sub.with_steps(max(s // 2, 1), even=True))[0]
+        agree = np.abs(fine - coarse) <= 15 * 1e-4 * p.distance[rows]
+        h[rows] = np.where(agree, fine, np.nan)
+        steps[rows] = s
+        short = (np.isnan(fine) | np.isnan(coarse)) & ~tail[rows]
+        last = s >= np.where(np.isnan(fine) & np.isnan(coarse), believe[rows], SCAN_MOST)
+        open_[rows] = ~agree & ~(last & short)
+        if progress is not None:
+            progress["open"] = open_
+        again = open_[rows] & ~last
+        if want is not None:
+            again &= want(h)[rows]
+        rows = rows[again]
+        if not rows.size:
+            break
+        s *= 2
+    return h, steps, open_
 
 
 def _repeat(b: Batch, count: int) -> Batch:
@@ -205,38 +273,132 @@ def _bracketed_newton(fn, inner, outer, x, atol, iterations: int = 80):
     return x, conv
 
 
-def speed_root(b: Batch, angle, vmax, *, tol: float):
+def speed_root(b: Batch, angle, vmax, *, tol: float, most: int = None):
     """Per row, the lowest speed (m/s, at most ``vmax``, which may be inf) at which a shot at
-    ``angle`` (rad) hits. Returns (v, converged, best): best is the highest h seen in the scan
-    (m, for the out-of-reach message) and the speed it was seen at, where no speed hits."""
+    ``angle`` (rad) hits. Returns (v, converged, best, best_v, steps, unresolved): best is the
+    h seen in the scan closest to 0 (m, for the out-of-reach message) and the speed it was
+    seen at, where no speed hits; steps the RK4 steps (even) at which the root was found; unresolved
+    where no speed hits but some speed of the scan got no verdict from the integration
+    (`scan_height`: a stiff shot needs more steps than it was given), so no verdict either.
+
+    The scan starts at b's steps, and where a speed gets no verdict it is integrated again with
+    more (``most``, default b's steps; `scan_height`), below the lowest hit only."""
     n = b.size
     unit = np.sqrt(b.params.gravity * b.params.distance)
     count = SPEED_GRID.size
     grid = SPEED_GRID[None, :] * unit[:, None]
     grid = np.where(grid < vmax[:, None], grid, vmax[:, None])
     grid[:, -1] = np.where(np.isfinite(vmax), vmax, grid[:, -1])
-    hs = resolved_height(np.repeat(angle, count), grid.ravel(),
-                         _repeat(b, count))[0].reshape(n, count)
-    hit = np.isfinite(hs) & (hs >= 0)
-    first = np.where(hit.any(axis=1), np.argmax(hit, axis=1), -1)
-    ok = first >= 0
-    filled = np.where(np.isfinite(hs), hs, -np.inf)
-    k_best = np.argmax(filled, axis=1)
+    index = np.tile(np.arange(count), n)
+    shots = _repeat(b, count)
+
+    def brackets(h, unsettled):
+        """Per row, the first k >= 1 at which the target is bracketed between speeds k-1 and
+        k (count where none): one passes at or above it, the other below it or not at all
+        (where that is believed). A tailwind can carry a slow shot above the target, so that
+        the slowest speeds pass above, and the first speed that passes above is no bracket."""
+        sign = np.where(np.isfinite(h), np.where(h >= 0, 1, -1), np.where(unsettled, 0, -1))
+        sign = sign.reshape(n, count)
+        change = (sign[:, 1:] * sign[:, :-1]) < 0
+        return np.where(change.any(axis=1), np.argmax(change, axis=1) + 1, count)
+
+    state = {"open": np.ones(n * count, dtype=bool)}
+
+    def below_first_bracket(h):
+        return index < np.repeat(brackets(h, state["open"]), count)
+
+    hs, st, open_ = scan_height(np.repeat(angle, count), grid.ravel(), shots,
+                                most or b.params.steps, want=below_first_bracket,
+                                progress=state)
+    head = b.params.wind < 0
+    hs, st, open_ = hs.reshape(n, count), st.reshape(n, count), open_.reshape(n, count)
     r = np.arange(n)
-    best_h = np.where(np.isfinite(filled[r, k_best]), filled[r, k_best], np.nan)
+    # into a headwind a shot that falls short is blown back, at a finite height: a speed that
+    # falls short next to one that passes above brackets the target only if some speed
+    # between gets there below it (`_edge`)
+    edgy = (np.isnan(hs) & ~open_)
+    sign = np.where(np.isfinite(hs), np.where(hs >= 0, 1, -1),
+                    np.where(edgy & ~head[:, None], -1, 0))
+    change = (sign[:, 1:] * sign[:, :-1]) < 0
+    k = np.where(change.any(axis=1), np.argmax(change, axis=1) + 1, count)
+    above = np.isfinite(hs) & (hs >= 0)
+    edge = (edgy[:, :-1] & above[:, 1:]) | (above[:, :-1] & edgy[:, 1:])
+    e = np.where(edge.any(axis=1), np.argmax(edge, axis=1) + 1, count)
+    try_edge = head & (e < k)
+    k_edge = np.minimum(e, count - 1)
+    fin = np.where(above[r, k_edge], k_edge, k_edge - 1)  # the end that gets there
+    below = np.full(n, np.nan)
+    if try_edge.any():
+        rows = np.flatnonzero(try_edge)
+        nan_end = np.where(fin[rows] == k_edge[rows], k_edge[rows] - 1, k_edge[rows])
+        below[rows] = _edge(b.take(rows), angle[rows], grid[rows, nan_end],
+                            grid[rows, fin[rows]], st[rows, fin[rows]])
+    from_edge = try_edge & np.isfinite(below)
+    ok = (k < count) | from_edge
+    kk = np.minimum(k, count - 1)
+    up = np.isfinite(hs[r, kk]) & (hs[r, kk] >= 0)  # speed k passes above, k-1 below
+    inner = np.where(up, grid[r, kk], grid[r, kk - 1])
+    outer = np.where(up, grid[r, kk - 1], grid[r, kk])
+    inner = np.where(from_edge, grid[r, fin], inner)
+    outer = np.where(from_edge, below, outer)
+    # the slowest speed of the scan hits and nothing brackets the target above it: the root
+    # is below it, if anywhere (between a standstill and the slowest speed)
+    slow = ~ok & np.isfinite(hs[:, 0]) & (hs[:, 0] >= 0)
+    inner = np.where(slow, grid[:, 0], inner)
+    outer = np.where(slow, 0.0, outer)
+    ok |= slow
+    # where no speed hits: the closest the scan came (the highest below the target, or,
+    # where every speed that gets there passes above, the lowest)
+    filled = np.where(np.isfinite(hs), np.abs(hs), np.inf)
+    k_best = np.argmin(filled, axis=1)
+    best_h = np.where(np.isfinite(filled[r, k_best]), hs[r, k_best], np.nan)
     best_v = grid[r, k_best]
-    inner = grid[r, np.maximum(first, 0)]
-    outer = np.where(first > 0, grid[r, np.maximum(first - 1, 0)], 0.0)
+    # the root is sought with the steps that resolved its bracket (the end that gets there,
+    # where the other does not)
+    steps = np.where(np.isfinite(hs[r, kk - 1]), np.maximum(st[r, kk], st[r, kk - 1]),
+                     st[r, kk])
+    steps = np.where(np.isfinite(hs[r, kk]), steps, st[r, kk - 1])
+    steps = np.where(from_edge, st[r, fin], steps)
+    steps = np.where(slow, st[:, 0], steps)
+    steps = np.minimum(steps, SCAN_MOST)
     v = inner.copy()
     conv = np.zeros(n, dtype=bool)
-    if ok.any():
-        rows = np.flatnonzero(ok)
-        sub = b.take(rows)
+    for s in np.unique(steps[ok]):
+        rows = np.flatnonzero(ok & (steps == s))
+        sub = b.take(rows).with_steps(int(s), even=True)
         root, c = _bracketed_newton(
             lambda z, idx: resolved_height(angle[rows][idx], z, sub.take(idx), 1),
             inner[rows], outer[rows], inner[rows].copy(), tol * sub.params.distance)
         v[rows], conv[rows] = root, c
-    return np.where(ok, v, np.nan), conv, best_h, best_v
+    unresolved = ~ok & open_.any(axis=1)
+    return np.where(ok, v, np.nan), conv, best_h, best_v, steps, unresolved
+
+
+def _edge(b: Batch, angle, short, reach, steps, iterations: int = 30):
+    """Per row, a speed between ``short`` (the shot falls short of x = D: into a headwind, blown
+    back at a finite height) and ``reach`` (it gets there, passing above the target) at which
+    the shot gets there passing below the target, by bisection towards the edge of reach with
+    ``steps`` (`resolved_height`: close to the edge the shot arrives with vx ~ 0, and a height
+    that disagrees with half the steps counts as not getting there); NaN where none is found
+    (the edge of reach passes above the target: no hit between)."""
+    out = np.full(b.size, np.nan)
+    a, c = np.asarray(short, float).copy(), np.asarray(reach, float).copy()
+    for s in np.unique(steps):
+        rows = np.flatnonzero(steps == s)
+        sub = b.take(rows).with_steps(int(s), even=True)
+        for _ in range(iterations):
+            if not rows.size:
+                break
+            m = 0.5 * (a[rows] + c[rows])
+            h, _ = resolved_height(angle[rows], m, sub)
+            low = np.isfinite(h) & (h < 0)
+            out[rows[low]] = m[low]
+            gets = np.isfinite(h)
+            a[rows] = np.where(gets, a[rows], m)
+            c[rows] = np.where(gets, m, c[rows])
+            keep = ~low
+            rows, sub = rows[keep], sub.take(np.flatnonzero(keep))
+    return out
 
 
 def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60, stop=None):

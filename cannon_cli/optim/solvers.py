@@ -55,6 +55,8 @@ class Result:
 
 
 Callback = Optional[Callable[[Progress], None]]
+#: ``stop()``: True ends a solver's run where it is (the caller's work budget is spent).
+Stop = Optional[Callable[[], bool]]
 
 
 def _loss(f: np.ndarray) -> np.ndarray:
@@ -122,14 +124,25 @@ def _residual_size(f: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(size) & (size > 0), size, 1.0)
 
 
+#: Newton iterations without the loss halving after which a problem counts as stalled.
+STALL_ITERATIONS = 8
+#: Halvings of Newton's step in its line search before the problem counts as stuck: a step
+#: that must be cut below 2^-20 ~ 1e-6 of Newton's to lower the loss makes no progress worth
+#: its cost (a fixed-angle start at 2e9 x sqrt(g D) took 300 evaluations to crawl down).
+LINE_SEARCH = 21
+
+
 def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
-           callback: Callback = None, **_: object) -> Result:
+           callback: Callback = None, stop: Stop = None, **_: object) -> Result:
     """Newton's method on F(z) = 0 with the exact Jacobian from autograd, damped by a
     backtracking line search on L so that each step decreases the loss.
 
     For the hit residual this is Newton-Raphson on the miss; for a stationarity system such as
     (miss, d miss / d angle) its Jacobian holds the exact second derivatives of the model.
+    ``stop()``, if given, is asked before every evaluation: True ends the run where it is (a
+    work budget: a line search that keeps failing can take dozens of halvings an iteration).
     """
+    stop = stop or (lambda: False)
     n = z0.shape[0]
     z = z0.copy()
     iters = np.zeros(n, dtype=int)
@@ -138,8 +151,11 @@ def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
     f_all = f.copy()
     conv = _done(f, tol)
     active, f, jac = active[~conv], f[~conv], jac[~conv]
+    # per problem, the loss to halve and the iteration it was set at: Newton that has not
+    # halved the loss in `STALL_ITERATIONS` damped steps is not going to converge from here
+    mark, since = _loss(f), np.zeros(active.size, dtype=int)
     it = 0
-    while active.size and it < max_iter:
+    while active.size and it < max_iter and not stop():
         it += 1
         loss = _loss(f)
         with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
@@ -156,19 +172,38 @@ def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
         tiny = np.all(np.abs(step) <= 4 * np.finfo(float).eps * np.maximum(np.abs(z[active]), 1.0),
                       axis=1)
         pending = np.flatnonzero(~tiny)
-        for _ in range(40):
+        # the line search needs the residual only (no derivatives: several times cheaper,
+        # and a failing search can take dozens of halvings); the Jacobian is taken once, at
+        # the point accepted
+        accepted = []
+        for _ in range(LINE_SEARCH):
+            if stop():
+                break
             rows = active[pending]
             zz = _clip(z[rows] + t[pending, None] * step[pending], lower, upper, rows)
-            ff, _, jj = evaluate(residual, zz, rows, jacobian=True)
+            with np.errstate(all="ignore"):
+                ff = np.asarray(residual(zz, rows), dtype=float)
             new = _loss(ff)
             ok = np.isfinite(new) & ((new <= (1.0 - 1e-4 * t[pending]) * loss[pending])
                                      | _done(ff, tol))
             acc = pending[ok]
-            new_z[acc], new_f[acc], new_j[acc] = zz[ok], ff[ok], jj[ok]
+            new_z[acc], new_f[acc] = zz[ok], ff[ok]
+            accepted.append(acc)
             pending = pending[~ok]
             if pending.size == 0:
                 break
             t[pending] *= 0.5
+            # a step below the rounding of z lands on z itself: no lower loss to find there
+            small = np.all(np.abs(t[pending, None] * step[pending])
+                           <= 4 * np.finfo(float).eps * np.maximum(np.abs(z[active[pending]]), 1.0),
+                           axis=1)
+            if small.all():
+                break
+        acc = np.concatenate(accepted) if accepted else np.zeros(0, dtype=int)
+        acc = acc[~_done(new_f[acc], tol)]
+        if acc.size:
+            ff, _, jj = evaluate(residual, new_z[acc], active[acc], jacobian=True)
+            new_f[acc], new_j[acc] = ff, jj
         stuck = np.zeros(active.size, dtype=bool)
         stuck[pending] = True
         z[active] = new_z
@@ -178,8 +213,13 @@ def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
         conv[active] = c
         if callback is not None:
             callback(Progress(it, active, new_z, new_f, _loss(new_f)))
-        keep = ~c & ~stuck
+        now = _loss(new_f)
+        halved = now <= 0.5 * mark
+        mark = np.where(halved, now, mark)
+        since = np.where(halved, 0, since + 1)
+        keep = ~c & ~stuck & (since < STALL_ITERATIONS)
         active, f, jac = active[keep], new_f[keep], new_j[keep]
+        mark, since = mark[keep], since[keep]
     return Result(z, f_all, conv, iters)
 
 
@@ -282,7 +322,7 @@ class _Stalled(Exception):
 
 
 def lbfgs(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
-          callback: Callback = None, **_: object) -> Result:
+          callback: Callback = None, stop: Stop = None, **_: object) -> Result:
     """scipy's L-BFGS-B on the summed loss of the batch, with autograd's gradient (jac=True),
     in the variables w of `_preconditioner`; it stops as soon as every problem is solved.
 
@@ -298,14 +338,14 @@ def lbfgs(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
     n = z0.shape[0]
     if n == 1:
         return _lbfgs_run(residual, z0, lower, upper, tol=tol, max_iter=max_iter,
-                          callback=callback)
+                          callback=callback, stop=stop)
     z = z0.copy()
     f_all = np.full((n, 0), np.nan)
     conv = np.zeros(n, dtype=bool)
     iters = np.zeros(n, dtype=int)
     active = np.arange(n)
     used = 0
-    while active.size and used < max_iter:
+    while active.size and used < max_iter and not (stop and stop()):
         seg = min(LBFGS_SEGMENT, max_iter - used)
         sub = lambda zz, idx, rows=active: residual(zz, rows[idx])
         report = None
@@ -313,7 +353,7 @@ def lbfgs(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
             report = lambda p, rows=active, base=used: callback(
                 Progress(base + p.iteration, rows[p.active], p.z, p.residual, p.loss))
         r = _lbfgs_run(sub, z[active], lower[active], upper[active], tol=tol, max_iter=seg,
-                       callback=report)
+                       callback=report, stop=stop)
         if f_all.shape[1] == 0:
             f_all = np.full((n, r.residual.shape[1]), np.nan)
         z[active], f_all[active], conv[active] = r.z, r.residual, r.converged
@@ -327,7 +367,7 @@ def lbfgs(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
 
 
 def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
-               callback: Callback = None) -> Result:
+               callback: Callback = None, stop: Stop = None) -> Result:
     """One joint L-BFGS-B run (see `lbfgs`)."""
     from scipy.optimize import minimize  # scipy is slow to import: only when this solver runs
 
@@ -347,6 +387,8 @@ def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: in
     best = {"loss": np.inf, "mark": np.inf, "since": 0, "z": z0, "f": f0}
 
     def fun(w):
+        if stop is not None and stop():
+            raise _Stalled  # the caller's work budget is spent: keep the best point
         if not w.any():  # the start, already evaluated
             f, g, z = f0, g0, z0
         else:
