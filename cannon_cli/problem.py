@@ -3,6 +3,7 @@ validation and conversion to and from the JSON field names."""
 
 from __future__ import annotations
 
+import enum
 import math
 from dataclasses import dataclass, fields
 from typing import Any, Optional
@@ -311,6 +312,19 @@ class Shot(Physics):
             raise InputError(f"must be > 0, got {self.distance:g}", field="distance_m")
 
 
+class Status(str, enum.Enum):
+    """What became of a problem: the closed set of outcomes that JSON carries as ``status``
+    (the message, ``reason`` or ``error``, says why)."""
+
+    SOLVED = "solved"
+    #: no launch within the limits reaches the target: the physics decided it
+    OUT_OF_REACH = "out_of_reach"
+    #: no verdict: the solver, the integration or the work budget stopped short
+    NOT_CONVERGED = "not_converged"
+    #: the record could not be read or is not a valid problem (batch error records)
+    BAD_INPUT = "bad_input"
+
+
 @dataclass(frozen=True)
 class Solution:
     """The answer to a `Problem`, as data. ``converged`` is False when there is no solution; then
@@ -336,6 +350,13 @@ class Solution:
     adjustment: Optional[Any] = None
     #: the air density at the site (kg/m³) the answer was worked out in, echoed in the problem
     air_density: Optional[float] = None
+    #: what became of it (`Status`); from ``converged`` if not given
+    status: Optional[Status] = None
+
+    def __post_init__(self):
+        if self.status is None:
+            object.__setattr__(self, "status",
+                               Status.SOLVED if self.converged else Status.NOT_CONVERGED)
 
     def to_json(self) -> dict[str, Any]:
         """The solution JSON object (schema cannon.solution/1). Non-finite numbers become null.
@@ -347,6 +368,7 @@ class Solution:
             out[key] = _finite(getattr(self, key))
         if self.adjustment is not None:
             out.update({k: _finite(v) for k, v in self.adjustment.to_json().items()})
+        out["status"] = self.status.value
         out["converged"] = self.converged
         out["iterations"] = self.iterations
         out["solver"] = self.solver

@@ -327,3 +327,29 @@ def test_traceback_is_one_runs_choice():
     assert quiet.exit_code == 1 and not isinstance(quiet.exception, InputError)
     assert "cannon: error: --distance must be > 0, got -1" in quiet.output
     assert "Traceback" not in quiet.output
+
+
+# -- the closed status ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("args,status", [
+    (("--distance", "120"), "solved"),
+    (("--distance", "1000", "--velocity", "50"), "out_of_reach"),
+    (("--distance", "100", "--angle", "-10"), "out_of_reach"),  # the line of sight passes below
+    (("--distance", "500", "--drag", "quadratic", "--solver", "gd", "--max-iter", "1"),
+     "not_converged"),
+])
+def test_json_carries_a_closed_status(args, status):
+    res, out = solve_json(*args)
+    assert res.exit_code == (0 if status == "solved" else 3), res.output
+    assert out["status"] == status
+    assert out["converged"] is (status == "solved")
+    assert ("reason" in out) is (status != "solved")
+
+
+def test_batch_records_carry_the_status_bad_input_included():
+    res = run("solve", "--input", "-", "--nl", "-q",
+              input='{"distance_m": 100}\n{"distance_m": -1}\nnot json\n'
+                    '{"distance_m": 1000, "velocity_mps": 50}\n')
+    statuses = [json.loads(line)["status"] for line in res.stdout.splitlines()]
+    assert statuses == ["solved", "bad_input", "bad_input", "out_of_reach"]
+    assert res.exit_code == 1

@@ -26,7 +26,7 @@ from ..optim import solvers
 from ..physics import vacuum
 from ..physics.columns import Columns
 from ..physics.model import WORK, Y, flight, integrate, step_cost
-from ..problem import Problem, Solution
+from ..problem import Problem, Solution, Status
 from . import reach, start
 from .loss import Batch, height_miss, residual
 from .results import Results
@@ -184,6 +184,8 @@ class _Group:
         self.iterations = np.zeros(n, dtype=int)
         self.steps = np.zeros(n, dtype=int)
         self.message = [""] * n
+        #: per problem, the verdict of a failure (`Status`), beside its message
+        self.status = [Status.NOT_CONVERGED] * n
         #: at the current answer: (y, vx, vy, t, apex), discretisation error of y, d y / d angle
         self.end = np.full((5, n), nan)
         self.error = np.full(n, nan)
@@ -249,6 +251,10 @@ class _Group:
         """RK4 steps left in the work budget of this group."""
         return self.budget - WORK.steps
 
+    def _verdict(self, i: int, status: Status, message: str) -> None:
+        """Problem i is not solved: ``status`` says which way, ``message`` why."""
+        self.status[i], self.message[i] = status, message
+
     def _over(self) -> bool:
         return self._left() <= 0
 
@@ -258,8 +264,8 @@ class _Group:
             return False
         for i in rows:
             self.converged[i] = False
-            self.message[i] = (f"not converged: the work budget of the solve is spent "
-                               f"({WORK_BUDGET} RK4 steps a problem)")
+            self._verdict(i, NOT_CONVERGED, f"not converged: the work budget of the solve is "
+                          f"spent ({WORK_BUDGET} RK4 steps a problem)")
         return True
 
     def _progress(self, b: Batch, rows):
@@ -305,12 +311,12 @@ class _Group:
         windless = below | huge  # the rows with no start that are settled here
         for i in np.flatnonzero(~todo & windless):
             if huge[i]:
-                self.message[i] = ("not converged: no start: the problem's sizes overflow "
-                                   "double precision")
+                self._verdict(i, NOT_CONVERGED, "not converged: no start: the problem's sizes "
+                              "overflow double precision")
             else:
-                self.message[i] = (f"out of reach: the line of sight at "
-                                   f"{math.degrees(b.angle[i]):g}° passes below the target, "
-                                   f"no speed can reach it")
+                self._verdict(i, OUT_OF_REACH, f"out of reach: the line of sight at "
+                              f"{math.degrees(b.angle[i]):g}° passes below the target, no speed "
+                              f"can reach it")
                 self.theta[i] = b.angle[i]
         self.theta[todo], self.speed[todo] = theta[todo], speed[todo]
         steps = _steps_for(theta) if b.params.drag != "none" else np.full(n, MIN_STEPS)
@@ -396,13 +402,13 @@ class _Group:
             self.converged[i] = False
             why = " (the work budget of the solve is spent)" if self._over() else ""
             if np.isfinite(self.error[i]):
-                self.message[i] = (f"not converged: the integration error is still "
-                                   f"{abs(self.error[i]):.3g} m at {self.steps[i]} steps, above "
-                                   f"the promised {PROMISE:g} x distance{why}")
+                self._verdict(i, NOT_CONVERGED, f"not converged: the integration error is "
+                              f"still {abs(self.error[i]):.3g} m at {self.steps[i]} steps, "
+                              f"above the promised {PROMISE:g} x distance{why}")
             else:  # a shot that only just reaches: with half the steps it does not
-                self.message[i] = (f"not converged: the integration at {self.steps[i]} steps "
-                                   f"cannot be checked (with half the steps the shot does not "
-                                   f"reach the target){why}")
+                self._verdict(i, NOT_CONVERGED, f"not converged: the integration at "
+                              f"{self.steps[i]} steps cannot be checked (with half the steps "
+                              f"the shot does not reach the target){why}")
 
     def _solve(self, rows, steps, lower=None, upper=None):
         """Run the solver on ``rows`` (one step count) and measure where it ended (`_measure`)."""
@@ -461,11 +467,11 @@ class _Group:
             over = rows[self.converged[rows] & (self.speed[rows] > self.vmax[rows] * (1 + 1e-12))]
             for i in over:
                 self.converged[i] = False
-                self.message[i] = (f"out of reach: the minimum speed is {self.speed[i]:.6g} m/s, "
-                                   f"above max_velocity_mps {self.vmax[i]:g}")
+                self._verdict(i, OUT_OF_REACH, f"out of reach: the minimum speed is "
+                              f"{self.speed[i]:.6g} m/s, above max_velocity_mps {self.vmax[i]:g}")
             for i in rows[~self.converged[rows]]:
                 if not self.message[i]:
-                    self.message[i] = self._not_converged(i)
+                    self._verdict(i, NOT_CONVERGED, self._not_converged(i))
 
     def _not_converged(self, i=None):
         limit = self.opts["max_iter"] if i is None else self._max_iter(self.steps[i])
@@ -499,10 +505,11 @@ class _Group:
         for j in np.flatnonzero(~reachable):
             i = rows[j]
             if np.isfinite(best[j]):
-                self.message[i] = _out_of_reach_at_speed(b, j, theta_top[j], best[j])
+                self._verdict(i, OUT_OF_REACH, _out_of_reach_at_speed(b, j, theta_top[j],
+                                                                      best[j]))
             else:
-                self.message[i] = _beyond_range(b, j, reach_m[nowhere == j][0],
-                                                theta_top[j], settled)
+                self._verdict(i, OUT_OF_REACH, _beyond_range(b, j, reach_m[nowhere == j][0],
+                                                             theta_top[j], settled))
             if np.isfinite(theta_top[j]):
                 self.theta[i] = theta_top[j]
         short = rows[~reachable]
@@ -525,7 +532,7 @@ class _Group:
         confirm it (from so close a start, only a starved iteration budget does that), the
         answer is reported as not converged."""
         for i in rows[~self.converged[rows]]:
-            self.message[i] = self._not_converged(i)
+            self._verdict(i, NOT_CONVERGED, self._not_converged(i))
 
     def _reach_at_angle(self, rows, steps):
         """Angle fixed and the solver failed: the lowest speed that hits, from a scan over all
@@ -544,9 +551,9 @@ class _Group:
             i = rows[j]
             if unresolved[j]:  # no speed hits where resolved, but some speeds were not
                 self.speed[i] = best_v[j] if np.isfinite(best_h[j]) else self.speed[i]
-                self.message[i] = (f"not converged: no speed found that hits, but the "
-                                   f"integration could not resolve some speeds at "
-                                   f"{reach.SCAN_MOST} steps (the drag is too stiff)")
+                self._verdict(i, NOT_CONVERGED, f"not converged: no speed found that hits, but "
+                              f"the integration could not resolve some speeds at "
+                              f"{reach.SCAN_MOST} steps (the drag is too stiff)")
                 continue
             self.speed[i] = best_v[j] if np.isfinite(best_h[j]) else self.speed[i]
             if self.bounded[i]:
@@ -561,8 +568,8 @@ class _Group:
                      f"{best_v[j]:.6g} m/s), and slower shots fall short of it"
                      if np.isfinite(best_h[j]) else
                      f"it never reaches x = {b.params.distance[j]:g} m")
-            self.message[i] = (f"out of reach at {math.degrees(b.angle[j]):g}° {bound}: "
-                               f"{where}, the target is at {b.target_height[j]:g} m")
+            self._verdict(i, OUT_OF_REACH, f"out of reach at {math.degrees(b.angle[j]):g}° "
+                          f"{bound}: {where}, the target is at {b.target_height[j]:g} m")
         if (~found).any():
             self._measure(rows[~found], steps)
         again = rows[found]
@@ -596,10 +603,12 @@ class _Group:
             i = rows[j]
             if self.message[i].startswith("not converged: the work budget"):
                 continue
-            self.message[i] = (
-                f"not converged: no least speed: the shot still reaches the target at "
-                f"{floor[j]:.3g} m/s (the wind carries it)" if np.isfinite(floor[j]) else
-                f"out of reach: no speed found that reaches x = {b.params.distance[j]:g} m")
+            if np.isfinite(floor[j]):
+                self._verdict(i, NOT_CONVERGED, f"not converged: no least speed: the shot still "
+                              f"reaches the target at {floor[j]:.3g} m/s (the wind carries it)")
+            else:
+                self._verdict(i, OUT_OF_REACH, f"out of reach: no speed found that reaches "
+                              f"x = {b.params.distance[j]:g} m")
 
     def _arc_bounds(self, rows, steps):
         b = self.batch.take(rows).with_steps(steps)
@@ -618,8 +627,10 @@ class _Group:
         y, vx, vy, t, top = self.end
         fixed = np.isfinite(self.cols.angle_deg)
         msg = [""] * b.size
+        status = [Status.SOLVED] * b.size
         for i in np.flatnonzero(~self.converged):
             msg[i] = self.message[i] or self._not_converged(i)
+            status[i] = self.status[i] if self.message[i] else Status.NOT_CONVERGED
         return Results(
             # a fixed angle is echoed as given, not through radians and back
             angle_deg=np.where(fixed, self.cols.angle_deg, np.degrees(self.theta)),
@@ -631,9 +642,11 @@ class _Group:
             miss_m=y + self.error - b.target_height,
             converged=self.converged.copy(), iterations=self.iterations.copy(),
             steps=self.steps.copy() if b.params.drag != "none" else np.zeros(b.size, dtype=int),
-            message=msg,
+            message=msg, status=status,
             solver=self.opts["solver"])
 
+
+OUT_OF_REACH, NOT_CONVERGED = Status.OUT_OF_REACH, Status.NOT_CONVERGED
 
 #: What a not-converged message says when the solver ran out of iterations (no verdict).
 _SHORT = " stopped short of the tolerance"

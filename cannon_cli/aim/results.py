@@ -8,7 +8,7 @@ from dataclasses import dataclass, fields
 import numpy as np
 
 from ..physics.medium import site_density
-from ..problem import Problem, Solution
+from ..problem import Problem, Solution, Status
 
 
 @dataclass(frozen=True, eq=False)
@@ -26,13 +26,16 @@ class Results:
     iterations: np.ndarray
     steps: np.ndarray
     message: list
+    #: per problem, a `Status`: what became of it (``message`` says why, when not solved)
+    status: list
     solver: str
 
     @classmethod
     def empty(cls, n: int, solver: str) -> "Results":
         nan = lambda: np.full(n, math.nan)
         return cls(nan(), nan(), nan(), nan(), nan(), nan(), nan(), np.zeros(n, dtype=bool),
-                   np.zeros(n, dtype=int), np.zeros(n, dtype=int), [""] * n, solver)
+                   np.zeros(n, dtype=int), np.zeros(n, dtype=int), [""] * n,
+                   [Status.NOT_CONVERGED] * n, solver)
 
     def put(self, index, other: "Results") -> None:
         """Write ``other``'s entries at positions ``index`` of this one (sorted, unique)."""
@@ -40,7 +43,7 @@ class Results:
             if f.name == "solver":
                 continue
             mine, theirs = getattr(self, f.name), getattr(other, f.name)
-            if f.name == "message":
+            if f.name in ("message", "status"):
                 for i, m in zip(index, theirs):
                     mine[i] = m
             else:
@@ -55,4 +58,4 @@ class Results:
             impact_angle_deg=float(self.impact_angle_deg[i]), miss_m=float(self.miss_m[i]),
             converged=bool(self.converged[i]), iterations=int(self.iterations[i]),
             solver=self.solver, message=self.message[i], steps=int(self.steps[i]),
-            air_density=site_density(problem))
+            air_density=site_density(problem), status=self.status[i])

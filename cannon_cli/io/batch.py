@@ -17,7 +17,7 @@ from ..errors import ExitCode, InputError
 from ..physics import checks
 from ..physics.columns import Columns
 from ..physics.medium import medium_of
-from ..problem import SOLUTION_SCHEMA, Problem, Solution
+from ..problem import SOLUTION_SCHEMA, Problem, Solution, Status
 from .reader import Record
 from .writers import Writer
 
@@ -72,7 +72,8 @@ def _head(rec: Record) -> dict[str, Any]:
 
 
 def error_record(rec: Record, message: str) -> dict[str, Any]:
-    return {**_head(rec), "schema": SOLUTION_SCHEMA, "error": message, "converged": False}
+    return {**_head(rec), "schema": SOLUTION_SCHEMA, "error": message,
+            "status": Status.BAD_INPUT.value, "converged": False}
 
 
 def finish(solutions: list[Solution], zeros: Optional[list] = None) -> list[Solution]:

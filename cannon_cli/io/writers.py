@@ -65,7 +65,7 @@ CSV_COLUMNS = (
     "pressure_hpa", "humidity_pct", "wind_mps", "arc", "max_velocity_mps", "reason", "error",
     # added after cannon.solution/1's first columns, at the end so that none moves
     "warnings", "sight_height_m", "zero_m", "come_up_moa", "come_up_mrad", "zero_angle_deg",
-    "line_of_sight_deg",
+    "line_of_sight_deg", "status",
 )
 
 
