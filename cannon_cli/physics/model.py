@@ -387,7 +387,7 @@ def step_cost(p: "Params", order: int = 1, complex_step: bool = False) -> int:
 
 class _Work:
     """RK4 steps integrated so far in this process (second-order steps count
-    `SECOND_ORDER_COST`): what a solve's work budget (`aim.WORK_BUDGET`) is measured in.
+    `SECOND_ORDER_COST`): what a solve's work budget (`aim.budget`) is measured in.
     Deterministic, unlike a clock."""
 
     steps = 0

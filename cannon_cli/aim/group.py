@@ -1,0 +1,336 @@
+"""A group: the problems of one drag model and one kind of unknowns, solved together as arrays.
+
+For each group (`Group.run`):
+
+1. start from the drag-aware closed forms (`Unknowns.start`), with a step count fitted to the
+   shot (`steps.for_launch`), moved where the shot reaches the target distance;
+2. run the chosen solver on the group's residual (`loss`);
+3. examine what it found (`Unknowns.examine`): a speed-fixed shot must be on the arc asked for;
+   a failure is decided by the bracketed searches of `reach` (out of reach, or solved again
+   inside the arc's bracket);
+4. check the discretisation: the miss is recomputed with half the RK4 steps (`steps.error`),
+   and a shot whose estimated error exceeds `ACCURACY` x distance is solved again on a graded
+   mesh or with more steps (`steps.refined`), within the work budget (`budget.Budget`);
+5. report flight time, apex and impact from that last integration, and the miss with the
+   estimated discretisation error taken out, with a closed `Status` for every problem.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..optim import solvers
+from ..physics import steps as steps_rule
+from ..physics import vacuum
+from ..physics.columns import Columns
+from ..physics.model import Y, flight, integrate
+from ..problem import Status
+from .budget import WORK_BUDGET, WORK_STEPS, Budget
+from .loss import Batch, height_miss, residual
+from .results import Results
+from .unknowns import KINDS, NOT_CONVERGED, OUT_OF_REACH, distinct
+
+#: Largest tolerated discretisation error, relative to the distance, aimed at ...
+ACCURACY = 1e-7
+#: ... and the promise: a solved shot misses by at most this times the distance.
+PROMISE = 1e-6
+#: A shot whose horizontal speed at the target is below this fraction of its launch's is
+#: integrated on a graded mesh (`model.Params.mesh`).
+STALL = 0.25
+#: Tolerance (relative miss) of the bracketed searches of `reach`, at least: their answers are
+#: starts that the solver then confirms to its own tolerance.
+SEARCH_TOL = 1e-10
+#: What a not-converged message says when the solver ran out of iterations (no verdict).
+_SHORT = " stopped short of the tolerance"
+
+
+@dataclass(frozen=True)
+class SolveProgress:
+    """One solver iteration of the problems still iterating, in physical units (arrays)."""
+
+    iteration: int
+    index: np.ndarray
+    loss: np.ndarray
+    angle_deg: np.ndarray
+    velocity_mps: np.ndarray
+    miss_m: np.ndarray
+
+
+class Group:
+    """The problems of one drag model and one kind of unknowns (`unknowns.KINDS`), their
+    state as arrays (one entry a problem), and the steps that solve them."""
+
+    def __init__(self, cols: Columns, medium, kind: str, index, opts: dict,
+                 callback):
+        self.cols, self.kind, self.opts, self.callback = cols, kind, opts, callback
+        self.unknowns = KINDS[kind]
+        self.index = np.asarray(index)
+        nan = float("nan")
+        #: per problem, the grading of the RK4 mesh (`model.Params.mesh`); 1 until a shot
+        #: that stalls towards the target needs it. Shared with ``params``: set in place.
+        self.grading = np.ones(cols.size)
+        params = cols.params(steps_rule.MIN_STEPS, self.grading)
+        self.batch = Batch(kind, params, cols.target_height, np.radians(cols.angle_deg),
+                           cols.velocity_mps)
+        self.high = cols.high
+        self.bounded = np.isfinite(cols.max_velocity_mps)
+        self.vmax = np.where(self.bounded, cols.max_velocity_mps, np.inf)
+        n = cols.size
+        self.budget = Budget(n, opts["solver"], params, 2 if kind == "both" else 1)
+        self.theta = np.full(n, nan)
+        self.speed = np.full(n, nan)
+        self.converged = np.zeros(n, dtype=bool)
+        self.iterations = np.zeros(n, dtype=int)
+        self.steps = np.zeros(n, dtype=int)
+        self.message = [""] * n
+        #: per problem, the verdict of a failure (`Status`), beside its message
+        self.status = [Status.NOT_CONVERGED] * n
+        #: at the current answer: (y, vx, vy, t, apex), discretisation error of y, d y / d angle
+        self.end = np.full((5, n), nan)
+        self.error = np.full(n, nan)
+        self.slope = np.full(n, nan)
+
+    def run(self) -> Results:
+        b = self.batch
+        n = b.size
+        theta, speed = self.unknowns.start(self)
+        given = self.opts.get("start")
+        if given is not None:
+            a0, v0 = (s[self.index] for s in given)
+            if self.kind != "speed":
+                theta = np.where(np.isfinite(a0), np.radians(a0), theta)
+            if self.kind != "angle":
+                speed = np.where(np.isfinite(v0), v0, speed)
+        p = b.params
+        with np.errstate(all="ignore"):
+            unit = np.sqrt(p.gravity * p.distance)
+            sight = p.distance * np.tan(b.angle) + p.launch_height
+            # sizes beyond double precision leave no start, and nothing to search with
+            huge = ~(np.isfinite(unit) & np.isfinite(p.gravity * p.distance ** 2))
+        # a fixed angle whose line of sight passes below the target: without wind every path
+        # curves down from its line of sight, so no speed can hit; a headwind can bend a path
+        # up, and then the speeds are searched (`unknowns.Speed.reach`)
+        below = (~(sight > b.target_height) & ((p.wind == 0) | (p.drag == "none"))
+                 if self.kind == "speed" else np.zeros(n, dtype=bool))
+        todo = np.isfinite(theta) & np.isfinite(speed)
+        # a start formula that overflows (strong drag) is no verdict: start from the unit
+        if self.kind != "speed":
+            lost = ~todo & ~huge
+            theta = np.where(lost & ~np.isfinite(theta), np.pi / 4, theta)
+            speed = np.where(lost & ~np.isfinite(speed), unit, speed)
+            todo = todo | lost
+        self.first = (theta, speed)  # the start, kept for the searches of `reach`
+        windless = below | huge  # the rows with no start that are settled here
+        for i in np.flatnonzero(~todo & windless):
+            if huge[i]:
+                self.verdict(i, NOT_CONVERGED, "not converged: no start: the problem's sizes "
+                             "overflow double precision")
+            else:
+                self.verdict(i, OUT_OF_REACH, f"out of reach: the line of sight at "
+                             f"{math.degrees(b.angle[i]):g}° passes below the target, no speed "
+                             f"can reach it")
+                self.theta[i] = b.angle[i]
+        self.theta[todo], self.speed[todo] = theta[todo], speed[todo]
+        steps = (steps_rule.for_launch(theta) if b.params.drag != "none"
+                 else np.full(n, steps_rule.MIN_STEPS))
+        self.steps[:] = steps
+        rows = np.flatnonzero(todo)
+        if b.params.drag != "none":
+            self._make_feasible(rows)
+        self._solve_rows(rows)
+        search = np.flatnonzero(~todo & ~windless)
+        for s in distinct(self.steps[search]):
+            self.unknowns.reach(self, search[self.steps[search] == s], int(s))
+        self._refine(search[self.converged[search]])
+        for i in np.flatnonzero(~todo & windless):
+            self.measure(np.array([i]), int(self.steps[i]))
+        return self._report()
+
+    def _make_feasible(self, rows):
+        """Move starts from which the shot never reaches the target distance (it falls
+        vertically first, so the loss is undefined) to where it does (`Unknowns.towards_reach`:
+        faster for an unknown speed, flatter for an unknown angle)."""
+        for _ in range(40):
+            miss = np.empty(len(rows))
+            for steps in distinct(self.steps[rows]):
+                sel = self.steps[rows] == steps
+                r = rows[sel]
+                b = self.batch.take(r).with_steps(max(int(steps) // 2, 1))
+                miss[sel] = np.asarray(height_miss(self.theta[r], self.speed[r], b))
+            bad = rows[~np.isfinite(miss)]
+            if not bad.size:
+                return
+            self.unknowns.towards_reach(self, bad)
+
+    def _solve_rows(self, rows):
+        """Solve ``rows`` from the current theta/speed, grouped by step count; then check arc
+        and reach, and the discretisation, refining where needed."""
+        for steps in distinct(self.steps[rows]):
+            sub = rows[self.steps[rows] == steps]
+            self.solve(sub, int(steps))
+            self.unknowns.examine(self, sub)
+        self._refine(rows)
+
+    def _refine(self, rows):
+        """Solve again where the discretisation error is too large: on a mesh graded to the
+        shot where it stalls towards the target (its horizontal speed falls below
+        `STALL` of the launch's), else with more steps. A solver that failed where the
+        integration was not resolved has given no verdict either: it is tried again too."""
+        cost = self.budget.step_cost
+        for _ in range(14):
+            take = self.converged[rows].copy()
+            for j in np.flatnonzero(~take & np.isfinite(self.error[rows])):
+                take[j] = _SHORT in self.message[rows[j]]
+            ok = rows[take]
+            redo = ok[~(np.abs(self.error[ok]) <= ACCURACY * self.batch.params.distance[ok])
+                      & (self.steps[ok] < steps_rule.MAX_STEPS)]
+            if not redo.size:
+                break
+            q = self.end[1, redo] / (self.speed[redo] * np.cos(self.theta[redo]))
+            grade = (self.grading[redo] == 1.0) & (q < STALL) & (q > 0)
+            steps = np.where(grade, self.steps[redo], steps_rule.refined(
+                self.steps[redo], self.error[redo], ACCURACY * self.batch.params.distance[redo]))
+            # a re-solve takes a few evaluations at those steps: only within the budget
+            if self.budget.left() < 8 * cost * int(steps.max()):
+                break
+            self.grading[redo[grade]] = q[grade]
+            self.steps[redo] = steps
+            for steps in distinct(self.steps[redo]):
+                sub = redo[self.steps[redo] == steps]
+                self.solve(sub, int(steps), *self.unknowns.arc_bounds(self, sub, int(steps)))
+                self.unknowns.examine(self, sub)
+        ok = rows[self.converged[rows]]
+        # at the most steps the estimated error may still exceed the promise: say so
+        for i in ok[~(np.abs(self.error[ok]) <= PROMISE * self.batch.params.distance[ok])]:
+            self.converged[i] = False
+            why = " (the work budget of the solve is spent)" if self.budget.over() else ""
+            if np.isfinite(self.error[i]):
+                self.verdict(i, NOT_CONVERGED, f"not converged: the integration error is "
+                             f"still {abs(self.error[i]):.3g} m at {self.steps[i]} steps, "
+                             f"above the promised {PROMISE:g} x distance{why}")
+            else:  # a shot that only just reaches: with half the steps it does not
+                self.verdict(i, NOT_CONVERGED, f"not converged: the integration at "
+                             f"{self.steps[i]} steps cannot be checked (with half the steps "
+                             f"the shot does not reach the target){why}")
+
+    def solve(self, rows, steps, lower=None, upper=None):
+        """Run the solver on ``rows`` (one step count) and measure where it ended (`_measure`)."""
+        th, v, res = self._run_solver(rows, self.theta[rows], self.speed[rows], steps,
+                                      lower, upper)
+        self.theta[rows], self.speed[rows] = th, v
+        self.iterations[rows] += res.iterations
+        self.converged[rows] = res.converged
+        self.measure(rows, steps)
+
+    def _run_solver(self, rows, theta, speed, steps, lower=None, upper=None):
+        """Run the chosen solver on ``rows`` (all with the same step count)."""
+        b = self.batch.take(rows).with_steps(steps)
+        z0 = b.pack(theta, speed)
+        lo, hi = self.unknowns.bounds(b, self.vmax[rows])
+        if lower is not None:
+            lo, hi = lower, upper
+        z0 = np.clip(z0, lo, hi)
+        fn = solvers.SOLVER_FUNCTIONS[self.opts["solver"]]
+        res = fn(residual(b), z0, lo, hi, tol=self.opts["tol"],
+                 max_iter=self.budget.max_iter(steps, self.opts["max_iter"]),
+                 learning_rate=self.opts["learning_rate"],
+                 callback=self._progress(b, rows) if self.callback else None,
+                 stop=self.budget.run_stop(steps))
+        res = solvers.settle(residual(b), res, tol=self.opts["tol"])
+        th, v = b.unpack(res.z)
+        return np.asarray(th, float), np.asarray(v, float), res
+
+    def measure(self, rows, steps):
+        """One integration at the answer with ``steps`` steps (with d/dangle for a fixed speed,
+        and the apex) for the report and the arc check, and one with half the steps for the
+        discretisation error (Richardson, `steps.error`)."""
+        self.steps[rows] = steps
+        b = self.batch.take(rows)
+        p = b.params.with_steps(steps)
+        th, v = self.theta[rows], self.speed[rows]
+        if p.drag == "none":
+            y, vx, vy, t, top = flight(th, v, p)
+            slope = vacuum.slope(th, v, p.distance, p.gravity) if self.unknowns.slope else None
+            error = np.zeros(len(rows))
+        else:
+            order = 1 if self.unknowns.slope else 0
+            x, d1, _, top = integrate(th, v, p, order=order, dirs=(0,), apex=True)
+            y, vx, vy, t = x
+            slope = d1[Y, 0] if order else None
+            half = integrate(th, v, p.with_steps(max(steps // 2, 1)))[0][Y]
+            error = steps_rule.error(y, half, table=p.table is not None)
+        for i, col in enumerate((y, vx, vy, t, top)):
+            self.end[i, rows] = col
+        self.error[rows] = error
+        if slope is not None:
+            self.slope[rows] = slope
+
+    def verdict(self, i: int, status: Status, message: str) -> None:
+        """Problem i is not solved: ``status`` says which way, ``message`` why."""
+        self.status[i], self.message[i] = status, message
+
+    def spent(self, rows) -> bool:
+        """Whether the work budget is spent; if so, ``rows`` are left not converged, saying so."""
+        if self.budget.left() > 0:
+            return False
+        for i in rows:
+            self.converged[i] = False
+            self.verdict(i, NOT_CONVERGED, f"not converged: the work budget of the solve is "
+                         f"spent ({WORK_BUDGET} RK4 steps a problem)")
+        return True
+
+    def not_converged(self, i=None):
+        limit = (self.opts["max_iter"] if i is None
+                 else self.budget.max_iter(self.steps[i], self.opts["max_iter"]))
+        why = "" if limit == self.opts["max_iter"] else \
+            f", the work budget of {WORK_STEPS} RK4 steps a run at {self.steps[i]} steps"
+        return (f"not converged: {self.opts['solver']}{_SHORT} "
+                f"{self.opts['tol']:g} (limit {limit} iterations{why})")
+
+    def search_tol(self):
+        return max(self.opts["tol"], SEARCH_TOL)
+
+    def confirmed(self, rows):
+        """The solver has the last word on a bracketed search's answer: where it could not
+        confirm it (from so close a start, only a starved iteration budget does that), the
+        answer is reported as not converged."""
+        for i in rows[~self.converged[rows]]:
+            self.verdict(i, NOT_CONVERGED, self.not_converged(i))
+
+    def _progress(self, b: Batch, rows):
+        def report(p: solvers.Progress):
+            sub = b.take(p.active)  # the problems still iterating, in the solver's order
+            th, v = sub.unpack(p.z)
+            miss = p.residual[:, 0] * sub.params.distance
+            self.callback(SolveProgress(p.iteration, self.index[rows[p.active]], p.loss,
+                                        np.degrees(np.asarray(th, float)),
+                                        np.asarray(v, float), miss))
+        return report
+
+    # -- the report --------------------------------------------------------------------------
+    # -- the report --------------------------------------------------------------------------
+    def _report(self) -> Results:
+        b = self.batch
+        y, vx, vy, t, top = self.end
+        fixed = np.isfinite(self.cols.angle_deg)
+        msg = [""] * b.size
+        status = [Status.SOLVED] * b.size
+        for i in np.flatnonzero(~self.converged):
+            msg[i] = self.message[i] or self.not_converged(i)
+            status[i] = self.status[i] if self.message[i] else Status.NOT_CONVERGED
+        return Results(
+            # a fixed angle is echoed as given, not through radians and back
+            angle_deg=np.where(fixed, self.cols.angle_deg, np.degrees(self.theta)),
+            velocity_mps=self.speed.copy(),
+            flight_time_s=t, apex_height_m=top,
+            impact_speed_mps=np.hypot(vx, vy),
+            impact_angle_deg=np.degrees(np.arctan2(vy, vx)),
+            # the miss with the discretisation error taken out (Richardson)
+            miss_m=y + self.error - b.target_height,
+            converged=self.converged.copy(), iterations=self.iterations.copy(),
+            steps=self.steps.copy() if b.params.drag != "none" else np.zeros(b.size, dtype=int),
+            message=msg, status=status,
+            solver=self.opts["solver"])

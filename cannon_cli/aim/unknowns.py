@@ -1,0 +1,312 @@
+"""What is unknown, one class a kind: the angle (the speed is fixed), the speed (the angle is
+fixed), or both (the minimum-speed shot). Each knows its start, its bounds, how a shot that never
+reaches the target is moved towards one, how an answer is examined, and how a failure is decided
+by the bracketed searches of `reach` (out of reach, with the figures, or solved again from where
+the search found the answer). A new kind of unknown (an azimuth, a time of flight) is a new class
+here and its residual in `loss`; `group.Group` runs them all alike.
+
+The methods take the `group.Group` whose problems they work on, ``g``: its state (angles,
+speeds, verdicts) and its services (solve, measure, verdict).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+from ..problem import Status
+from . import reach, start
+from .loss import Batch
+
+#: RK4 steps of the first search for the greatest range of a shot that falls short, and the
+#: work it may take beyond the solve's budget (RK4 steps, see `budget.WORK_BUDGET`).
+RANGE_STEPS, RANGE_WORK = 64, 40_000
+#: The most RK4 steps the bracketed searches of `reach` use (their answers are starts).
+SEARCH_STEPS = 512
+_ANGLE_LIMIT = reach.LIMIT
+OUT_OF_REACH, NOT_CONVERGED = Status.OUT_OF_REACH, Status.NOT_CONVERGED
+
+
+def distinct(values: np.ndarray) -> np.ndarray:
+    """np.unique, without the sort when every value is the same (the usual case)."""
+    if values.size and (values == values[0]).all():
+        return values[:1]
+    return np.unique(values)
+
+
+class Unknowns:
+    """What all kinds share."""
+
+    #: the kind's name, as `loss.Batch` knows it
+    kind = ""
+    #: whether `group.Group.measure` also takes d(height)/d(angle) (the arc check)
+    slope = False
+
+    # -- bounds on the scaled unknowns -----------------------------------------------------
+    def bounds(self, b: Batch, vmax, angle_lo=None, angle_hi=None):
+        n = b.size
+        lo_a = np.full(n, -_ANGLE_LIMIT) if angle_lo is None else angle_lo
+        hi_a = np.full(n, _ANGLE_LIMIT) if angle_hi is None else angle_hi
+        if self.kind == "angle":
+            return lo_a[:, None], hi_a[:, None]
+        lo_v = np.full(n, 1e-3)
+        hi_v = (vmax if self.kind == "speed" else np.full(n, np.inf)) / b.speed_unit
+        if self.kind == "speed":
+            return lo_v[:, None], hi_v[:, None]
+        return np.stack([lo_a, lo_v], 1), np.stack([hi_a, hi_v], 1)
+
+    def arc_bounds(self, g, rows, steps):
+        """The bounds of a re-solve with ``steps`` steps of ``rows`` that have an answer."""
+        b = g.batch.take(rows).with_steps(steps)
+        return self.bounds(b, g.vmax[rows])
+
+    def towards_reach(self, g, bad):
+        """Move the starts of ``bad``, from which the shot never reaches the target distance,
+        towards shots that do (`group.Group`'s feasibility pass)."""
+        cap = g.vmax[bad] if self.kind == "speed" else np.inf
+        g.speed[bad] = np.minimum(1.5 * g.speed[bad], cap)
+
+    def examine(self, g, rows):
+        """After the solver: a failure is decided by the bracketed searches of `reach`."""
+        bad = rows[~g.converged[rows]]
+        for steps in distinct(g.steps[bad]):
+            self.reach(g, bad[g.steps[bad] == steps], int(steps))
+
+
+class Angle(Unknowns):
+    """The speed is fixed: the unknown is the angle, on the arc asked for."""
+
+    kind = "angle"
+    slope = True
+
+    def start(self, g):
+        b = g.batch
+        dy = b.target_height - b.params.launch_height
+        theta = start.angle_for_speed(b.params, dy, b.velocity, g.high)
+        return theta, b.velocity.copy()
+
+    def arc_bounds(self, g, rows, steps):
+        b = g.batch.take(rows).with_steps(steps)
+        # a refinement moves the angle a little: keep it on its own side of the top angle
+        th = g.theta[rows]
+        lo = np.where(g.high[rows], th - 0.05, -_ANGLE_LIMIT)
+        hi = np.where(g.high[rows], _ANGLE_LIMIT, th + 0.05)
+        return self.bounds(b, g.vmax[rows], np.maximum(lo, -_ANGLE_LIMIT),
+                            np.minimum(hi, _ANGLE_LIMIT))
+
+    def towards_reach(self, g, bad):
+        # at a given speed the horizontal speed, and so the reach, is largest at 0°: halfway
+        # to level
+        g.theta[bad] = 0.5 * g.theta[bad]
+
+    def examine(self, g, rows):
+        """After the solver: the answer must be on the arc asked for; a failure, or the other
+        arc, is decided by the bracketed searches of `reach`."""
+        slope = g.slope[rows]
+        wrong = np.where(g.high[rows], ~(slope < 0), ~(slope > 0))
+        bad = rows[~g.converged[rows] | wrong]
+        g.converged[bad] = False
+        for steps in distinct(g.steps[bad]):
+            self.reach(g, bad[g.steps[bad] == steps], int(steps))
+
+    def reach(self, g, rows, steps):
+        """Speed fixed, and the solver failed or found the other arc: find the angle that
+        passes x = D highest (`reach.top_angle`); below the target means out of reach,
+        otherwise the arc's root inside its bracket (`reach.arc_root`), which the solver then
+        confirms from there."""
+        # the searches try other shots than the one a graded mesh was made for: even steps
+        if g.spent(rows):
+            return
+        b = g.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
+        theta_top, best = reach.top_angle(b, b.velocity)
+        tol = g.opts["tol"] * b.params.distance
+        reachable = best >= -tol
+        nowhere = np.flatnonzero(~np.isfinite(best))
+        if nowhere.size:  # the closest approach is the greatest range, on the target's level
+            far = b.take(nowhere)
+            # the greatest range is an answer of its own: it gets an allowance of its own
+            allowance = RANGE_WORK * max(1, nowhere.size) * g.budget.step_cost
+            g.budget.extend(allowance)
+            reach_m, theta_top[nowhere], settled = _max_range(far, g.budget.over)
+        for j in np.flatnonzero(~reachable):
+            i = rows[j]
+            if np.isfinite(best[j]):
+                g.verdict(i, OUT_OF_REACH, _out_of_reach_at_speed(b, j, theta_top[j],
+                                                                      best[j]))
+            else:
+                g.verdict(i, OUT_OF_REACH, _beyond_range(b, j, reach_m[nowhere == j][0],
+                                                             theta_top[j], settled))
+            if np.isfinite(theta_top[j]):
+                g.theta[i] = theta_top[j]
+        short = rows[~reachable]
+        if short.size:
+            g.measure(short, steps)
+        again = rows[reachable]
+        if not again.size:
+            return
+        sub = b.take(np.flatnonzero(reachable))
+        top, high = theta_top[reachable], g.high[again]
+        th, _ = reach.arc_root(sub, sub.velocity, top, high, g.theta[again], tol=g.search_tol())
+        g.theta[again] = np.where(np.isfinite(th), th, top)
+        lo_a = np.where(high, top, -reach.LIMIT)
+        hi_a = np.where(high, reach.LIMIT, top)
+        g.solve(again, steps, *self.bounds(sub, g.vmax[again], lo_a, hi_a))
+        g.confirmed(again)
+
+
+class Speed(Unknowns):
+    """The angle is fixed: the unknown is the speed."""
+
+    kind = "speed"
+
+    def start(self, g):
+        b = g.batch
+        dy = b.target_height - b.params.launch_height
+        v = start.speed_for_angle(b.params, dy, b.angle)
+        return b.angle.copy(), np.minimum(v, g.vmax)
+
+    def reach(self, g, rows, steps):
+        """Angle fixed and the solver failed: the lowest speed that hits, from a scan over all
+        speeds up to max_velocity (`reach.speed_root`), which the solver then confirms; out of
+        reach when no speed hits."""
+        # the searches try other shots than the one a graded mesh was made for: even steps
+        if g.spent(rows):
+            return
+        b = g.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
+        # speeds that the integration at these steps gives no verdict on are integrated again
+        # with more steps (a stiff shot: strong drag), up to SEARCH_STEPS and beyond if stiff
+        v, _, best_h, best_v, at, unresolved = reach.speed_root(
+            b, b.angle, g.vmax[rows], tol=g.search_tol(), most=SEARCH_STEPS)
+        found = np.isfinite(v)
+        for j in np.flatnonzero(~found):
+            i = rows[j]
+            if unresolved[j]:  # no speed hits where resolved, but some speeds were not
+                g.speed[i] = best_v[j] if np.isfinite(best_h[j]) else g.speed[i]
+                g.verdict(i, NOT_CONVERGED, f"not converged: no speed found that hits, but "
+                              f"the integration could not resolve some speeds at "
+                              f"{reach.SCAN_MOST} steps (the drag is too stiff)")
+                continue
+            g.speed[i] = best_v[j] if np.isfinite(best_h[j]) else g.speed[i]
+            if g.bounded[i]:
+                bound = f"at any speed up to max_velocity_mps {g.vmax[i]:g}"
+            else:
+                bound = "at any speed"
+            where = (f"the highest it passes x = {b.params.distance[j]:g} m is "
+                     f"{best_h[j] + b.target_height[j]:.6g} m (at {best_v[j]:.6g} m/s)"
+                     if np.isfinite(best_h[j]) and best_h[j] < 0 else
+                     f"every speed that gets to x = {b.params.distance[j]:g} m passes above "
+                     f"the target (the lowest at {best_h[j] + b.target_height[j]:.6g} m, at "
+                     f"{best_v[j]:.6g} m/s), and slower shots fall short of it"
+                     if np.isfinite(best_h[j]) else
+                     f"it never reaches x = {b.params.distance[j]:g} m")
+            g.verdict(i, OUT_OF_REACH, f"out of reach at {math.degrees(b.angle[j]):g}° "
+                          f"{bound}: {where}, the target is at {b.target_height[j]:g} m")
+        if (~found).any():
+            g.measure(rows[~found], steps)
+        again = rows[found]
+        if again.size:
+            g.speed[again] = v[found]
+            # at the steps that resolved the root, or more, never fewer than it had
+            at = np.maximum(at, steps)
+            for s in distinct(at[found]):
+                sub = again[at[found] == s]
+                g.solve(sub, int(s))
+                g.confirmed(sub)
+
+
+class Both(Unknowns):
+    """Neither is fixed: the minimum-speed shot."""
+
+    kind = "both"
+
+    def start(self, g):
+        b = g.batch
+        dy = b.target_height - b.params.launch_height
+        # unbounded: the minimum speed is found first, and compared with max_velocity after
+        return start.minimum_speed(b.params, dy)
+
+    def examine(self, g, rows):
+        """After the solver: a failure is decided by `reach.minimum_speed`, and a least speed
+        above max_velocity is out of reach."""
+        bad = rows[~g.converged[rows]]
+        for steps in distinct(g.steps[bad]):
+            self.reach(g, bad[g.steps[bad] == steps], int(steps))
+        over = rows[g.converged[rows] & (g.speed[rows] > g.vmax[rows] * (1 + 1e-12))]
+        for i in over:
+            g.converged[i] = False
+            g.verdict(i, OUT_OF_REACH, f"out of reach: the minimum speed is "
+                          f"{g.speed[i]:.6g} m/s, above max_velocity_mps {g.vmax[i]:g}")
+        for i in rows[~g.converged[rows]]:
+            if not g.message[i]:
+                g.verdict(i, NOT_CONVERGED, g.not_converged(i))
+
+    def reach(self, g, rows, steps):
+        """Minimum speed and the solver failed: bisection on the speed whose highest crossing
+        of x = D just reaches the target (`reach.minimum_speed`), confirmed by the solver."""
+        if g.spent(rows):
+            return
+        # the searches try other shots than the one a graded mesh was made for: even steps
+        b = g.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
+        # from the start, not from where the solver gave up (it may have run far off)
+        th, v, _, floor = reach.minimum_speed(b, g.first[1][rows], g.first[0][rows],
+                                              tol=g.search_tol(), stop=g.budget.over)
+        found = np.isfinite(v)
+        g.spent(rows[~found])  # stopped short of a verdict: say so
+        again = rows[found]
+        if again.size:
+            g.theta[again], g.speed[again] = th[found], v[found]
+            g.solve(again, steps)
+            g.confirmed(again)
+        for j in np.flatnonzero(~found):
+            i = rows[j]
+            if g.message[i].startswith("not converged: the work budget"):
+                continue
+            if np.isfinite(floor[j]):
+                g.verdict(i, NOT_CONVERGED, f"not converged: no least speed: the shot still "
+                              f"reaches the target at {floor[j]:.3g} m/s (the wind carries it)")
+            else:
+                g.verdict(i, OUT_OF_REACH, f"out of reach: no speed found that reaches "
+                              f"x = {b.params.distance[j]:g} m")
+
+
+KINDS = {k.kind: k for k in (Angle(), Speed(), Both())}
+
+def _max_range(b: Batch, stop):
+    """(range m, angle rad, settled) of `reach.max_range`, resolved: on RANGE_STEPS steps,
+    then twice as many until two agree to 1e-7 (``settled``; RK4's error is then ~1e-8), or
+    ``stop()``."""
+    steps = RANGE_STEPS if b.params.drag != "none" else 1
+    last = reach.max_range(b.with_steps(steps, even=True), b.velocity, stop=stop)
+    settled = b.params.drag == "none"
+    for _ in range(0 if settled else 4):
+        if stop():
+            break
+        steps *= 2
+        now = reach.max_range(b.with_steps(steps, even=True), b.velocity, stop=stop)
+        settled = bool(np.all(np.abs(now[0] - last[0]) <= 1e-7 * now[0]))
+        last = now
+        if settled:
+            break
+    return last + (settled,)
+
+
+def _beyond_range(b: Batch, j: int, reach_m: float, theta: float, settled: bool) -> str:
+    v, d, target = b.velocity[j], b.params.distance[j], b.target_height[j]
+    if not np.isfinite(reach_m):
+        return f"out of reach at {v:g} m/s: no angle carries the shot to x = {d:g} m"
+    # within the work budget the range may be known less precisely: then fewer digits
+    digits, about = (7, "") if settled else (4, "about ")
+    return (f"out of reach at {v:g} m/s: its greatest range at the target's height "
+            f"({target:g} m) is {about}{reach_m:.{digits}g} m, at {math.degrees(theta):.6g}°, "
+            f"{d - reach_m:.{digits - 1}g} m short of the target")
+
+
+def _out_of_reach_at_speed(b: Batch, j: int, theta_top: float, best: float) -> str:
+    """Why row j of ``b`` cannot hit at its speed, with the figures."""
+    v, d, target = b.velocity[j], b.params.distance[j], b.target_height[j]
+    if not np.isfinite(best):
+        return (f"out of reach at {v:g} m/s: no angle carries the shot to x = {d:g} m")
+    return (f"out of reach at {v:g} m/s: the highest this speed can pass x = {d:g} m is "
+            f"{best + target:.6g} m (at {math.degrees(theta_top):.6g}°), the target is at "
+            f"{target:g} m")
