@@ -369,13 +369,14 @@ def lbfgs(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
 def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
                callback: Callback = None, stop: Stop = None) -> Result:
     """One joint L-BFGS-B run (see `lbfgs`)."""
-    from scipy.optimize import minimize  # scipy is slow to import: only when this solver runs
-
     n, k = z0.shape
     active = np.arange(n)
     f0, g0, jac = evaluate(residual, z0, active, jacobian=True)
     if _done(f0, tol).all():
         return Result(z0.copy(), f0, np.ones(n, dtype=bool), np.zeros(n, dtype=int))
+    # scipy.optimize takes about 0.3 s to import: only when there is work for it (the
+    # closed-form start of a shot in vacuum already solves it)
+    from scipy.optimize import minimize
     # with M = J0^-1 the gradient in w at the start is F0, and L-BFGS-B's first step, w = -g,
     # is the Newton step
     pre = _preconditioner(jac)
