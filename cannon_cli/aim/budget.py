@@ -5,14 +5,15 @@ reported as not converged, saying why."""
 
 from __future__ import annotations
 
+from ..optim import FIRST_ORDER
 from ..physics.model import WORK, step_cost
 
 #: The work of one solver run, in RK4 steps (iterations x steps).
 WORK_STEPS = 40_000
 #: The work of a whole solve, per problem in a group of up to 64 (more share it proportionally).
 WORK_BUDGET = 60_000
-#: ... times this for the first-order solvers, which take hundreds of iterations by nature
-FIRST_ORDER_WORK = {"gd": 3, "adam": 3}
+#: ... times this for the first-order solvers (`optim.FIRST_ORDER`)
+FIRST_ORDER_WORK = 3
 
 
 class Budget:
@@ -21,7 +22,7 @@ class Budget:
 
     def __init__(self, n: int, solver: str, params, order: int):
         self.end = WORK.steps + int(WORK_BUDGET * max(1.0, n / 64)
-                                    * FIRST_ORDER_WORK.get(solver, 1))
+                                    * (FIRST_ORDER_WORK if solver in FIRST_ORDER else 1))
         #: what one RK4 step of the group's residual costs (`model.step_cost`)
         self.step_cost = step_cost(params, order)
 

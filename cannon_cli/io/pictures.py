@@ -23,14 +23,17 @@ import numpy as np
 
 from ..aim import driver as aim
 from ..aim import loss
+from ..optim import FIRST_ORDER
+from ..optim import SOLVERS as ALL_SOLVERS
 from ..physics import steps as steps_rule
 from ..physics import vacuum
 from ..physics.trajectory import Trajectory, params_for, simulate
 from ..problem import Physics, Problem, Shot, Solution
 from .plot_errors import NothingToDraw, PlotError
 
-#: The solvers whose paths the landscape shows by default, in this order.
-SOLVERS = ("gd", "adam", "lbfgs", "newton")
+#: The solvers whose paths the landscape shows by default, in this order: the first-order ones
+#: first (their long paths underneath).
+SOLVERS = FIRST_ORDER + tuple(s for s in ALL_SOLVERS if s not in FIRST_ORDER)
 #: RK4 steps over the distance for the landscape grid: plenty for a picture (the solver refines
 #: its answer; the grid only has to put the valley within a cell), and cheap: measured 0.15 s
 #: for 200 x 200 shots with quadratic drag at 64 steps, the error estimate at 32 included.

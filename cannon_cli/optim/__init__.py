@@ -4,3 +4,6 @@ nothing of projectiles."""
 #: the solvers' names, the default first (the command line's choices come from here; importing
 #: this package alone costs nothing: `solvers` holds the numpy)
 SOLVERS = ("lbfgs", "newton", "adam", "gd")
+#: those that take only first derivatives, with a fixed step rule: hundreds of iterations by
+#: nature
+FIRST_ORDER = ("gd", "adam")
