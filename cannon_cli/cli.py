@@ -20,7 +20,7 @@ from typing import Annotated, Optional
 
 import typer
 
-from . import __version__, units
+from . import __version__, dask_run, units  # dask_run: issue 15, imports no Dask itself
 from .errors import CannonError, ExitCode
 from .problem import STANDARD_GRAVITY
 
@@ -314,6 +314,17 @@ def _guard(command):
 
 BATCH = "Batch (many problems)"
 
+# -- issue 15: batches on Dask; the work is in dask_run.py (Dask is imported only with these) --
+Workers = Annotated[Optional[int], typer.Option(
+    "--workers", parser=units.integer(1, 1024), metavar="N", rich_help_panel=BATCH,
+    show_default=False, help="Solve the chunks on a local Dask cluster of N worker processes, "
+    "one thread each (pip install 'cannon-cli[dask]'). Output as without it.")]
+Scheduler = Annotated[Optional[str], typer.Option(
+    "--scheduler", metavar="ADDRESS", rich_help_panel=BATCH, show_default=False,
+    help="Solve the chunks on the workers of an existing Dask scheduler (tcp://host:8786); "
+    "each worker needs the same cannon-cli installed.")]
+# -- end issue 15 ---------------------------------------------------------------------------
+
 
 class InputFormat(str, enum.Enum):
     auto = "auto"
@@ -382,6 +393,8 @@ def solve(
     chunk_size: Annotated[int, typer.Option(
         parser=units.integer(1, 1_000_000), metavar="N", rich_help_panel=BATCH,
         help="Records solved together as arrays (1 to 1000000).")] = 4096,
+    workers: Workers = None,  # issue 15 (Dask)
+    scheduler: Scheduler = None,  # issue 15 (Dask)
     json_out: Annotated[bool, typer.Option(
         "--json", rich_help_panel=OUTPUT,
         help="JSON on stdout: one object, or with --input an array.")] = False,
@@ -434,9 +447,10 @@ def solve(
         from .policy import Policy
 
         options["policy"] = Policy.load(policy)
+    dask = dask_run.check_flags(workers, scheduler, input_path)  # issue 15 (Dask)
     if input_path is not None:
         _solve_batch(input_path, input_format.value, fmt or "nl", values, options, chunk_size,
-                     quiet)
+                     quiet, dask)
         return
     if distance is None:
         raise typer.BadParameter("required without --input", param_hint="'--distance'")
@@ -508,8 +522,8 @@ def _with_policy_start(options: dict, problems: list, quiet: bool) -> dict:
 
 
 def _solve_batch(path: str, input_format: str, fmt: str, values: dict, options: dict,
-                 chunk_size: int, quiet: bool) -> None:
-    from . import batch, render
+                 chunk_size: int, quiet: bool, dask: Optional[dict] = None) -> None:
+    from . import render
     from .io import read_records, writer_for
 
     defaults = {k: v for k, v in values.items() if v is not None}
@@ -517,16 +531,22 @@ def _solve_batch(path: str, input_format: str, fmt: str, values: dict, options: 
     # one record's business, not the batch's)
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
     stream = stdin if path == "-" else _open_input(path)
+    done = None  # issue 15 (Dask): ends the cluster
     try:
+        run_batch, done = dask_run.runner(dask, traceback=_state["traceback"],
+                                          noise=FLOATING_POINT_NOISE)  # batch.run without Dask
         writer = writer_for(fmt, sys.stdout)
-        records = read_records(stream, input_format)
+        records = (read_records(stream, input_format) if dask is None else  # issue 15: NDJSON
+                   dask_run.source(stream, input_format))  # lines are read by the workers
         total = None if path == "-" else _count_lines(path)
         with render.BatchProgress(total, enabled=not quiet) as progress:
-            tally = batch.run(records, writer, defaults=defaults, solve_options=options,
+            tally = run_batch(records, writer, defaults=defaults, solve_options=options,
                               chunk_size=chunk_size, progress=progress)
     finally:
         if stream is not stdin:
             stream.close()
+        if done is not None:  # issue 15 (Dask)
+            done()
     if not quiet:
         render.batch_summary(tally)
     raise typer.Exit(tally.exit_code)
