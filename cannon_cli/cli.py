@@ -610,6 +610,8 @@ def table(
     chunk_size: Annotated[int, typer.Option(
         parser=units.integer(1, 1_000_000), metavar="N", rich_help_panel=HOW,
         help="Rows solved together as arrays, and written together (1 to 1000000).")] = 4096,
+    workers: Workers = None,  # issue 15 (Dask)
+    scheduler: Scheduler = None,  # issue 15 (Dask)
     json_out: Annotated[bool, typer.Option("--json", rich_help_panel=OUTPUT,
                                            help="A JSON array of solutions.")] = False,
     nl: Annotated[bool, typer.Option("--nl", rich_help_panel=OUTPUT,
@@ -638,7 +640,8 @@ def table(
     if not (0 < start <= stop and math.isfinite(stop)):
         raise InputError(f"need 0 < --from <= --to, got --from {start:g} --to {stop:g}")
     count = int((stop - start) / step + 1e-9) + 1
-    from . import batch, render
+    dask = dask_run.check_flags(workers, scheduler, "table")  # issue 15 (Dask)
+    from . import render
     from .io import Record, writer_for
     from .medium import medium_of
     from .problem import Problem
@@ -652,10 +655,12 @@ def table(
     shown = _display_units(display, start, stop, step, target_height, velocity, max_velocity,
                            zero, sight_height, physics["wind"], physics["launch_height"])
     rows = (Record(i, None, fields={"distance_m": start + i * step}) for i in range(count))
+    run_batch, done = dask_run.runner(dask, traceback=_state["traceback"],  # issue 15 (Dask):
+                                      noise=FLOATING_POINT_NOISE)  # batch.run without it
     writer = (render.FiringTableWriter(sys.stdout, first, units=shown) if fmt is None
               else writer_for(fmt, sys.stdout))
-    with render.BatchProgress(count, enabled=not quiet) as progress:
-        tally = batch.run(rows, writer, defaults={k: v for k, v in base.items() if v is not None},
+    with render.BatchProgress(count, enabled=not quiet) as progress, dask_run.ending(done):
+        tally = run_batch(rows, writer, defaults={k: v for k, v in base.items() if v is not None},
                           solve_options=dict(solver=solver.value), chunk_size=chunk_size,
                           progress=progress)
     if not quiet:

@@ -31,6 +31,7 @@ Nothing here imports Dask, numpy or the solvers until a `Runner` is made: withou
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import warnings
 from dataclasses import dataclass
@@ -448,3 +449,12 @@ def runner(dask: Optional[dict], *, traceback: bool = False, noise: Optional[str
 
     r = Runner(**dask)
     return functools.partial(r, noise=None if traceback else noise), r.close
+
+
+@contextlib.contextmanager
+def ending(done: Callable[[], None]):
+    """Call ``done`` (`runner`'s second value) on the way out, however the batch ends."""
+    try:
+        yield
+    finally:
+        done()

@@ -296,3 +296,15 @@ def test_ctrl_c_stops_the_cluster_and_exits_130_with_whole_lines(tmp_path):
     assert 0 < len(lines) < 40000
     assert [json.loads(line)["index"] for line in lines] == list(range(len(lines)))
     assert err.strip().splitlines() == ["cannon: error: interrupted"], err
+
+
+@pytest.mark.parametrize("fmt", [(), ("--json",)])  # for people (the driver renders); JSON
+def test_a_firing_table_on_dask_is_the_same(on_cluster, fmt):
+    args = ("table", "--from", "100", "--to", "700", "--step", "100", "--velocity", "150",
+            "--drag", "quadratic", "--sight-height", "0.05", "--zero", "100", "--chunk-size", "3",
+            *fmt)
+    single = run(*args)
+    dask = run(*args, "--workers", "2")
+    assert single.exit_code == 3  # the far rows are out of reach
+    assert (dask.stdout_bytes, dask.exit_code, dask.stderr) == (
+        single.stdout_bytes, single.exit_code, single.stderr)
