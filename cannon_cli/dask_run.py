@@ -324,15 +324,17 @@ class Runner:
                                 f"{_first_line(e)}") from None
         else:
             import logging
+            import threading
+
+            import dask
 
             # Ctrl-C is the driver's: a terminal sends it to every process of its group, and a
             # worker would die of it with a traceback of its own. The workers ignore SIGINT: the
             # first ones from their start (an ignored signal stays ignored across exec, and
             # Python keeps it so), so Ctrl-C is ignored while the cluster starts (about a
             # second); a worker started again after one died, once it is up (`_ignore_sigint`).
-            import dask
-
-            previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+            main = threading.current_thread() is threading.main_thread()
+            previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
             try:
                 with dask.config.set({"distributed.scheduler.worker-saturation":
                                       WORKER_SATURATION}):
@@ -342,7 +344,8 @@ class Runner:
                         scheduler_kwargs=LOCAL_SCHEDULER)
                 self.client = distributed.Client(self.cluster, set_as_default=False)
             finally:
-                signal.signal(signal.SIGINT, previous)
+                if previous is not None:  # None: not a Python handler, not ours to restore
+                    signal.signal(signal.SIGINT, previous)
             self.client.register_plugin(_ignore_sigint(), name="cannon-ignore-sigint")
 
     def in_flight(self) -> int:
