@@ -190,6 +190,21 @@ def test_a_chunk_that_raises_is_answered_with_errors(on_cluster):
     assert "second line" not in res.stdout
 
 
+def test_scheduler_address_runs_on_that_cluster_and_leaves_it_running(client):
+    import dask
+
+    address = client.scheduler.address
+    single = run("solve", "-i", "-", "-q", "--nl", "--chunk-size", "3", input=MIXED)
+    dask_run_ = run("solve", "-i", "-", "-q", "--nl", "--chunk-size", "3", "--scheduler", address,
+                    input=MIXED)
+    assert (dask_run_.stdout_bytes, dask_run_.exit_code) == (single.stdout_bytes,
+                                                             single.exit_code)
+    assert len(client.nthreads()) == 2  # the cluster is not the command's to close
+    # the driver does not keep the last 1000 chunks it sent (Dask's debugging log)
+    assert dask.config.get("distributed.admin.low-level-log-length") == (
+        dask_run.LOW_LEVEL_LOG_LENGTH)
+
+
 # -- flags ----------------------------------------------------------------------------------
 
 @pytest.mark.parametrize("args", [
