@@ -20,6 +20,7 @@ import argparse
 import hashlib
 import json
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -32,10 +33,12 @@ from pathlib import Path
 import numpy as np
 
 
-def run(cmd: list[str]) -> tuple[float, str, float, float]:
-    """Wall time, sha256 of stdout, peak RSS of the process and of its whole tree (MiB)."""
+def run(cmd: list[str]) -> tuple[float, str, float, float, float]:
+    """Wall time, sha256 of stdout, peak RSS of the process and of its whole tree (MiB), and
+    the CPU time (user + system) of the process and the workers it reaped."""
     import psutil
 
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     digest = hashlib.sha256()
@@ -61,10 +64,12 @@ def run(cmd: list[str]) -> tuple[float, str, float, float]:
         digest.update(block)
     code = p.wait()
     elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     sampler.join()
     if code not in (0, 3):
         sys.exit(f"{' '.join(cmd)} exited {code}")
-    return elapsed, digest.hexdigest(), peak["own"] / 2**20, peak["tree"] / 2**20
+    return elapsed, digest.hexdigest(), peak["own"] / 2**20, peak["tree"] / 2**20, cpu
 
 
 def main() -> None:
@@ -93,9 +98,9 @@ def main() -> None:
         for i in range(args.repeat):
             for name, cmd in (("one", base), ("dask", dask)):
                 runs[name].append(run(cmd))
-                t, _, own, tree = runs[name][-1]
-                print(f"  run {i + 1} {name:4s}: {t:6.2f} s, peak RSS {own:4.0f} MiB "
-                      f"(with workers {tree:4.0f} MiB)", flush=True)
+                t, _, own, tree, cpu = runs[name][-1]
+                print(f"  run {i + 1} {name:4s}: {t:6.2f} s, CPU {cpu:6.2f} s, peak RSS "
+                      f"{own:4.0f} MiB (with workers {tree:4.0f} MiB)", flush=True)
         digests = {r[1] for rs in runs.values() for r in rs}
         one = statistics.median(r[0] for r in runs["one"])
         many = statistics.median(r[0] for r in runs["dask"])
@@ -105,8 +110,13 @@ def main() -> None:
               f"{args.lines / many:8,.0f} records/s, peak RSS driver "
               f"{max(r[2] for r in runs['dask']):.0f} MiB, driver and workers "
               f"{max(r[3] for r in runs['dask']):.0f} MiB")
+        cpu_one = statistics.median(r[4] for r in runs["one"])
+        cpu_many = statistics.median(r[4] for r in runs["dask"])
         print(f"throughput ratio     : {one / many:.2f} x (bar: 1.7 x on 2 cores); the same "
               f"output bytes: {'yes' if len(digests) == 1 else 'NO'}")
+        print(f"CPU time, medians    : one process {cpu_one:.2f} s, with Dask {cpu_many:.2f} s "
+              f"(driver and workers): on {os.cpu_count()} idle cores the ratio cannot exceed "
+              f"{os.cpu_count() * cpu_one / cpu_many:.2f} x")
         print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
