@@ -55,11 +55,13 @@ WORKER_SATURATION = 1.0
 #: messages that Dask keeps on each connection for debugging (its default 1000 held, in the
 #: driver, the last 1000 chunks sent: measured, 0.3 MiB more RSS per chunk of 1024 lines)
 LOW_LEVEL_LOG_LENGTH = 16
-#: Dask settings for a local cluster: `WORKER_SATURATION`, and glibc's own heap trimming
-#: (Dask sets MALLOC_TRIM_THRESHOLD_=65536 for its workers, which hands memory back to the
-#: system after every chunk and takes it again: measured, more CPU per chunk)
+#: Dask settings for a local cluster: `WORKER_SATURATION`; glibc's own heap trimming (Dask
+#: sets MALLOC_TRIM_THRESHOLD_=65536 for its workers, which hands memory back to the system
+#: after every chunk and takes it again: measured, more system CPU); no statistical profiler
+#: sampling the solving thread every 10 ms (the dashboard's, and there is no dashboard)
 LOCAL_CONFIG = {"distributed.scheduler.worker-saturation": WORKER_SATURATION,
-                "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None}
+                "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_": None,
+                "distributed.worker.profile.enabled": False}
 #: no dashboard; the scheduler's HTTP server (health checks) on a free local port, not on
 #: 8787 (where it warns when another cluster has it)
 LOCAL_SCHEDULER = {"dashboard_address": "127.0.0.1:0"}
