@@ -220,6 +220,36 @@ class InputFormat(str, enum.Enum):
     csv = "csv"
 
 
+Workers = Annotated[Optional[int], typer.Option(
+    "--workers", parser=parsers.integer(1, 1024), metavar="N", rich_help_panel=BATCH,
+    show_default=False, help="Solve the chunks on a local Dask cluster of N worker processes, "
+    "one thread each (pip install 'cannon-cli[dask]'). Output as without it.")]
+Scheduler = Annotated[Optional[str], typer.Option(
+    "--scheduler", metavar="ADDRESS", rich_help_panel=BATCH, show_default=False,
+    help="Solve the chunks on the workers of an existing Dask scheduler (tcp://host:8786); "
+    "each worker needs the same cannon-cli installed.")]
+
+
+def dask_settings(workers: Optional[int], scheduler: Optional[str], input_path: Optional[str]
+                ) -> Optional[dict]:
+    """The Dask settings of a command line (None without --workers and --scheduler), or a usage
+    error (exit 2, as for the other flags that do not go together)."""
+    if workers is None and scheduler is None:
+        return None
+    if workers is not None and scheduler is not None:
+        raise typer.BadParameter("give --workers (a local cluster) or --scheduler (an existing "
+                                 "one), not both", param_hint="'--workers' / '--scheduler'")
+    flag = "--workers" if workers is not None else "--scheduler"
+    if input_path is None:
+        raise typer.BadParameter("runs the chunks of a batch: only with --input",
+                                 param_hint=f"'{flag}'")
+    if scheduler is not None and not scheduler.strip():
+        raise typer.BadParameter("expected a scheduler address such as tcp://host:8786",
+                                 param_hint="'--scheduler'")
+    return {"workers": workers, "scheduler": scheduler}
+
+
+
 def _output_format(json_out: bool, nl: bool, csv_out: bool) -> Optional[str]:
     chosen = [name for name, on in (("json", json_out), ("nl", nl), ("csv", csv_out)) if on]
     if len(chosen) > 1:

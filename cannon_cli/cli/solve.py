@@ -12,9 +12,10 @@ from ..errors import ExitCode
 from . import parsers
 from .options import (ANGLE_UNITS, BATCH, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc,
                       InputFormat, Quiet, SightedTargetHeight, SightHeight, Solver, UnitsOpt,
-                      UnitSystem, Zero, _display_units, _output_format, with_physics)
+                      UnitSystem, Scheduler, Workers, Zero, _display_units, _output_format,
+                      dask_settings, with_physics)
 from .environment import Environment
-from .root import _guard, app
+from .root import FLOATING_POINT_NOISE, _guard, app
 
 
 @app.command(epilog=EXIT_CODES_HELP + " With --input: 1 if any record was bad input, else 3 if "
@@ -69,6 +70,8 @@ def solve(
     chunk_size: Annotated[int, typer.Option(
         parser=parsers.integer(1, 1_000_000), metavar="N", rich_help_panel=BATCH,
         help="Records solved together as arrays (1 to 1000000).")] = 4096,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     json_out: Annotated[bool, typer.Option(
         "--json", rich_help_panel=OUTPUT,
         help="JSON on stdout: one object, or with --input an array.")] = False,
@@ -122,9 +125,10 @@ def solve(
         from ..learn.policy import Policy
 
         options["policy"] = Policy.load(policy)
+    dask = dask_settings(workers, scheduler, input_path)
     if input_path is not None:
         _solve_batch(env, input_path, input_format.value, fmt or "nl", values, options, chunk_size,
-                     quiet)
+                     quiet, dask)
         return
     if distance is None:
         raise typer.BadParameter("required without --input", param_hint="'--distance'")
@@ -173,8 +177,8 @@ def _solve_one(env: Environment, values: dict, options: dict, fmt: Optional[str]
 
 
 def _solve_batch(env: Environment, path: str, input_format: str, fmt: str, values: dict,
-                 options: dict, chunk_size: int, quiet: bool) -> None:
-    from ..io import batch
+                 options: dict, chunk_size: int, quiet: bool, dask: Optional[dict]) -> None:
+    from ..io import dask as on_dask
     from ..io.reader import read_records
     from ..io.writers import writer_for
 
@@ -183,16 +187,23 @@ def _solve_batch(env: Environment, path: str, input_format: str, fmt: str, value
     # one record's business, not the batch's)
     stdin = getattr(sys.stdin, "buffer", sys.stdin)
     stream = stdin if path == "-" else _open_input(path)
+    done = None  # ends the Dask cluster
     try:
+        # without Dask, batch.run; on Dask its chunks go to the workers, which read NDJSON
+        # lines themselves
+        run_batch, done = on_dask.runner(dask, traceback=env.traceback, noise=FLOATING_POINT_NOISE)
         writer = writer_for(fmt, env.stdout)
-        records = read_records(stream, input_format)
+        records = (read_records(stream, input_format) if dask is None
+                   else on_dask.source(stream, input_format))
         total = None if path == "-" else _count_lines(path)
         with env.terminal.batch_progress(total, enabled=not quiet) as progress:
-            tally = batch.run(records, writer, defaults=defaults, solve_options=options,
+            tally = run_batch(records, writer, defaults=defaults, solve_options=options,
                               chunk_size=chunk_size, progress=progress)
     finally:
         if stream is not stdin:
             stream.close()
+        if done is not None:
+            done()
     if not quiet:
         env.terminal.batch_summary(tally)
     raise typer.Exit(tally.exit_code)

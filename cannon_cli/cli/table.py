@@ -8,10 +8,10 @@ import typer
 
 from . import parsers
 from .options import (ANGLE_UNITS, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc,
-                      SightedTargetHeight, SightHeight, Solver, UnitsOpt, UnitSystem, Zero,
-                      _display_units, _output_format, with_physics)
+                      Scheduler, SightedTargetHeight, SightHeight, Solver, UnitsOpt, UnitSystem,
+                      Workers, Zero, _display_units, _output_format, dask_settings, with_physics)
 from .environment import Environment
-from .root import _guard, app
+from .root import FLOATING_POINT_NOISE, _guard, app
 
 
 @app.command(epilog=EXIT_CODES_HELP + " A table exits 3 when some distance is out of reach.")
@@ -50,6 +50,8 @@ def table(
     chunk_size: Annotated[int, typer.Option(
         parser=parsers.integer(1, 1_000_000), metavar="N", rich_help_panel=HOW,
         help="Rows solved together as arrays, and written together (1 to 1000000).")] = 4096,
+    workers: Workers = None,
+    scheduler: Scheduler = None,
     json_out: Annotated[bool, typer.Option("--json", rich_help_panel=OUTPUT,
                                            help="A JSON array of solutions.")] = False,
     nl: Annotated[bool, typer.Option("--nl", rich_help_panel=OUTPUT,
@@ -72,9 +74,11 @@ def table(
         raise typer.BadParameter("give --angle or --velocity, not both",
                                  param_hint="'--angle' / '--velocity'")
     fmt = _output_format(json_out, nl, csv_out)
-    from ..io import batch, render
-    from ..io.writers import writer_for
+    dask = dask_settings(workers, scheduler, "table")
+    from ..io import dask as on_dask
+    from ..io import render
     from ..io.table import FiringTable
+    from ..io.writers import writer_for
 
     table = FiringTable(start, stop, step, dict(
         target_height=target_height, angle=angle, velocity=velocity, arc=arc.value,
@@ -84,8 +88,10 @@ def table(
                            zero, sight_height, physics["wind"], physics["launch_height"])
     writer = (render.FiringTableWriter(env.stdout, first, units=shown) if fmt is None
               else writer_for(fmt, env.stdout))
-    with env.terminal.batch_progress(table.count, enabled=not quiet) as progress:
-        tally = batch.run(table.records(), writer, defaults=table.defaults,
+    run_batch, done = on_dask.runner(dask, traceback=env.traceback, noise=FLOATING_POINT_NOISE)
+    with env.terminal.batch_progress(table.count, enabled=not quiet) as progress, \
+            on_dask.ending(done):
+        tally = run_batch(table.records(), writer, defaults=table.defaults,
                           solve_options=dict(solver=solver.value), chunk_size=chunk_size,
                           progress=progress)
     if not quiet:
