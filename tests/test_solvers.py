@@ -181,15 +181,8 @@ def test_rosenbrock_from_far_starts_alone(name, start):
     np.testing.assert_allclose(res.z, 1.0, rtol=0, atol=2.2e-10)
 
 
-LBFGS_BATCH_BUG = pytest.mark.xfail(
-    strict=True,
-    reason="lbfgs in a batch (n > 1) stops at a false stall: along Rosenbrock's valley the "
-           "summed loss does not halve within STALL_EVALUATIONS evaluations, _lbfgs_run ends "
-           "before its segment with nothing solved, and lbfgs gives up the whole batch (14 of "
-           "200 iterations used; two copies of (-1.2, 1): 11), though each alone converges")
 
-
-@pytest.mark.parametrize("name", [pytest.param("lbfgs", marks=LBFGS_BATCH_BUG), "newton"])
+@pytest.mark.parametrize("name", ["lbfgs", "newton"])
 def test_rosenbrock_batch_from_far_starts(name):
     res = solve(name, rosenbrock, FAR_STARTS, tol=1e-10)
     assert res.converged.all()
@@ -318,13 +311,6 @@ def test_settle_accepts_the_floating_point_floor(name):
     assert settled.z is res.z and settled.iterations is res.iterations
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="lbfgs stops at a false stall on a large residual: L-BFGS-B's first trial step is "
-           "|w| = 1, 1/|F0| of the Newton step (not the Newton step _lbfgs_run's comment "
-           "expects), its line search grows it about 4x an evaluation, and after "
-           "STALL_EVALUATIONS evaluations without the loss halving _Stalled ends the run at "
-           "|F| = 9.1e5 (1 of 30 iterations; 1e4 x (z^2 - 2) converges in 6)")
 def test_lbfgs_with_a_large_residual_at_the_start():
     res = solve("lbfgs", steep(1e6), [[1.0]], tol=1e-8, max_iter=30)
     assert res.converged.all()

@@ -377,8 +377,9 @@ def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: in
     # scipy.optimize takes about 0.3 s to import: only when there is work for it (the
     # closed-form start of a shot in vacuum already solves it)
     from scipy.optimize import minimize
-    # with M = J0^-1 the gradient in w at the start is F0, and L-BFGS-B's first step, w = -g,
-    # is the Newton step
+    # with M = J0^-1 the gradient in w at the start is F0, so L-BFGS-B's first direction, -g,
+    # is the Newton direction (its first trial step has length 1 in w: for a large residual,
+    # short of the Newton step, and the line search grows it)
     pre = _preconditioner(jac)
     big = 1e6 * (1.0 + float(np.sum(np.where(np.isfinite(_loss(f0)), _loss(f0), 0.0))))
     z0 = z0.copy()
@@ -386,6 +387,8 @@ def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: in
     last: dict = {}
     # the best point evaluated, and how many evaluations since the loss last halved
     best = {"loss": np.inf, "mark": np.inf, "since": 0, "z": z0, "f": f0}
+    # the summed loss of residuals all at the floating-point floor `settle` accepts
+    floor = 0.5 * FLOOR_CAP ** 2 * n
 
     def fun(w):
         if stop is not None and stop():
@@ -404,9 +407,11 @@ def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: in
             best.update(mark=total, since=0)
         else:
             best["since"] += 1
-            if best["since"] > STALL_EVALUATIONS:
+            if best["since"] > STALL_EVALUATIONS and best["loss"] <= floor:
                 # at the floating-point floor of a steep shot L-BFGS-B's line searches go on
-                # until the iteration limit: stop, and keep the best point
+                # until the iteration limit: stop, and keep the best point. Only down there:
+                # higher up a loss that halves slowly is a valley being followed, or a first
+                # trial step far too short for a large residual (scipy's |w| = 1)
                 raise _Stalled
         bad = ~np.isfinite(loss)
         if bad.any():
