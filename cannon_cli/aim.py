@@ -596,10 +596,18 @@ class _Group:
             i = rows[j]
             if self.message[i].startswith("not converged: the work budget"):
                 continue
-            self.message[i] = (
-                f"not converged: no least speed: the shot still reaches the target at "
-                f"{floor[j]:.3g} m/s (the wind carries it)" if np.isfinite(floor[j]) else
-                f"out of reach: no speed found that reaches x = {b.params.distance[j]:g} m")
+            if np.isfinite(floor[j]):
+                self.message[i] = (f"not converged: no least speed: the shot still reaches "
+                                   f"the target at {floor[j]:.3g} m/s (the wind carries it)")
+            elif b.params.wind[j] > 0:
+                # a tailwind keeps vx >= min(vx0, wind) > 0: every shot gets to x = D, so
+                # no integration that gets there is a failure of the integration, not a verdict
+                self.message[i] = (f"not converged: no integration of the search got to "
+                                   f"x = {b.params.distance[j]:g} m at {steps} steps, which "
+                                   f"every shot does in a tailwind")
+            else:
+                self.message[i] = (f"out of reach: no speed found that reaches "
+                                   f"x = {b.params.distance[j]:g} m")
 
     def _arc_bounds(self, rows, steps):
         b = self.batch.take(rows).with_steps(steps)
