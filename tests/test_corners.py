@@ -219,6 +219,23 @@ def test_a_tailwind_that_carries_the_shot_has_no_least_speed():
     assert not sol.converged and "no least speed" in sol.message
 
 
+def test_minimum_speed_in_a_tailwind_is_never_out_of_reach_for_want_of_reach():
+    """A tailwind keeps vx > 0, so every shot gets to x = D: a search whose integrations do not
+    get there (a light pellet: stiff at the steps used) has no verdict, and must not say 'out
+    of reach: no speed found that reaches x = D' (the reference: a slow shot passes above the
+    target, a fast one below, so a shot between hits)."""
+    pr = Problem(distance=27.991230746238035, target_height=-4.684478731435759,
+                 drag="quadratic", mass=4.576202898511473e-05, diameter=0.02634650703881136,
+                 drag_coefficient=0.9460226916632515, wind=10.774274605696222)
+    th = math.radians(-85.0)
+    assert reference_height_at(pr, th, 0.01, pr.distance) > pr.target_height
+    assert reference_height_at(pr, th, 177828.0, pr.distance) < pr.target_height
+    sol = solve(pr)
+    assert sol.converged or "out of reach" not in sol.message, sol.message
+    if sol.converged:
+        hit(sol)
+
+
 @pytest.mark.parametrize("kw", [{}, {"angle": 10.0}])
 def test_sizes_beyond_double_precision_say_so(kw):
     sol = solve(Problem(distance=1e308, **kw))

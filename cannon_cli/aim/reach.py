@@ -150,12 +150,14 @@ def _repeat(b: Batch, count: int) -> Batch:
     return b.take(np.repeat(np.arange(b.size), count))
 
 
-def top_angle(b: Batch, v, *, near=None):
+def top_angle(b: Batch, v, *, near=None, stop=None):
     """(theta_top, h_top): per row, the angle (rad) at which speed v passes x = D highest, and
     how high relative to the target (m); NaN where no angle reaches x = D.
 
     ``near`` (rad, optional): a guess; a bracket of +-0.05 rad around it is tried first and the
-    full scan made only where it does not hold the top."""
+    full scan made only where it does not hold the top. ``stop()``, if given, is asked before
+    each refining step: True ends the refinement where it is (the top found so far is then
+    no lower bound to decide reach with: only for searches whose answers the solver confirms)."""
     n = b.size
     v = np.broadcast_to(np.asarray(v, float), (n,))
     lo = np.full(n, np.nan)
@@ -189,11 +191,11 @@ def top_angle(b: Batch, v, *, near=None):
         best[rows] = ANGLE_GRID[k]
         h_best[rows] = hs[np.arange(rows.size), k]
     found = np.isfinite(h_best)
-    _refine_top(b, v, lo, hi, best, h_best, found)
+    _refine_top(b, v, lo, hi, best, h_best, found, stop=stop)
     return np.where(found, best, np.nan), np.where(found, h_best, np.nan)
 
 
-def _refine_top(b: Batch, v, lo, hi, best, h_best, active, iterations: int = 80):
+def _refine_top(b: Batch, v, lo, hi, best, h_best, active, iterations: int = 80, stop=None):
     """Shrink [lo, hi] around the root of dh/dtheta (in place): a secant step where the ends'
     slopes are known and of opposite sign, else bisection; a point where the shot falls short
     lies beyond the feasible range, on the far side of the best angle seen."""
@@ -201,7 +203,7 @@ def _refine_top(b: Batch, v, lo, hi, best, h_best, active, iterations: int = 80)
     g_hi = np.full(lo.shape, np.nan)
     rows = np.flatnonzero(active)
     for it in range(iterations):
-        if not rows.size:
+        if not rows.size or (stop is not None and stop()):
             return
         a, c = lo[rows], hi[rows]
         ga, gc = g_lo[rows], g_hi[rows]
@@ -411,20 +413,20 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60, sto
     n = b.size
     unit = np.sqrt(b.params.gravity * b.params.distance)
     v_hi = np.where(np.isfinite(v0) & (v0 > 0), v0, unit)
-    th_hi, h_hi = top_angle(b, v_hi, near=theta0)
+    th_hi, h_hi = top_angle(b, v_hi, near=theta0, stop=stop)
     for _ in range(80):
         up = ~(h_hi >= 0)
         if not up.any() or stop():
             break
         r = np.flatnonzero(up)
         v_hi[r] *= 2.0
-        th_hi[r], h_hi[r] = top_angle(b.take(r), v_hi[r], near=None)
+        th_hi[r], h_hi[r] = top_angle(b.take(r), v_hi[r], near=None, stop=stop)
     # a shot that reaches the target even at a crawl (a tailwind carries it) has no least speed
     crawl = CRAWL * unit
-    _, h_crawl = top_angle(b, crawl)
+    _, h_crawl = top_angle(b, crawl, stop=stop)
     carried = h_crawl >= 0
     v_lo = 0.5 * v_hi
-    th_lo, h_lo = top_angle(b, v_lo, near=th_hi)
+    th_lo, h_lo = top_angle(b, v_lo, near=th_hi, stop=stop)
     h_lo[carried] = np.inf
     v_lo[carried] = crawl[carried]
     for _ in range(HALVINGS):
@@ -434,7 +436,7 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60, sto
         r = np.flatnonzero(down)
         v_hi[r], th_hi[r], h_hi[r] = v_lo[r], th_lo[r], h_lo[r]
         v_lo[r] *= 0.5
-        th_lo[r], h_lo[r] = top_angle(b.take(r), v_lo[r], near=th_lo[r])
+        th_lo[r], h_lo[r] = top_angle(b.take(r), v_lo[r], near=th_lo[r], stop=stop)
     atol = tol * b.params.distance
     conv = np.abs(h_hi) <= atol
     rows = np.flatnonzero(~conv & (h_hi >= 0) & ~carried)
@@ -447,7 +449,7 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60, sto
         w = c - a
         usable = np.isfinite(sec) & (it % 3 != 2)
         m = np.where(usable, np.clip(sec, a + 0.02 * w, c - 0.02 * w), 0.5 * (a + c))
-        th, h = top_angle(b.take(rows), m, near=th_hi[rows])
+        th, h = top_angle(b.take(rows), m, near=th_hi[rows], stop=stop)
         up = h >= 0
         v_hi[rows] = np.where(up, m, c)
         h_hi[rows] = np.where(up, h, hc)

@@ -264,10 +264,16 @@ class Both(Unknowns):
                 continue
             if np.isfinite(floor[j]):
                 g.verdict(i, NOT_CONVERGED, f"not converged: no least speed: the shot still "
-                              f"reaches the target at {floor[j]:.3g} m/s (the wind carries it)")
+                          f"reaches the target at {floor[j]:.3g} m/s (the wind carries it)")
+            elif b.params.wind[j] > 0:
+                # a tailwind keeps vx >= min(vx0, wind) > 0: every shot gets to x = D, so
+                # no integration that gets there is a failure of the integration, not a verdict
+                g.verdict(i, NOT_CONVERGED, f"not converged: no integration of the search got "
+                          f"to x = {b.params.distance[j]:g} m at {steps} steps, which every shot "
+                          f"does in a tailwind")
             else:
                 g.verdict(i, OUT_OF_REACH, f"out of reach: no speed found that reaches "
-                              f"x = {b.params.distance[j]:g} m")
+                          f"x = {b.params.distance[j]:g} m")
 
 
 KINDS = {k.kind: k for k in (Angle(), Speed(), Both())}
