@@ -60,7 +60,7 @@ import zlib
 ROOT = pathlib.Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-import cannon_cli  # noqa: E402  (first: it sets the BLAS threads before numpy loads)
+import cannon_cli  # noqa: E402
 from cannon_cli import Problem, solve  # noqa: E402
 
 import mpmath as mp  # noqa: E402
