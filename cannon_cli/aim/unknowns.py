@@ -15,6 +15,7 @@ import math
 
 import numpy as np
 
+from ..physics import steps as steps_rule
 from ..problem import Status
 from . import reach, start
 from .loss import Batch
@@ -122,6 +123,20 @@ class Angle(Unknowns):
         theta_top, best = reach.top_angle(b, b.velocity)
         tol = g.opts["tol"] * b.params.distance
         reachable = best >= -tol
+        # "out of reach" is a verdict of the integration at the searches' steps: it stands
+        # once twice the steps move the highest crossing by less than a quarter of its
+        # distance below the target (near the edge of reach that takes more steps)
+        more = min(steps, SEARCH_STEPS)
+        close = np.flatnonzero(~reachable & np.isfinite(best))
+        while close.size and more < steps_rule.MAX_STEPS and not g.budget.over():
+            more *= 2
+            near = b.take(close).with_steps(more, even=True)
+            was = best[close]
+            theta_top[close], best[close] = reach.top_angle(near, near.velocity,
+                                                           near=theta_top[close])
+            reachable[close] = best[close] >= -tol[close]
+            moved = np.abs(best[close] - was)
+            close = close[~reachable[close] & ~(moved < 0.25 * np.abs(best[close]))]
         nowhere = np.flatnonzero(~np.isfinite(best))
         if nowhere.size:  # the closest approach is the greatest range, on the target's level
             far = b.take(nowhere)
