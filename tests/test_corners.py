@@ -10,8 +10,8 @@ import pytest
 from scipy.optimize import brentq
 
 from cannon_cli import Problem, solve
-from reference import (reference_height_at, true_miss, vacuum_angles, vacuum_min_speed,
-                       vacuum_speed)
+from reference import (reference_height_at, reference_top, true_miss, vacuum_angles,
+                       vacuum_min_speed, vacuum_speed)
 
 SOLVERS = ["lbfgs", "newton"]
 
@@ -250,3 +250,24 @@ def test_an_unresolvable_integration_says_so_without_nan():
     sol = solve(pr, solver="newton")
     assert "nan" not in sol.message.lower()
     assert sol.converged or sol.message
+
+
+@pytest.mark.parametrize("kw", [
+    # the reference's highest crossing passes 5.7e-9 x D above the target: reachable, at the edge
+    dict(distance=79.52873577948206, target_height=21.00967428682838, drag="linear",
+         mass=7.304295796743769, linear_drag=4.769069860781807, velocity=69.42493860567286,
+         arc="high"),
+    dict(distance=1169.8423504882903, target_height=-998.0288124907613, drag="quadratic",
+         mass=0.33688281045404106, diameter=0.04309171032059674,
+         drag_coefficient=0.7755185302151307, velocity=287.4634213307767, arc="high"),
+], ids=["linear", "quadratic"])
+def test_a_target_at_the_edge_of_reach_is_not_called_out_of_reach(kw):
+    """The highest crossing at the searches' steps passed up to 5e-5 x D below a target that
+    the reference reaches: out of reach is said only when more steps confirm it."""
+    p = Problem(**kw)
+    _, top = reference_top(p, p.velocity, lo_deg=0.0, hi_deg=60.0)
+    assert top >= p.target_height  # the oracle: a solution exists
+    s = solve(p)
+    assert s.status.value != "out_of_reach", s.message
+    if s.converged:
+        assert abs(true_miss(s)) <= 1e-6 * p.distance
