@@ -11,7 +11,7 @@ from ..physics.model import WORK, step_cost
 #: The work of one solver run, in RK4 steps (iterations x steps).
 WORK_STEPS = 40_000
 #: The work of a whole solve, per problem in a group of up to 64 (more share it proportionally).
-WORK_BUDGET = 60_000
+WORK_BUDGET = 50_000
 #: ... times this for the first-order solvers (`optim.FIRST_ORDER`)
 FIRST_ORDER_WORK = 3
 
