@@ -32,10 +32,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from autograd import numpy as anp
 from autograd.extend import defvjp, primitive
-from autograd.tracer import Box
 
+from . import packed
 from . import vacuum as _vacuum
 from .atmosphere import ConstantAir
 
@@ -539,45 +538,7 @@ def _endpoint(theta, v, p: Params, order: int, dirs: tuple):
     return out
 
 
-def _endpoint_vjp(argnum):
-    def make(ans, theta, v, p, order, dirs):
-        def vjp(g):
-            raw = _unbox(g)
-            if np.any(raw[:, :, _S2:] != 0):
-                raise NotImplementedError("third derivatives of the trajectory are not available")
-            # a shot that never reaches the distance has NaN derivatives: they stay NaN where
-            # they are asked for, and count as zero where the cotangent is zero (a batch that
-            # leaves such shots out of its loss must not get a NaN gradient from them)
-            def term(gs, slot):
-                return anp.sum(anp.where(raw[:, :, gs] != 0, g[:, :, gs] * ans[:, :, slot], 0.0),
-                               axis=1)
-
-            # d(state)/dp_c is slot S1+c; d(d state/dp_a)/dp_c is slot S2 + 2a + c
-            out = term(_S0, _S1 + argnum)
-            for a in range(2):
-                if np.any(raw[:, :, _S1 + a] != 0):
-                    out = out + term(_S1 + a, _S2 + 2 * a + argnum)
-            return out
-        return vjp
-    return make
-
-
-def _unbox(x):
-    while isinstance(x, Box):
-        x = x._value
-    return x
-
-
-defvjp(_endpoint, _endpoint_vjp(0), _endpoint_vjp(1))
-
-
-def _traces(x) -> set:
-    """The autograd traces that box x, outermost last."""
-    found = set()
-    while isinstance(x, Box):
-        found.add(x._trace)
-        x = x._value
-    return found
+defvjp(_endpoint, packed.vjp_maker(0, 2), packed.vjp_maker(1, 2))
 
 
 def endpoint(theta, v, p: Params):
@@ -589,7 +550,7 @@ def endpoint(theta, v, p: Params):
     if p.drag == "none":
         return vacuum(theta, v, p)
     # integrate the sensitivities only as deep as the surrounding differentiation will reach
-    t_theta, t_v = _traces(theta), _traces(v)
+    t_theta, t_v = packed.traces(theta), packed.traces(v)
     order = min(2, len(t_theta | t_v))
     dirs = tuple(a for a, t in enumerate((t_theta, t_v)) if t)
     out = _endpoint(theta, v, p, order, dirs)

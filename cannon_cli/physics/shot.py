@@ -24,11 +24,9 @@ from dataclasses import dataclass
 from typing import Optional
 
 import numpy as np
-from autograd import numpy as anp
 from autograd.extend import defvjp, primitive
-from autograd.tracer import Box
 
-from . import core
+from . import core, packed
 from .field import Forces
 from .jet import Jet
 
@@ -125,41 +123,7 @@ def _end(*args):
     return packed
 
 
-def _unbox(x):
-    while isinstance(x, Box):
-        x = x._value
-    return x
-
-
-def _vjp(argnum):
-    def make(ans, *args):
-        def vjp(g):
-            raw = _unbox(g)
-            if np.any(raw[:, :, _S2:] != 0):
-                raise NotImplementedError("third derivatives of the trajectory are not available")
-
-            def term(gs, slot):
-                return anp.sum(anp.where(raw[:, :, gs] != 0, g[:, :, gs] * ans[:, :, slot], 0.0),
-                               axis=1)
-
-            out = term(_S0, _S1 + argnum)
-            for a in range(M):
-                if np.any(raw[:, :, _S1 + a] != 0):
-                    out = out + term(_S1 + a, _S2 + M * a + argnum)
-            return out
-        return vjp
-    return make
-
-
-defvjp(_end, *(_vjp(i) for i in range(M)))
-
-
-def _traces(x) -> set:
-    found = set()
-    while isinstance(x, Box):
-        found.add(x._trace)
-        x = x._value
-    return found
+defvjp(_end, *(packed.vjp_maker(i, M) for i in range(M)))
 
 
 def end_state(inputs: dict, setup: Setup) -> tuple:
@@ -169,15 +133,15 @@ def end_state(inputs: dict, setup: Setup) -> tuple:
     unknown = set(inputs) - set(INPUTS)
     if unknown:
         raise TypeError(f"unknown inputs: {', '.join(sorted(unknown))}")
-    n = np.shape(_unbox(inputs["speed"]))[0]
+    n = np.shape(packed.unbox(inputs["speed"]))[0]
     defaults = _defaults(setup, n)
     values = []
     for name in INPUTS:
         v = inputs.get(name, defaults.get(name))
         if v is None:
             raise TypeError(f"end_state needs the {name}")
-        values.append(v if np.ndim(_unbox(v)) else np.full(n, float(v)))
-    traces = [_traces(v) for v in values]
+        values.append(v if np.ndim(packed.unbox(v)) else np.full(n, float(v)))
+    traces = [packed.traces(v) for v in values]
     three = (setup.three or setup.omega is not None or "azimuth" in inputs
              or "crosswind" in inputs)
     order = min(2, len(set().union(*traces)))

@@ -1,0 +1,52 @@
+"""What the model's autograd primitives share: their output packs the end state with its first
+and second derivatives along D directions into slots (value at 0, d/dp_a at 1 + a,
+d²/dp_a dp_b at 1 + D + D a + b), and their vector-Jacobian product reads the derivatives back
+from those slots in autograd.numpy, so that autograd can differentiate it once more."""
+
+from __future__ import annotations
+
+import numpy as np
+from autograd import numpy as anp
+from autograd.tracer import Box
+
+
+def unbox(x):
+    """The plain value under autograd's boxes."""
+    while isinstance(x, Box):
+        x = x._value
+    return x
+
+
+def traces(x) -> set:
+    """The autograd traces that box x."""
+    found = set()
+    while isinstance(x, Box):
+        found.add(x._trace)
+        x = x._value
+    return found
+
+
+def vjp_maker(argnum: int, ndir: int):
+    """The VJP maker of a packed primitive's argument ``argnum`` (one of ``ndir``)."""
+    s1, s2 = 1, 1 + ndir
+
+    def make(ans, *args):
+        def vjp(g):
+            raw = unbox(g)
+            if np.any(raw[:, :, s2:] != 0):
+                raise NotImplementedError("third derivatives of the trajectory are not available")
+
+            # a shot that never reaches the distance has NaN derivatives: they stay NaN where
+            # they are asked for, and count as zero where the cotangent is zero (a batch that
+            # leaves such shots out of its loss must not get a NaN gradient from them)
+            def term(gs, slot):
+                return anp.sum(anp.where(raw[:, :, gs] != 0, g[:, :, gs] * ans[:, :, slot], 0.0),
+                               axis=1)
+
+            out = term(0, s1 + argnum)
+            for a in range(ndir):
+                if np.any(raw[:, :, s1 + a] != 0):
+                    out = out + term(s1 + a, s2 + ndir * a + argnum)
+            return out
+        return vjp
+    return make
