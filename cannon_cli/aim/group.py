@@ -296,6 +296,14 @@ class Group:
     def search_tol(self):
         return max(self.opts["tol"], SEARCH_TOL)
 
+    def confirm(self, rows, steps, lower=None, upper=None):
+        """Solve ``rows`` from a bracketed search's answer, which the solver confirms
+        (`confirmed`); past the work budget the answer stands unconfirmed: no verdict."""
+        if self.spent(rows):
+            return
+        self.solve(rows, steps, lower, upper)
+        self.confirmed(rows)
+
     def confirmed(self, rows):
         """The solver has the last word on a bracketed search's answer: where it could not
         confirm it (from so close a start, only a starved iteration budget does that), the

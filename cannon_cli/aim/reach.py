@@ -231,7 +231,6 @@ def arc_root(b: Batch, v, top, high, theta0=None, *, tol: float):
     """Per row, the angle (rad) on the arc asked for (``high``: above ``top``, else below) at
     which speed v hits, where h(top) >= 0; ``theta0`` an optional first guess inside the arc.
     Returns (theta, converged)."""
-    n = b.size
     inner = np.asarray(top, float).copy()  # h >= 0 here
     outer = np.where(high, LIMIT, -LIMIT)   # h < 0 or no reach here
     x = 0.5 * (inner + outer)
@@ -410,7 +409,6 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60, sto
     the lowest speed tried where even that still reaches (then there is no least speed), else
     NaN. ``stop()``, if given, is asked before each step: True ends the search where it is."""
     stop = stop or (lambda: False)
-    n = b.size
     unit = np.sqrt(b.params.gravity * b.params.distance)
     v_hi = np.where(np.isfinite(v0) & (v0 > 0), v0, unit)
     th_hi, h_hi = top_angle(b, v_hi, near=theta0, stop=stop)

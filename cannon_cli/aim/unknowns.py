@@ -166,10 +166,7 @@ class Angle(Unknowns):
         g.theta[again] = np.where(np.isfinite(th), th, top)
         lo_a = np.where(high, top, -reach.LIMIT)
         hi_a = np.where(high, reach.LIMIT, top)
-        if g.spent(again):  # the search's answer stands unconfirmed: no verdict
-            return
-        g.solve(again, steps, *self.bounds(sub, g.vmax[again], lo_a, hi_a))
-        g.confirmed(again)
+        g.confirm(again, steps, *self.bounds(sub, g.vmax[again], lo_a, hi_a))
 
 
 class Speed(Unknowns):
@@ -227,11 +224,7 @@ class Speed(Unknowns):
             # at the steps that resolved the root, or more, never fewer than it had
             at = np.maximum(at, steps)
             for s in distinct(at[found]):
-                sub = again[at[found] == s]
-                if g.spent(sub):  # the search's answer stands unconfirmed: no verdict
-                    continue
-                g.solve(sub, int(s))
-                g.confirmed(sub)
+                g.confirm(again[at[found] == s], int(s))
 
 
 class Both(Unknowns):
@@ -275,9 +268,7 @@ class Both(Unknowns):
         again = rows[found]
         if again.size:
             g.theta[again], g.speed[again] = th[found], v[found]
-            if not g.spent(again):  # else the search's answer stands unconfirmed: no verdict
-                g.solve(again, steps)
-                g.confirmed(again)
+            g.confirm(again, steps)
         for j in np.flatnonzero(~found):
             i = rows[j]
             if g.message[i].startswith("not converged: the work budget"):

@@ -227,8 +227,9 @@ def _first_order(update, residual: Residual, z0, lower, upper, *, tol: float, ma
                  learning_rate: float, callback: Callback, unit_start: bool = False,
                  monotone: bool = False) -> Result:
     """The loop shared by gradient descent and Adam: w <- w - lr * update(dL/dw) in the
-    preconditioned variables w (see `_preconditioner`). A step that lands where the loss is not finite (the shot no longer reaches the
-    target distance) is refused and that problem's learning rate halved."""
+    preconditioned variables w (see `_preconditioner`). A step that lands where the loss is not
+    finite (the shot no longer reaches the target distance) is refused and that problem's
+    learning rate halved."""
     n = z0.shape[0]
     z = z0.copy()
     iters = np.zeros(n, dtype=int)
