@@ -129,9 +129,6 @@ class Jet:
     def __rtruediv__(self, o):
         return self.reciprocal() * o
 
-    def square(self) -> "Jet":
-        return self * self
-
     # -- functions: the chain rule -----------------------------------------------------------
     def apply(self, f0, f1=None, f2=None) -> "Jet":
         """f(self) from f, f' and f'' at the value: c' = f' a', c'' = f' a'' + f'' a'_i a'_j."""
