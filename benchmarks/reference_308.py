@@ -45,6 +45,7 @@ from scipy.optimize import brentq
 
 from cannon_cli.physics import atmosphere as atm
 from cannon_cli.physics import dragtable as dt
+from cannon_cli.units import LB_PER_IN2
 
 RANGES_M = (100.0, 300.0, 500.0, 1000.0)
 GRAIN = 64.79891e-6  # kg
@@ -71,7 +72,7 @@ def our_elevation(range_m: float, *, air=None, table=None) -> tuple[float, dict]
     """Barrel elevation (deg) to cross (range_m, 0), by DOP853 in time + brentq on the angle."""
     air = air if air is not None else atm.icao()
     table = table if table is not None else dt.load("g7")
-    scale = dt.bc_scale(BC_G7 * dt.LB_PER_IN2)
+    scale = dt.bc_scale(BC_G7 * LB_PER_IN2)
 
     def rhs(t, s):
         x, y, vx, vy = s
@@ -126,7 +127,7 @@ def cannon_elevations(solver: str):
 
     t = time.perf_counter()
     angles = [solve(Problem(distance=r, velocity=MUZZLE, drag="g7",
-                            ballistic_coefficient=BC_G7 * dt.LB_PER_IN2, atmosphere="icao"),
+                            ballistic_coefficient=BC_G7 * LB_PER_IN2, atmosphere="icao"),
                     solver=solver).angle_deg for r in RANGES_M]
     return angles, (time.perf_counter() - t) * 1e3
 

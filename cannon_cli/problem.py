@@ -45,6 +45,10 @@ _JSON_NAMES = {
     "pressure": "pressure_hpa",
     "humidity": "humidity_pct",
     "wind": "wind_mps",
+    "crosswind": "crosswind_mps",
+    "latitude": "latitude_deg",
+    "bearing": "bearing_deg",
+    "target_offset": "target_offset_m",
     "angle": "angle_deg",
     "velocity": "velocity_mps",
     "arc": "arc",
@@ -55,7 +59,10 @@ _JSON_NAMES = {
 #: Echoed only when given: the unknowns that were fixed, and the optional bound.
 _OPTIONAL = ("angle", "velocity", "max_velocity", "distance", "drag_table",
              "ballistic_coefficient", "temperature", "pressure", "air_density", "sight_height",
-             "zero")
+             "zero", "latitude", "bearing")
+#: Echoed only when not zero: the lateral inputs (a 2-D problem echoes what it echoed before
+#: they existed).
+_ZERO_QUIET = ("crosswind", "target_offset")
 #: Fields that are names, not numbers.
 _NAMES = ("drag", "arc", "atmosphere", "drag_table")
 PROBLEM_FIELDS = tuple(_JSON_NAMES.values())
@@ -65,7 +72,8 @@ PROBLEM_FIELDS = tuple(_JSON_NAMES.values())
 UNIT_KINDS = {"distance": "length", "target_height": "length", "launch_height": "length",
               "diameter": "length", "altitude": "length", "mass": "mass", "wind": "speed",
               "velocity": "speed", "max_velocity": "speed", "angle": "angle",
-              "sight_height": "length", "zero": "length"}
+              "sight_height": "length", "zero": "length", "crosswind": "speed",
+              "target_offset": "length", "latitude": "angle", "bearing": "angle"}
 
 
 def _is_number(value) -> bool:
@@ -86,7 +94,7 @@ def _quantity(key: str, value: Any, kind: str) -> float:
 
 
 #: Flags named otherwise than their attribute (``--bc`` takes lb/in², the field is SI).
-_FLAGS = {"ballistic_coefficient": "--bc"}
+_FLAGS = {"ballistic_coefficient": "--bc", "bearing": "--azimuth"}
 
 
 def json_to_flag(key: str) -> str:
@@ -126,6 +134,13 @@ class Physics:
     pressure: Optional[float] = None
     humidity: float = 0.0
     wind: float = 0.0
+    #: the wind across the line of fire (m/s, + blowing toward the right)
+    crosswind: float = 0.0
+    #: the launch site's latitude (deg, + north) and the bearing of fire (deg from true north,
+    #: clockwise): with a latitude the Earth's rotation acts (Coriolis and Eötvös), without
+    #: one it does not
+    latitude: Optional[float] = None
+    bearing: Optional[float] = None
 
     def __post_init__(self) -> None:
         for f in fields(self):
@@ -150,6 +165,17 @@ class Physics:
             if value is not None and not lo <= value <= hi:
                 raise InputError(f"must be within {lo:g}..{hi:g} {unit}, got {value:g}",
                                  field=_JSON_NAMES[name])
+        if self.latitude is not None:
+            if not -90.0 <= self.latitude <= 90.0:
+                raise InputError(f"must be within -90..90, got {self.latitude:g}",
+                                 field="latitude_deg")
+            if self.bearing is None:
+                raise InputError("needs the bearing of fire (bearing_deg, --azimuth: degrees "
+                                 "from true north): the Earth's rotation acts on a shot by its "
+                                 "direction", field="latitude_deg")
+        if self.bearing is not None and not -360.0 <= self.bearing <= 360.0:
+            raise InputError(f"must be within -360..360, got {self.bearing:g}",
+                             field="bearing_deg")
         for name, allowed in (("drag", DRAG_MODELS), ("atmosphere", ATMOSPHERES)):
             if getattr(self, name) not in allowed:
                 raise InputError(f"must be one of {', '.join(allowed)}, "
@@ -174,6 +200,11 @@ class Physics:
         return self.linear_drag / self.mass if self.drag == "linear" else 0.0
 
     @property
+    def earth_rotation(self) -> bool:
+        """Whether the Earth's rotation acts (a latitude is given)."""
+        return self.latitude is not None
+
+    @property
     def table_drag(self) -> bool:
         """Whether Cd depends on the Mach number (a drag table)."""
         return self.drag in TABLE_DRAGS
@@ -191,6 +222,8 @@ class Physics:
             if name == "air_density" and value is None:
                 value = air_density
             if name in _OPTIONAL and value is None:
+                continue
+            if name in _ZERO_QUIET and value == 0:
                 continue
             out[key] = value
         return out
@@ -218,6 +251,8 @@ class Problem(Physics):
     max_velocity: Optional[float] = None
     sight_height: Optional[float] = None
     zero: Optional[float] = None
+    #: the target's lateral position (m, + right of the line of fire)
+    target_offset: float = 0.0
 
     def __post_init__(self) -> None:
         if self.target_height is None:
@@ -255,6 +290,12 @@ class Problem(Physics):
         if self.sight_height is None and self.zero is None:
             return None
         return (0.0 if self.sight_height is None else self.sight_height, self.zero)
+
+    @property
+    def three_d(self) -> bool:
+        """Whether the problem is three-dimensional: a crosswind, a target off the line of fire
+        or the Earth's rotation (else it is solved in the vertical plane, as in 2-D)."""
+        return self.crosswind != 0 or self.target_offset != 0 or self.earth_rotation
 
     @property
     def unknowns(self) -> str:
@@ -352,6 +393,13 @@ class Solution:
     air_density: Optional[float] = None
     #: what became of it (`Status`); from ``converged`` if not given
     status: Optional[Status] = None
+    #: the aim's azimuth (deg, + right of the line to the target); 0 in 2-D
+    azimuth_deg: float = 0.0
+    #: 3-D only: the lateral miss (m, + right), where the shot would land sideways fired at
+    #: azimuth 0 (m, + right: the windage to correct) and its lateral velocity at the target
+    lateral_miss_m: float = 0.0
+    drift_m: float = 0.0
+    impact_lateral_velocity_mps: float = 0.0
 
     def __post_init__(self):
         if self.status is None:
@@ -363,9 +411,11 @@ class Solution:
         ``warnings`` and the sight's fields (`sight.Adjustment.to_json`) only when there are
         some."""
         out: dict[str, Any] = {"schema": SOLUTION_SCHEMA}
-        for key in ("angle_deg", "velocity_mps", "flight_time_s", "apex_height_m",
-                    "impact_speed_mps", "impact_angle_deg", "miss_m"):
+        for key in SOLUTION_NUMBERS:
             out[key] = _finite(getattr(self, key))
+        if self.problem.three_d:
+            for key in SOLUTION_LATERAL:
+                out[key] = _finite(getattr(self, key))
         if self.adjustment is not None:
             out.update({k: _finite(v) for k, v in self.adjustment.to_json().items()})
         out["status"] = self.status.value
@@ -378,6 +428,13 @@ class Solution:
             out["warnings"] = list(self.warnings)
         out["problem"] = self.problem.to_json(air_density=self.air_density)
         return out
+
+
+#: The numbers of every solution, in their JSON order ...
+SOLUTION_NUMBERS = ("angle_deg", "azimuth_deg", "velocity_mps", "flight_time_s", "apex_height_m",
+                    "impact_speed_mps", "impact_angle_deg", "miss_m")
+#: ... and those of a 3-D problem's, after them.
+SOLUTION_LATERAL = ("lateral_miss_m", "drift_m", "impact_lateral_velocity_mps")
 
 
 def _finite(value):

@@ -184,3 +184,38 @@ def span(kind: str, *, ordered: bool = True):
 
     read.__name__ = f"{kind} range"
     return read
+
+
+# -- the direction a wind blows from ------------------------------------------------------------
+
+_CLOCK = re.compile(r"^\s*(\d{1,2})(?::(\d{2}))?\s*(?:o'?\s*clock|h)?\s*$", re.IGNORECASE)
+
+
+def wind_from(text) -> float:
+    """Where a wind blows from, relative to the line of fire, as degrees in py-ballisticcalc's
+    convention: 0 from behind the shooter (a tailwind), 90 from the left, 180 from the target,
+    270 from the right. Written either as those degrees (a number, or an angle with a unit:
+    '90', '1600mil'), or as the shooter's clock ('3oclock', "9 o'clock", '10:30', '3h'; 12 o'clock
+    is the target, 3 o'clock the right): clock h is 180 + 30 h degrees."""
+    text = str(text)
+    clock = _CLOCK.match(text)
+    if clock and (clock.group(2) is not None or not re.fullmatch(r"\s*\d+\s*", text)):
+        hours, minutes = int(clock.group(1)), int(clock.group(2) or 0)
+        if not (1 <= hours <= 12 and minutes < 60):
+            raise UnitError(f"expected a clock from 1 to 12 o'clock, got {text!r}")
+        return Quantity((180.0 + 30.0 * (hours + minutes / 60.0)) % 360.0, "clock")
+    try:
+        return parse(text, "angle")
+    except UnitError:
+        raise UnitError(f"expected a direction: degrees from the line of fire (0 from behind, "
+                        f"90 from the left) or a clock (3oclock: from the right, 10:30), got "
+                        f"{text!r}") from None
+
+
+def wind_components(speed: float, from_deg: float) -> tuple:
+    """(downrange wind, crosswind) in m/s of a wind of ``speed`` from ``from_deg`` (`wind_from`):
+    + toward the target and + toward the right."""
+    a = math.radians(from_deg)
+    # exactly 0 across a quarter turn (cos 90° is 6e-17 in floating point)
+    snap = lambda c: 0.0 if abs(c) < 1e-15 else c
+    return speed * snap(math.cos(a)), speed * snap(math.sin(a))

@@ -37,7 +37,7 @@ from scipy.optimize import brentq, minimize_scalar
 
 from cannon_cli import Problem, Shot, solve, solve_many
 from cannon_cli.errors import InputError
-from cannon_cli.physics import atmosphere, dragtable, medium, model
+from cannon_cli.physics import atmosphere, dragtable, model
 from cannon_cli.physics.columns import Columns
 from cannon_cli.units import LB_PER_IN2
 from cannon_cli.physics.model import Params

@@ -18,7 +18,7 @@ For each group (`Group.run`):
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -26,7 +26,7 @@ from ..optim import solvers
 from ..physics import steps as steps_rule
 from ..physics import vacuum
 from ..physics.columns import Columns
-from ..physics.model import Y, flight, integrate
+from ..physics.model import VZ, Y, Z, flight, integrate
 from ..problem import Status
 from .budget import WORK_BUDGET, WORK_STEPS, Budget
 from .loss import Batch, height_miss, residual
@@ -72,9 +72,13 @@ class Group:
         #: per problem, the grading of the RK4 mesh (`model.Params.mesh`); 1 until a shot
         #: that stalls towards the target needs it. Shared with ``params``: set in place.
         self.grading = np.ones(cols.size)
-        params = cols.params(steps_rule.MIN_STEPS, self.grading)
+        #: per problem, the azimuth of a 3-D shot (rad): shared with ``params``, set in place,
+        #: so that the searches of `reach` fly in the vertical plane of the current aim
+        self.azimuth = np.zeros(cols.size)
+        params = cols.params(steps_rule.MIN_STEPS, self.grading, self.azimuth)
+        self.three = params.lateral is not None
         self.batch = Batch(kind, params, cols.target_height, np.radians(cols.angle_deg),
-                           cols.velocity_mps)
+                           cols.velocity_mps, cols.target_offset if self.three else None)
         self.high = cols.high
         self.bounded = np.isfinite(cols.max_velocity_mps)
         self.vmax = np.where(self.bounded, cols.max_velocity_mps, np.inf)
@@ -88,9 +92,12 @@ class Group:
         self.message = [""] * n
         #: per problem, the verdict of a failure (`Status`), beside its message
         self.status = [Status.NOT_CONVERGED] * n
-        #: at the current answer: (y, vx, vy, t, apex), discretisation error of y, d y / d angle
-        self.end = np.full((5, n), nan)
+        #: at the current answer: (y, vx, vy, t, apex, z, vz), discretisation error of y and
+        #: of z, d y / d angle
+        self.end = np.full((7, n), nan)
+        self.end[5:] = 0.0
         self.error = np.full(n, nan)
+        self.error_z = np.zeros(n)
         self.slope = np.full(n, nan)
 
     def run(self) -> Results:
@@ -113,8 +120,10 @@ class Group:
         # a fixed angle whose line of sight passes below the target: without wind every path
         # curves down from its line of sight, so no speed can hit; a headwind can bend a path
         # up, and then the speeds are searched (`unknowns.Speed.reach`)
+        # (the Earth's rotation can lift a shot too)
+        spun = self.three and p.lateral.omega is not None
         below = (~(sight > b.target_height) & ((p.wind == 0) | (p.drag == "none"))
-                 if self.kind == "speed" else np.zeros(n, dtype=bool))
+                 if self.kind == "speed" and not spun else np.zeros(n, dtype=bool))
         todo = np.isfinite(theta) & np.isfinite(speed)
         # a start formula that overflows (strong drag) is no verdict: start from the unit
         if self.kind != "speed":
@@ -134,12 +143,14 @@ class Group:
                              f"can reach it")
                 self.theta[i] = b.angle[i]
         self.theta[todo], self.speed[todo] = theta[todo], speed[todo]
-        steps = (steps_rule.for_launch(theta) if b.params.drag != "none"
+        steps = (steps_rule.for_launch(theta) if not b.params.closed_form
                  else np.full(n, steps_rule.MIN_STEPS))
         self.steps[:] = steps
         rows = np.flatnonzero(todo)
-        if b.params.drag != "none":
+        if not b.params.closed_form:
             self._make_feasible(rows)
+        if self.three:
+            self._aim_across(rows)
         self._solve_rows(rows)
         search = np.flatnonzero(~todo & ~windless)
         for s in distinct(self.steps[search]):
@@ -164,6 +175,19 @@ class Group:
             if not bad.size:
                 return
             self.unknowns.towards_reach(self, bad)
+
+    def _aim_across(self, rows, turns: int = 2):
+        """Start 3-D shots at the azimuth that cancels their lateral miss, by Newton steps on
+        tan(azimuth): without crosswind or the Earth's rotation a shot stays in its vertical
+        plane, z(D) = D tan(azimuth), and with them the drift changes little with the aim."""
+        b = self.batch
+        d, offset = b.params.distance[rows], b.target_offset[rows]
+        self.azimuth[rows] = np.arctan2(offset, d)
+        for _ in range(turns):
+            p = b.params.take(rows).with_steps(max(int(self.steps[rows].min()) // 2, 1))
+            z = integrate(self.theta[rows], self.speed[rows], p)[0][Z]
+            tan = np.tan(self.azimuth[rows]) - (z - offset) / d
+            self.azimuth[rows] = np.where(np.isfinite(tan), np.arctan(tan), self.azimuth[rows])
 
     def _solve_rows(self, rows):
         """Solve ``rows`` from the current theta/speed, grouped by step count; then check arc
@@ -221,6 +245,8 @@ class Group:
         th, v, res = self._run_solver(rows, self.theta[rows], self.speed[rows], steps,
                                       lower, upper)
         self.theta[rows], self.speed[rows] = th, v
+        if self.three:
+            self.azimuth[rows] = res.z[:, -1]
         self.iterations[rows] += res.iterations
         self.converged[rows] = res.converged
         self.measure(rows, steps)
@@ -228,7 +254,7 @@ class Group:
     def _run_solver(self, rows, theta, speed, steps, lower=None, upper=None):
         """Run the chosen solver on ``rows`` (all with the same step count)."""
         b = self.batch.take(rows).with_steps(steps)
-        z0 = b.pack(theta, speed)
+        z0 = b.pack(theta, speed, self.azimuth[rows])
         lo, hi = self.unknowns.bounds(b, self.vmax[rows])
         if lower is not None:
             lo, hi = lower, upper
@@ -252,21 +278,27 @@ class Group:
         b = self.batch.take(rows)
         p = b.params.with_steps(steps)
         th, v = self.theta[rows], self.speed[rows]
-        if p.drag == "none":
+        if p.closed_form:
             y, vx, vy, t, top = flight(th, v, p)
             slope = vacuum.slope(th, v, p.distance, p.gravity) if self.unknowns.slope else None
             error = np.zeros(len(rows))
         else:
             order = 1 if self.unknowns.slope else 0
             x, d1, _, top = integrate(th, v, p, order=order, dirs=(0,), apex=True)
-            y, vx, vy, t = x
+            y, vx, vy, t = x[:4]
             slope = d1[Y, 0] if order else None
-            half = integrate(th, v, p.with_steps(max(steps // 2, 1)))[0][Y]
+            half = integrate(th, v, p.with_steps(max(steps // 2, 1)))[0]
             # the observed order, where a table does not already count order 2 (its PCHIP
             # knots make the convergence irregular: measured, the .308 batch 40 % slower)
-            quarter = (integrate(th, v, p.with_steps(steps // 4))[0][Y]
+            quarter = (integrate(th, v, p.with_steps(steps // 4))[0]
                        if steps >= 64 and p.table is None else None)
-            error = steps_rule.error(y, half, table=p.table is not None, coarser=quarter)
+            table = p.table is not None
+            error = steps_rule.error(y, half[Y], table=table,
+                                     coarser=None if quarter is None else quarter[Y])
+            if self.three:
+                self.end[5, rows], self.end[6, rows] = x[Z], x[VZ]
+                self.error_z[rows] = steps_rule.error(
+                    x[Z], half[Z], table=table, coarser=None if quarter is None else quarter[Z])
         for i, col in enumerate((y, vx, vy, t, top)):
             self.end[i, rows] = col
         self.error[rows] = error
@@ -327,7 +359,7 @@ class Group:
     # -- the report --------------------------------------------------------------------------
     def _report(self) -> Results:
         b = self.batch
-        y, vx, vy, t, top = self.end
+        y, vx, vy, t, top, z, vz = self.end
         fixed = np.isfinite(self.cols.angle_deg)
         msg = [""] * b.size
         status = [Status.SOLVED] * b.size
@@ -339,11 +371,30 @@ class Group:
             angle_deg=np.where(fixed, self.cols.angle_deg, np.degrees(self.theta)),
             velocity_mps=self.speed.copy(),
             flight_time_s=t, apex_height_m=top,
-            impact_speed_mps=np.hypot(vx, vy),
-            impact_angle_deg=np.degrees(np.arctan2(vy, vx)),
+            impact_speed_mps=np.hypot(np.hypot(vx, vy), vz),
+            impact_angle_deg=np.degrees(np.arctan2(vy, np.hypot(vx, vz))),
             # the miss with the discretisation error taken out (Richardson)
             miss_m=y + self.error - b.target_height,
+            azimuth_deg=np.degrees(self.azimuth),
+            lateral_miss_m=(z + self.error_z - b.target_offset if self.three
+                            else np.zeros(b.size)),
+            drift_m=self._drift(), impact_lateral_velocity_mps=vz.copy(),
             converged=self.converged.copy(), iterations=self.iterations.copy(),
-            steps=self.steps.copy() if b.params.drag != "none" else np.zeros(b.size, dtype=int),
+            steps=self.steps.copy() if not b.params.closed_form else np.zeros(b.size, dtype=int),
             message=msg, status=status,
             solver=self.opts["solver"])
+
+    def _drift(self):
+        """Where each 3-D shot would land sideways fired at azimuth 0 (m; 0 in 2-D): one more
+        integration at the answer's elevation and speed and its last step count."""
+        out = np.zeros(self.batch.size)
+        if not self.three:
+            return out
+        rows = np.flatnonzero(np.isfinite(self.theta) & np.isfinite(self.speed))
+        for s in distinct(self.steps[rows]):
+            sub = rows[self.steps[rows] == s]
+            p = self.batch.params.take(sub).with_steps(max(int(s), 1))
+            p = replace(p, lateral=replace(p.lateral, azimuth=np.zeros(sub.size)))
+            out[sub] = integrate(self.theta[sub], self.speed[sub], p)[0][Z]
+        out[~np.isfinite(self.theta) | ~np.isfinite(self.speed)] = np.nan
+        return out

@@ -54,7 +54,7 @@ def height(theta, v, b: Batch, wrt=None):
     theta = np.asarray(theta, float)
     v = np.asarray(v, float)
     p = b.params
-    if p.drag == "none":
+    if p.closed_form:
         th = theta + 1j * _H if wrt == 0 else theta + 0j
         vv = v + 1j * _H if wrt == 1 else v + 0j
         with np.errstate(all="ignore"):
@@ -73,7 +73,7 @@ def resolved_height(theta, v, b: Batch, wrt=None):
     distance a shot can come out finite but meaningless, which shows as a disagreement with
     half the steps (more than 1e-4 x distance, estimated)."""
     fine, d = height(theta, v, b, wrt)
-    if b.params.drag == "none":
+    if b.params.closed_form:
         return fine, d
     coarse = height(theta, v, b.with_steps(max(b.params.steps // 2, 1)))[0]
     ok = np.abs(fine - coarse) <= 15 * 1e-4 * b.params.distance
@@ -124,7 +124,7 @@ def scan_height(theta, v, b: Batch, most: int, want=None, progress=None):
     while True:
         sub = b.take(rows).with_steps(s, even=True)
         fine = height(theta[rows], v[rows], sub)[0]
-        if p.drag == "none":
+        if p.closed_form:
             h[rows] = fine
             break
         coarse = height(theta[rows], v[rows], sub.with_steps(max(s // 2, 1), even=True))[0]

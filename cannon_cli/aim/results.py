@@ -29,13 +29,25 @@ class Results:
     #: per problem, a `Status`: what became of it (``message`` says why, when not solved)
     status: list
     solver: str
+    #: the aim's azimuth (deg, + right), and in 3-D the lateral miss (m, Richardson-corrected
+    #: as ``miss_m``), where the shot lands sideways fired at azimuth 0 (m), and its lateral
+    #: velocity at the target (m/s); zero in 2-D
+    azimuth_deg: np.ndarray = None
+    lateral_miss_m: np.ndarray = None
+    drift_m: np.ndarray = None
+    impact_lateral_velocity_mps: np.ndarray = None
+
+    def __post_init__(self):
+        for name in _LATERAL:
+            if getattr(self, name) is None:
+                object.__setattr__(self, name, np.zeros(self.angle_deg.shape[0]))
 
     @classmethod
     def empty(cls, n: int, solver: str) -> "Results":
         nan = lambda: np.full(n, math.nan)
         return cls(nan(), nan(), nan(), nan(), nan(), nan(), nan(), np.zeros(n, dtype=bool),
                    np.zeros(n, dtype=int), np.zeros(n, dtype=int), [""] * n,
-                   [Status.NOT_CONVERGED] * n, solver)
+                   [Status.NOT_CONVERGED] * n, solver, nan(), nan(), nan(), nan())
 
     def put(self, index, other: "Results") -> None:
         """Write ``other``'s entries at positions ``index`` of this one (sorted, unique)."""
@@ -58,4 +70,8 @@ class Results:
             impact_angle_deg=float(self.impact_angle_deg[i]), miss_m=float(self.miss_m[i]),
             converged=bool(self.converged[i]), iterations=int(self.iterations[i]),
             solver=self.solver, message=self.message[i], steps=int(self.steps[i]),
-            air_density=site_density(problem), status=self.status[i])
+            air_density=site_density(problem), status=self.status[i],
+            **{name: float(getattr(self, name)[i]) for name in _LATERAL})
+
+
+_LATERAL = ("azimuth_deg", "lateral_miss_m", "drift_m", "impact_lateral_velocity_mps")

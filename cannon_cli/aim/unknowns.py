@@ -26,6 +26,9 @@ RANGE_STEPS, RANGE_WORK = 64, 40_000
 #: The most RK4 steps the bracketed searches of `reach` use (their answers are starts).
 SEARCH_STEPS = 512
 _ANGLE_LIMIT = reach.LIMIT
+#: The largest azimuth of a 3-D aim (rad, either side of the line to the target): beyond, the
+#: shot flies mostly across the range, and x is a poor independent variable.
+AZIMUTH_LIMIT = 1.2
 OUT_OF_REACH, NOT_CONVERGED = Status.OUT_OF_REACH, Status.NOT_CONVERGED
 
 
@@ -49,13 +52,14 @@ class Unknowns:
         n = b.size
         lo_a = np.full(n, -_ANGLE_LIMIT) if angle_lo is None else angle_lo
         hi_a = np.full(n, _ANGLE_LIMIT) if angle_hi is None else angle_hi
-        if self.kind == "angle":
-            return lo_a[:, None], hi_a[:, None]
         lo_v = np.full(n, 1e-3)
         hi_v = (vmax if self.kind == "speed" else np.full(n, np.inf)) / b.speed_unit
-        if self.kind == "speed":
-            return lo_v[:, None], hi_v[:, None]
-        return np.stack([lo_a, lo_v], 1), np.stack([hi_a, hi_v], 1)
+        lo = {"angle": [lo_a], "speed": [lo_v], "both": [lo_a, lo_v]}[self.kind]
+        hi = {"angle": [hi_a], "speed": [hi_v], "both": [hi_a, hi_v]}[self.kind]
+        if b.three:
+            lo.append(np.full(n, -AZIMUTH_LIMIT))
+            hi.append(np.full(n, AZIMUTH_LIMIT))
+        return np.stack(lo, 1), np.stack(hi, 1)
 
     def arc_bounds(self, g, rows, steps):
         """The bounds of a re-solve with ``steps`` steps of ``rows`` that have an answer."""
@@ -293,9 +297,9 @@ def _max_range(b: Batch, stop):
     """(range m, angle rad, settled) of `reach.max_range`, resolved: on RANGE_STEPS steps,
     then twice as many until two agree to 1e-7 (``settled``; RK4's error is then ~1e-8), or
     ``stop()``."""
-    steps = RANGE_STEPS if b.params.drag != "none" else 1
+    steps = RANGE_STEPS if not b.params.closed_form else 1
     last = reach.max_range(b.with_steps(steps, even=True), b.velocity, stop=stop)
-    settled = b.params.drag == "none"
+    settled = b.params.closed_form
     for _ in range(0 if settled else 4):
         if stop():
             break

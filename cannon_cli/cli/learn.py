@@ -76,7 +76,7 @@ def train(
 
 @app.command(epilog=EXIT_CODES_HELP)
 @_guard
-@with_physics(after="target_height")
+@with_physics(after="target_height", lateral=False)
 def compare(
     distance: Annotated[float, typer.Option(
         parser=parsers.length, metavar="M", rich_help_panel=TARGET,

@@ -115,6 +115,33 @@ Wind = Annotated[float, typer.Option(
     parser=parsers.speed, metavar="M/S",
     help="Horizontal wind (m/s, or e.g. 10mph), positive toward the target.",
     rich_help_panel=PHYSICS)]
+Crosswind = Annotated[float, typer.Option(
+    parser=parsers.speed, metavar="M/S",
+    help="Wind across the line of fire (m/s, or e.g. 10mph), positive blowing toward the right.",
+    rich_help_panel=PHYSICS)]
+WindSpeed = Annotated[Optional[float], typer.Option(
+    parser=parsers.speed, metavar="M/S", show_default=False, rich_help_panel=PHYSICS,
+    help="A wind's speed (m/s, or e.g. 10mph), with --wind-from: instead of --wind and "
+    "--crosswind.")]
+WindFrom = Annotated[Optional[float], typer.Option(
+    parser=parsers.wind_from, metavar="DIR", show_default=False, rich_help_panel=PHYSICS,
+    help="Where the --wind-speed wind blows from: a clock (3oclock: from the right, 12oclock: "
+    "from the target, 10:30) or degrees from the line of fire as py-ballisticcalc counts them "
+    "(0 from behind, 90 from the left).")]
+Latitude = Annotated[Optional[float], typer.Option(
+    parser=parsers.angle, metavar="DEG", show_default=False, rich_help_panel=PHYSICS,
+    help="Latitude of the site (°, + north): the Earth's rotation then acts on the shot "
+    "(Coriolis and Eötvös); needs --azimuth. (default: off)")]
+Bearing = Annotated[Optional[float], typer.Option(
+    "--azimuth", "--bearing", parser=parsers.angle, metavar="DEG", show_default=False,
+    rich_help_panel=PHYSICS,
+    help="Bearing of fire (°, from true north, clockwise), for --latitude.")]
+TargetOffset = Annotated[float, typer.Option(
+    parser=parsers.length, metavar="M", rich_help_panel=TARGET,
+    help="The target's lateral position (m, or e.g. 2ft), positive to the right of the line of "
+    "fire: the answer then turns the gun (azimuth).")]
+#: the physics options of a shot in three dimensions (commands without ``wind`` skip them)
+LATERAL = ("crosswind", "wind_speed", "wind_from", "latitude", "bearing")
 #: the help's words for an angle's units
 ANGLE_UNITS = "°, or e.g. 5mil (NATO, 1/6400 turn), 2mrad, 30moa"
 SIGHT = "Sight"
@@ -163,6 +190,11 @@ PHYSICS_OPTIONS = (
     ("drag_coefficient", DragCoefficient, 0.47),
     ("linear_drag", LinearDrag, 0.1),
     ("wind", Wind, 0.0),
+    ("crosswind", Crosswind, 0.0),
+    ("wind_speed", WindSpeed, None),
+    ("wind_from", WindFrom, None),
+    ("latitude", Latitude, None),
+    ("bearing", Bearing, None),
     ("drag_table", DragTable, None),
     ("bc", BallisticCoefficient, None),
     ("form_factor", FormFactor, 1.0),
@@ -175,12 +207,15 @@ PHYSICS_OPTIONS = (
 )
 
 
-def with_physics(*, after: str, wind: bool = True):
+def with_physics(*, after: str, wind: bool = True, lateral: bool = True):
     """Give a command the physics options, declared once here: they are spliced into its
     signature after the parameter ``after`` (typer reads the signature), and the command gets
-    them as one dict ``physics`` keyed like `problem.Physics` (``wind`` left out if not taken).
+    them as one dict ``physics`` keyed like `problem.Physics` (``wind`` and the 3-D options
+    left out if not taken: ``lateral`` False for a command that stays in the vertical plane;
+    --wind-speed and --wind-from become ``wind`` and ``crosswind``).
     """
-    options = [o for o in PHYSICS_OPTIONS if wind or o[0] != "wind"]
+    skip = (() if wind else ("wind",)) + (() if wind and lateral else LATERAL)
+    options = [o for o in PHYSICS_OPTIONS if o[0] not in skip]
     names = [name for name, _, _ in options]
 
     def decorate(command):
@@ -201,6 +236,8 @@ def with_physics(*, after: str, wind: bool = True):
             bc = physics.pop("bc")
             # --bc is in lb/in² as ballistics tables quote it; the library is SI
             physics["ballistic_coefficient"] = None if bc is None else bc * units.LB_PER_IN2
+            if wind and lateral:
+                _wind_vector(physics)
             return command(physics=physics, **kwargs)
 
         wrapper.__signature__ = sig.replace(parameters=params)
@@ -208,6 +245,20 @@ def with_physics(*, after: str, wind: bool = True):
         return wrapper
 
     return decorate
+
+
+def _wind_vector(physics: dict) -> None:
+    """--wind-speed and --wind-from, if given, as ``wind`` and ``crosswind``."""
+    speed, source = physics.pop("wind_speed"), physics.pop("wind_from")
+    if speed is None and source is None:
+        return
+    if speed is None or source is None:
+        raise typer.BadParameter("give --wind-speed and --wind-from together",
+                                 param_hint="'--wind-speed' / '--wind-from'")
+    if physics["wind"] != 0 or physics["crosswind"] != 0:
+        raise typer.BadParameter("give --wind-speed with --wind-from, or --wind and "
+                                 "--crosswind, not both", param_hint="'--wind-speed'")
+    physics["wind"], physics["crosswind"] = units.wind_components(speed, source)
 
 
 BATCH = "Batch (many problems)"

@@ -28,6 +28,7 @@ speed = _option(units.speed)
 mass = _option(units.mass)
 angle = _option(units.angle)
 number = _option(units.number)
+wind_from = _option(units.wind_from)
 
 
 def integer(lo: Optional[int] = None, hi: Optional[int] = None):

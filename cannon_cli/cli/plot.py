@@ -167,7 +167,7 @@ def trajectory(
 
 @plot_app.command(epilog=EXIT_CODES_HELP)
 @_guard
-@with_physics(after="target_height")
+@with_physics(after="target_height", lateral=False)
 def landscape(
     distance: Annotated[float, typer.Option(
         parser=parsers.length, metavar="M", rich_help_panel=TARGET, show_default=False,

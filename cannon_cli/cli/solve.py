@@ -12,7 +12,7 @@ from ..errors import ExitCode
 from . import parsers
 from .options import (ANGLE_UNITS, BATCH, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc,
                       InputFormat, Quiet, SightedTargetHeight, SightHeight, Solver, UnitsOpt,
-                      UnitSystem, Scheduler, Workers, Zero, _display_units, _output_format,
+                      UnitSystem, Scheduler, TargetOffset, Workers, Zero, _display_units, _output_format,
                       dask_settings, with_physics)
 from .environment import Environment
 from .root import FLOATING_POINT_NOISE, _guard, app
@@ -21,7 +21,7 @@ from .root import FLOATING_POINT_NOISE, _guard, app
 @app.command(epilog=EXIT_CODES_HELP + " With --input: 1 if any record was bad input, else 3 if "
              "any had no solution.")
 @_guard
-@with_physics(after="target_height")
+@with_physics(after="target_offset")
 def solve(
     distance: Annotated[Optional[float], typer.Option(
         parser=parsers.length, metavar="M",
@@ -29,6 +29,7 @@ def solve(
         "--input.",
         rich_help_panel=TARGET, show_default=False)] = None,
     target_height: SightedTargetHeight = None,
+    target_offset: TargetOffset = 0.0,
     physics: Optional[dict] = None,  # the physics options: see with_physics
     angle: Annotated[Optional[float], typer.Option(
         "--angle", metavar="DEG", rich_help_panel=UNKNOWNS, parser=parsers.angle,
@@ -109,7 +110,8 @@ def solve(
     options = dict(solver=solver.value, max_iter=max_iter, learning_rate=learning_rate)
     if tol is not None:
         options["tol"] = tol
-    values = dict(distance=distance, target_height=target_height, angle=angle,
+    values = dict(distance=distance, target_height=target_height, target_offset=target_offset,
+                  angle=angle,
                   velocity=velocity, arc=arc.value, max_velocity=max_velocity,
                   sight_height=sight_height, zero=zero, **physics)
     shown = _display_units(display, distance, target_height, velocity, max_velocity, zero,

@@ -160,6 +160,14 @@ def solution_summary(term: Terminal, s: Solution, units: Optional[str] = None) -
         t.add_row("come-up", f"{a.come_up_moa:+.3f}", "MOA")
         t.add_row("", f"{a.come_up_mrad:+.4f}", "mrad")
         t.add_row("", "", _sight_text(s.problem, d))
+    three = s.problem.three_d
+    if three:
+        t.add_row("azimuth", f"{s.azimuth_deg:+.6f}", "° (+ right)")
+        if ballistic:
+            t.add_row("", f"{s.azimuth_deg * 60.0:+.3f}", "MOA")
+            t.add_row("", f"{math.radians(s.azimuth_deg) * 1000.0:+.4f}", "mrad")
+        drift = d.small(s.drift_m)
+        t.add_row("drift", f"{drift[0]:+.4f}", f"{drift[1]} (+ right, at azimuth 0)")
     t.add_row("speed", *_fmt(d.speed(s.velocity_mps), ".6f" if not d.imperial else ".2f"))
     if ballistic and not d.imperial:
         t.add_row("", f"{s.velocity_mps / FOOT:.2f}", "ft/s")
@@ -172,6 +180,9 @@ def solution_summary(term: Terminal, s: Solution, units: Optional[str] = None) -
     t.add_row("impact angle", f"{s.impact_angle_deg:.4f}", "°")
     miss = d.small(s.miss_m)
     t.add_row("miss", f"{miss[0]:+.3e}", f"{miss[1]} (+ above the target)")
+    if three:
+        side = d.small(s.lateral_miss_m)
+        t.add_row("", f"{side[0]:+.3e}", f"{side[1]} (+ right of the target)")
     t.add_row("iterations", str(s.iterations), "")
     t.add_row("solver", s.solver, "")
     term.show(t)

@@ -16,7 +16,8 @@ import numpy as np
 
 from ..problem import STANDARD_GRAVITY, Physics, Problem
 from .medium import drag_factor, factor, medium_of
-from .model import Params
+from .field import earth_rotation
+from .model import Lateral, Params
 
 KINDS = ("angle", "speed", "both")
 
@@ -41,6 +42,19 @@ class Columns:
     high: np.ndarray
     max_velocity_mps: np.ndarray
     media: tuple = ()
+    #: the lateral inputs (`Problem`): crosswind (m/s), target offset (m), latitude and bearing
+    #: (deg; NaN latitude: the Earth's rotation is off); None: all 2-D
+    crosswind: object = None
+    target_offset: object = None
+    latitude: object = None
+    bearing: object = None
+
+    @property
+    def three(self) -> np.ndarray:
+        """Per problem, whether it is three-dimensional (`Problem.three_d`)."""
+        if self.crosswind is None:
+            return np.zeros(self.size, dtype=bool)
+        return (self.crosswind != 0) | (self.target_offset != 0) | np.isfinite(self.latitude)
 
     @property
     def size(self) -> int:
@@ -62,35 +76,54 @@ class Columns:
 
     def groups(self) -> list:
         """[(medium, kind name, indices)] of the problems that can be solved together: one
-        drag model and air, one kind of unknowns."""
+        drag model and air, one kind of unknowns, all 2-D or all 3-D."""
         kinds = self.kind
+        three = self.three
         codes = [int(self.medium[0])] if (self.medium == self.medium[0]).all() else \
             np.unique(self.medium).tolist()
+        flats = (None,) if not three.any() else (~three, three)
         out = []
         for code_m in codes:
             same = None if len(codes) == 1 else (self.medium == code_m)
             medium = self.media[code_m]
             for code, name in enumerate(KINDS):
                 mask = kinds == code if same is None else same & (kinds == code)
-                idx = np.flatnonzero(mask)
-                if idx.size:
-                    out.append((medium, name, idx))
+                for flat in flats:
+                    idx = np.flatnonzero(mask if flat is None else mask & flat)
+                    if idx.size:
+                        out.append((medium, name, idx))
         return out
 
     def take(self, index) -> "Columns":
         if isinstance(index, np.ndarray) and index.dtype.kind in "iu" and index.size == self.size:
             return self  # sorted unique indices of full length: all of it
-        return Columns(**{f.name: getattr(self, f.name)[index] if f.name != "media"
-                          else self.media for f in fields(self)})
+        pick = lambda f: getattr(self, f.name)
+        return Columns(**{f.name: pick(f) if f.name == "media" or pick(f) is None
+                          else pick(f)[index] for f in fields(self)})
 
-    def params(self, steps: int, grading=None) -> Params:
+    def params(self, steps: int, grading=None, azimuth=None) -> Params:
         """The model's parameters for these shots, which share one medium (`groups` makes such
-        columns); ``grading`` as `model.Params` takes it."""
+        columns); ``grading`` as `model.Params` takes it. Three-dimensional shots are fired at
+        ``azimuth`` (rad, array (N,), kept by reference: the aim sets it in place; None: 0)."""
         if len(self.media) != 1 and not (self.medium == self.medium[0]).all():
             raise ValueError("Columns.params wants columns of one medium (see Columns.groups)")
         medium = self.media[int(self.medium[0])]
         return Params(medium.drag, self.distance, self.launch_height, self.gravity, self.wind,
-                      self.drag_k, self.drag_c, steps, medium.table, medium.air, grading)
+                      self.drag_k, self.drag_c, steps, medium.table, medium.air, grading,
+                      self.lateral(azimuth))
+
+    def lateral(self, azimuth=None):
+        """The `model.Lateral` of these shots if any is three-dimensional, else None."""
+        if not self.three.any():
+            return None
+        n = self.size
+        spun = np.isfinite(self.latitude)
+        omega = None
+        if spun.any():
+            lat = np.where(spun, self.latitude, 0.0)
+            bearing = np.where(spun, self.bearing, 0.0)
+            omega = tuple(np.where(spun, o, 0.0) for o in earth_rotation(lat, bearing))
+        return Lateral(np.zeros(n) if azimuth is None else azimuth, self.crosswind.copy(), omega)
 
     @classmethod
     def from_physics(cls, physics: Physics, distance, *, wind=None) -> "Columns":
@@ -98,6 +131,7 @@ class Columns:
         replaces the physics' wind if given. What is unknown is left unset."""
         d = np.atleast_1d(np.asarray(distance, dtype=float))
         one = np.ones_like(d)
+        opt = lambda v: math.nan if v is None else v
         m = medium_of(physics)
         nan = np.full(d.shape, math.nan)
         return cls(distance=d, target_height=0.0 * one, launch_height=physics.launch_height * one,
@@ -106,7 +140,9 @@ class Columns:
                    medium=np.zeros(d.shape, dtype=np.intp), media=(m,),
                    drag_k=physics.drag_k * one, drag_c=drag_factor(physics, m) * one,
                    angle_deg=nan, velocity_mps=nan, high=np.zeros(d.shape, dtype=bool),
-                   max_velocity_mps=nan.copy())
+                   max_velocity_mps=nan.copy(), crosswind=physics.crosswind * one,
+                   target_offset=0.0 * one, latitude=opt(physics.latitude) * one,
+                   bearing=opt(physics.bearing) * one)
 
     @classmethod
     def from_problems(cls, problems: Sequence[Problem]) -> "Columns":
@@ -117,7 +153,13 @@ class Columns:
             m = medium_of(p)
             codes.append(media.setdefault(m, len(media)))
             factors.append(drag_factor(p, m))
+        three = any(p.three_d for p in problems)
+        lateral = dict(
+            crosswind=col(lambda p: p.crosswind), target_offset=col(lambda p: p.target_offset),
+            latitude=col(lambda p: opt(p.latitude)), bearing=col(lambda p: opt(p.bearing)),
+        ) if three else {}
         return cls(
+            **lateral,
             distance=col(lambda p: p.distance), target_height=col(lambda p: p.target_height),
             launch_height=col(lambda p: p.launch_height), gravity=col(lambda p: p.gravity),
             wind=col(lambda p: p.wind), medium=np.array(codes, dtype=np.intp),
@@ -131,12 +173,14 @@ class Columns:
     def of(cls, distance, *, target_height=0.0, launch_height=0.0, gravity=STANDARD_GRAVITY,
            wind=0.0, drag="none", mass=1.0, diameter=0.1, drag_coefficient=0.47,
            air_density=None, linear_drag=0.1, ballistic_coefficient=None, form_factor=1.0,
-           angle=None, velocity=None, arc="low", max_velocity=None, **air) -> "Columns":
+           angle=None, velocity=None, arc="low", max_velocity=None, crosswind=0.0,
+           target_offset=0.0, latitude=None, bearing=None, **air) -> "Columns":
         """Columns from arrays or scalars (broadcast), named like `Problem`'s fields. Values are
         not validated here: they are the caller's arrays (`Problem` validates one record).
         ``drag`` may be an array of names; the air (``air_density``, ``drag_table``,
         ``atmosphere``, ``altitude``, ``temperature``, ``pressure``, ``humidity``) is one for
-        all. ``ballistic_coefficient`` is in kg/m² (NaN: use mass and diameter)."""
+        all. ``ballistic_coefficient`` is in kg/m² (NaN: use mass and diameter). ``latitude``
+        None or NaN: the Earth's rotation is off."""
         d = np.atleast_1d(np.asarray(distance, dtype=float))
         n = d.shape[0]
         full = lambda v: np.broadcast_to(np.asarray(v, dtype=float), (n,)).copy()
@@ -160,4 +204,6 @@ class Columns:
                    angle_deg=fixed(angle),
                    velocity_mps=fixed(velocity),
                    high=np.broadcast_to(np.asarray(arc) == "high", (n,)).copy(),
-                   max_velocity_mps=fixed(max_velocity))
+                   max_velocity_mps=fixed(max_velocity), crosswind=full(crosswind),
+                   target_offset=full(target_offset), latitude=fixed(latitude),
+                   bearing=fixed(bearing))

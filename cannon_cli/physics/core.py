@@ -16,15 +16,66 @@ def _rates(z, f: Forces, order: int):
     return np.stack(rates(list(z), f, 0))
 
 
-def integrate(z, f: Forces, mesh, order: int = 0):
+def _values(z) -> np.ndarray:
+    """The state's values (S, N), real part, whatever it carries."""
+    a = z.a[:, 0] if isinstance(z, Jet) else z
+    return a.real
+
+
+def integrate(z, f: Forces, mesh, order: int = 0, *, track: bool = False):
     """The state ``z`` (an array (S, N), or a packed `Jet` (S, K, N)) carried from x = 0 over
     the steps of ``mesh`` (a sequence of step lengths, each an array (N,) or a `Jet`) by
-    classical RK4; returns the end state, of the same kind."""
+    classical RK4; returns the end state, of the same kind.
+
+    With ``track``, returns (end state, apex, lowest vx): the highest point on the way (the
+    cubic Hermite interpolant of y over the step where vy changes sign: y and dy/dx are exact at
+    both ends) and the lowest horizontal velocity at a step's end (a shot whose vx does not stay
+    positive turned back or fell vertically before the distance)."""
+    vx, vy = (2, 3) if _values(z).shape[0] == 6 else (1, 2)
+    if track:
+        s = _values(z)
+        top, umin = s[0].copy(), s[vx].copy()
     for h in mesh:
+        if track:
+            s = _values(z)
+            y0, s0 = s[0].copy(), s[vy] / s[vx]
         half = h * 0.5
         k1 = _rates(z, f, order)
         k2 = _rates(z + k1 * half, f, order)
         k3 = _rates(z + k2 * half, f, order)
         k4 = _rates(z + k3 * h, f, order)
         z = z + (k1 + (k2 + k3) * 2.0 + k4) * (h * (1.0 / 6.0))
+        if track:
+            s = _values(z)
+            np.minimum(umin, s[vx], out=umin)
+            s1 = s[vy] / s[vx]
+            cross = (s0 > 0) & ~(s1 > 0)
+            if cross.any():
+                hv = _values(h) if isinstance(h, Jet) else np.broadcast_to(np.real(h), y0.shape)
+                top[cross] = np.maximum(top[cross], hermite_max(
+                    y0[cross], s0[cross], s[0][cross], s1[cross], hv[cross]))
+    if track:
+        return z, np.maximum(top, _values(z)[0]), umin
     return z
+
+
+def hermite_max(y0, m0, y1, m1, h):
+    """Maximum of the cubic Hermite interpolant with values y0, y1 and slopes m0 > 0 >= m1 at
+    the ends of a step of length h."""
+    # dH/dt = a t^2 + b t + c on t in [0, 1]; it is positive at 0 and non-positive at 1
+    a = 6 * (y0 - y1) + 3 * h * (m0 + m1)
+    b = -6 * (y0 - y1) - h * (4 * m0 + 2 * m1)
+    c = h * m0
+    with np.errstate(invalid="ignore", divide="ignore"):
+        disc = np.sqrt(np.maximum(b * b - 4 * a * c, 0.0))
+        # the root where the slope goes from + to -, in a form that does not cancel
+        q = -0.5 * (b + np.copysign(disc, b))
+        r1, r2 = q / a, c / q
+        t = np.where((r1 >= 0) & (r1 <= 1), r1, r2)
+        t = np.where(np.abs(a) < 1e-14 * (np.abs(b) + np.abs(c)), -c / b, t)
+    t = np.clip(np.nan_to_num(t, nan=0.5), 0.0, 1.0)
+    h00 = 2 * t**3 - 3 * t**2 + 1
+    h10 = t**3 - 2 * t**2 + t
+    h01 = -2 * t**3 + 3 * t**2
+    h11 = t**3 - t**2
+    return np.maximum(h00 * y0 + h10 * h * m0 + h01 * y1 + h11 * h * m1, np.maximum(y0, y1))

@@ -17,9 +17,10 @@ description of the physics that every derivative comes from.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any, Optional
+
+import numpy as np
 
 from .jet import apply, sqrt, value
 
@@ -27,13 +28,13 @@ from .jet import apply, sqrt, value
 EARTH_RATE = 7.292115e-5
 
 
-def earth_rotation(latitude_deg: float, azimuth_deg: float) -> tuple:
+def earth_rotation(latitude_deg, azimuth_deg) -> tuple:
     """Omega (x, y, z) in the frame of a shot fired at bearing ``azimuth_deg`` (from true north,
-    clockwise) at ``latitude_deg``: north is cos(A) x - sin(A) z, so
+    clockwise) at ``latitude_deg`` (numbers or arrays): north is cos(A) x - sin(A) z, so
     Omega = w (cos(phi) cos(A), sin(phi), -cos(phi) sin(A))."""
-    phi, az = math.radians(latitude_deg), math.radians(azimuth_deg)
-    return (EARTH_RATE * math.cos(phi) * math.cos(az), EARTH_RATE * math.sin(phi),
-            -EARTH_RATE * math.cos(phi) * math.sin(az))
+    phi, az = np.radians(latitude_deg), np.radians(azimuth_deg)
+    return (EARTH_RATE * np.cos(phi) * np.cos(az), EARTH_RATE * np.sin(phi),
+            -EARTH_RATE * np.cos(phi) * np.sin(az))
 
 
 @dataclass(frozen=True)

@@ -34,7 +34,8 @@ from dataclasses import dataclass
 import numpy as np
 from autograd.extend import defvjp, primitive
 
-from . import packed
+from . import packed, shot
+from .core import hermite_max
 from . import vacuum as _vacuum
 from .atmosphere import ConstantAir
 
@@ -43,6 +44,25 @@ from .atmosphere import ConstantAir
 _S0, _S1, _S2 = 0, 1, 3
 _NSLOTS = 7
 Y, VX, VY, T = range(4)
+#: ... and the lateral rows of a 3-D state (`shot.integrate`)
+Z, VZ = 4, 5
+
+
+@dataclass(frozen=True, eq=False)
+class Lateral:
+    """What makes N shots three-dimensional, each an array (N,): the ``azimuth`` they are fired
+    at (rad, to the right of the line to the target), the ``crosswind`` (m/s, + toward the
+    right) and the Earth's rotation ``omega`` in the shot's frame (a tuple of three arrays, or
+    None: off; `field.earth_rotation`). Shots with a `Lateral` fly the generic 3-D path
+    (`shot.integrate`)."""
+
+    azimuth: np.ndarray
+    crosswind: np.ndarray
+    omega: object = None
+
+    def take(self, index) -> "Lateral":
+        omega = None if self.omega is None else tuple(o[index] for o in self.omega)
+        return Lateral(self.azimuth[index], self.crosswind[index], omega)
 
 
 @dataclass(frozen=True, eq=False)
@@ -69,10 +89,18 @@ class Params:
     #: None for evenly spaced steps, or per shot q in (0, 1]: the steps shrink geometrically so
     #: that the last is q times the first (see `mesh`).
     grading: object = None
+    #: None for 2-D shots, else what makes them 3-D (`Lateral`)
+    lateral: object = None
 
     @property
     def size(self) -> int:
         return self.distance.shape[0]
+
+    @property
+    def closed_form(self) -> bool:
+        """Whether the end state is the vacuum's closed form (no drag, and 2-D: the Earth's
+        rotation and the azimuth take the 3-D integration)."""
+        return self.drag == "none" and self.lateral is None
 
     @property
     def general(self) -> bool:
@@ -98,13 +126,14 @@ class Params:
         return Params(self.drag, pick(self.distance), pick(self.launch_height),
                       pick(self.gravity), pick(self.wind), pick(self.drag_k), pick(self.drag_c),
                       self.steps, self.table, self.air,
-                      None if self.grading is None else pick(self.grading))
+                      None if self.grading is None else pick(self.grading),
+                      None if self.lateral is None else self.lateral.take(index))
 
     def with_steps(self, steps: int, *, even: bool = False) -> "Params":
         """The same shots with ``steps`` steps (``even``: on an evenly spaced mesh)."""
         return Params(self.drag, self.distance, self.launch_height, self.gravity, self.wind,
                       self.drag_k, self.drag_c, int(steps), self.table, self.air,
-                      None if even else self.grading)
+                      None if even else self.grading, self.lateral)
 
     def mesh(self):
         """The step lengths (steps, N) from x = 0 to the distance.
@@ -376,6 +405,10 @@ SECOND_ORDER_COST = 6
 GENERAL_COST = 3
 
 
+#: ... and a step of the generic 3-D path (`shot.integrate`), measured against the 2-D one.
+THREE_D_COST = 2
+
+
 def step_cost(p: "Params", order: int = 1, complex_step: bool = False) -> int:
     """What an RK4 step of ``p`` costs, in plain first-order steps (for the work budget):
     second derivatives `SECOND_ORDER_COST`, complex arithmetic (the complex step) 2, drag
@@ -429,6 +462,9 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
     (exact data: y and dy/dx at both ends of the step). Shots whose horizontal velocity does not
     stay positive come back NaN: they turn back, or fall vertically, before the distance.
     """
+    if p.lateral is not None:
+        WORK.steps += p.steps * step_cost(p, order) * THREE_D_COST
+        return shot.integrate(theta, v, p, p.lateral, order, dirs, apex)
     theta, v = np.asarray(theta), np.asarray(v)
     dtype = np.result_type(theta, v, float)  # complex on the complex-step path
     theta, v = theta.astype(dtype), v.astype(dtype)
@@ -471,7 +507,7 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
                 s1 = (z[VY, 0] / z[VX, 0]).real
                 cross = (s0 > 0) & ~(s1 > 0)
                 if cross.any():
-                    top[cross] = np.maximum(top[cross], _hermite_max(
+                    top[cross] = np.maximum(top[cross], hermite_max(
                         y0[cross], s0[cross], z[Y, 0].real[cross], s1[cross], h[cross]))
         x, d1, d2 = (None if a is None else a.copy() for a in _views(z, ndir, order))
         if apex:
@@ -485,28 +521,6 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
         top[bad] = np.nan
         return x, d1, d2, top
     return x, d1, d2
-
-
-def _hermite_max(y0, m0, y1, m1, h):
-    """Maximum of the cubic Hermite interpolant with values y0, y1 and slopes m0 > 0 >= m1 at
-    the ends of a step of length h."""
-    # dH/dt = a t^2 + b t + c on t in [0, 1]; it is positive at 0 and non-positive at 1
-    a = 6 * (y0 - y1) + 3 * h * (m0 + m1)
-    b = -6 * (y0 - y1) - h * (4 * m0 + 2 * m1)
-    c = h * m0
-    with np.errstate(invalid="ignore", divide="ignore"):
-        disc = np.sqrt(np.maximum(b * b - 4 * a * c, 0.0))
-        # the root where the slope goes from + to -, in a form that does not cancel
-        q = -0.5 * (b + np.copysign(disc, b))
-        r1, r2 = q / a, c / q
-        t = np.where((r1 >= 0) & (r1 <= 1), r1, r2)
-        t = np.where(np.abs(a) < 1e-14 * (np.abs(b) + np.abs(c)), -c / b, t)
-    t = np.clip(np.nan_to_num(t, nan=0.5), 0.0, 1.0)
-    h00 = 2 * t**3 - 3 * t**2 + 1
-    h10 = t**3 - 2 * t**2 + t
-    h01 = -2 * t**3 + 3 * t**2
-    h11 = t**3 - t**2
-    return np.maximum(h00 * y0 + h10 * h * m0 + h01 * y1 + h11 * h * m1, np.maximum(y0, y1))
 
 
 def vacuum(theta, v, p: Params):
@@ -525,7 +539,8 @@ def _endpoint(theta, v, p: Params, order: int, dirs: tuple):
     Only the derivatives along ``dirs`` up to ``order`` are integrated; the slots of the others
     are NaN, so that a derivative nobody computed can never pass for a zero.
     """
-    x, d1, d2 = integrate(theta, v, p, order=order, dirs=dirs)
+    x, d1, d2 = (None if a is None else a[:4]
+                 for a in integrate(theta, v, p, order=order, dirs=dirs))
     n = x.shape[1]
     out = np.full((n, 4, _NSLOTS), np.nan)
     out[:, :, _S0] = x.T
@@ -547,7 +562,7 @@ def endpoint(theta, v, p: Params):
     theta (rad) and v (m/s) are arrays of shape (N,) (possibly boxed by autograd). Returns a tuple
     of four (N,) arrays. With drag it integrates (RK4, p.steps steps); in vacuum it is closed form.
     """
-    if p.drag == "none":
+    if p.closed_form:
         return vacuum(theta, v, p)
     # integrate the sensitivities only as deep as the surrounding differentiation will reach
     t_theta, t_v = packed.traces(theta), packed.traces(v)
@@ -565,7 +580,7 @@ def flight(theta, v, p: Params):
     """
     theta = np.asarray(theta, dtype=float)
     v = np.asarray(v, dtype=float)
-    if p.drag == "none":
+    if p.closed_form:
         y, vx, vy, t = (np.asarray(a, dtype=float) for a in vacuum(theta, v, p))
         vy0 = v * np.sin(theta)
         x_top = vy0 * v * np.cos(theta) / p.gravity

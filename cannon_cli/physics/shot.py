@@ -58,9 +58,9 @@ def _defaults(setup: Setup, n: int) -> dict:
             "gravity": p.gravity, "launch_height": p.launch_height, "distance": p.distance}
 
 
-def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool):
+def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track=False):
     """The end state, packed (S, K, N) as a jet along ``dirs`` (indices into `INPUTS`), or
-    (S, N) at order 0."""
+    (S, N) at order 0; with ``track`` also the apex and the lowest vx (`core.integrate`)."""
     p = setup.params
     n = np.shape(values[2])[0]
     if order:
@@ -92,7 +92,7 @@ def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool):
     frac = p.mesh() / p.distance
     mesh = [dist * row for row in frac]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        return core.integrate(z, f, mesh, order)
+        return core.integrate(z, f, mesh, order, track=track)
 
 
 def _as_jet(x, nd, order, n):
@@ -104,7 +104,7 @@ def _end(*args):
     """Packed (N, S, `_NSLOTS`): the end state, its first derivatives with respect to each
     input and the second ones (slot S2 + M a + b), NaN where not integrated."""
     *values, setup, order, dirs, three = args
-    out = _fly(list(values), setup, order, dirs, three)
+    out, _, umin = _fly(list(values), setup, order, dirs, three, track=True)
     a = out.a if order else out[:, None, :]
     s, n = a.shape[0], a.shape[-1]
     packed = np.full((n, s, _NSLOTS), np.nan)
@@ -118,7 +118,7 @@ def _end(*args):
             i, j = dirs[k], dirs[l]
             packed[:, :, _S2 + M * i + j] = packed[:, :, _S2 + M * j + i] = a[:, 1 + nd + r].T
     # a shot that turned back or fell vertically before the distance: NaN all through
-    bad = ~np.isfinite(packed[:, :, _S0]).all(axis=1)
+    bad = ~np.isfinite(packed[:, :, _S0]).all(axis=1) | ~(umin > 0)
     packed[bad] = np.nan
     return packed
 
@@ -148,3 +148,39 @@ def end_state(inputs: dict, setup: Setup) -> tuple:
     dirs = tuple(i for i, t in enumerate(traces) if t)
     out = _end(*values, setup, order, dirs, three)
     return tuple(out[:, i, _S0] for i in range(6 if three else 4))
+
+
+#: The model's order of a 3-D end state (`model.integrate`): the 2-D state first, then z, vz.
+_MODEL_ORDER = (0, 2, 3, 5, 1, 4)
+
+
+def integrate(theta, v, params, lateral, order: int = 0, dirs=(0, 1), apex: bool = False):
+    """`model.integrate` for 3-D shots: ``lateral`` (`model.Lateral`) gives each shot's
+    azimuth, crosswind and the Earth's rotation. Returns (state, d1, d2[, apex]) with the state
+    (6, N) = (y, vx, vy, t, z, vz) and the derivatives with respect to (elevation, speed)[dirs]
+    as the model gives them; NaN for a shot that turns back or falls vertically before the
+    distance."""
+    n = np.shape(theta)[0]
+    values = [np.asarray(theta, dtype=float), lateral.azimuth, np.asarray(v, dtype=float),
+              params.wind, lateral.crosswind, np.ones(n), params.gravity,
+              params.launch_height, params.distance]
+    slots = tuple((0, 2)[d] for d in dirs) if order else ()
+    setup = Setup(params, lateral.omega, True)
+    out, top, umin = _fly(values, setup, order, slots, True, track=True)
+    a = out.a if order else out[:, None, :]
+    perm = list(_MODEL_ORDER)
+    x = a[perm, 0].copy()
+    nd = len(slots)
+    d1 = a[perm, 1:1 + nd].copy() if order >= 1 else None
+    d2 = None
+    if order >= 2:
+        d2 = np.empty((6, nd, nd, n))
+        for r, (k, l) in enumerate(zip(*np.triu_indices(nd))):
+            d2[:, k, l] = d2[:, l, k] = a[perm, 1 + nd + r]
+    bad = ~(umin > 0) | ~np.isfinite(x).all(axis=0)
+    if bad.any():
+        for arr in (x, d1, d2):
+            if arr is not None:
+                arr[..., bad] = np.nan
+        top = np.where(bad, np.nan, top)
+    return (x, d1, d2, top) if apex else (x, d1, d2)
