@@ -12,6 +12,9 @@ Prints medians, in ms and µs per target:
   and in ICAO air, and 10,000 .308 targets (G7 BC 0.223, 792.48 m/s, 100-1000 m, ICAO), with
   the ratio to the quadratic figure (budget: 2x) and the same accuracy check against a stacked
   DOP853 integration with scipy's PCHIP through the G7 table and the ICAO formulas;
+- the same 10,000 quadratic-drag targets in 3-D: a 5 m/s crosswind (elevation and azimuth
+  unknown), with the ratio to the 2-D figure (issue 11's bar: 2x) and the true miss in both
+  directions against a stacked 3-D DOP853 integration;
 - 1,000,000 vacuum targets in-process;
 - the whole process `cannon solve --input targets.ndjson --nl` for the 10,000 targets;
 - with --rss, the peak RSS of `cannon solve --input` on 1,000,000 NDJSON lines (streamed).
@@ -76,8 +79,33 @@ def reference_heights(cols, theta, v, factor=None):
     return sol.y[:n, -1]
 
 
-def report(solver, t, ratio, cols, r, y, steps=False) -> None:
+def reference_impacts_3d(cols, theta, azimuth, v, crosswind):
+    """(y, z) at x = distance for every target by DOP853 (rtol 1e-12), as `reference_heights`
+    in 3-D: quadratic drag on the velocity relative to the wind (wind, 0, crosswind)."""
+    from scipy.integrate import solve_ivp
+
+    n = cols.size
+    D, g, c, W = cols.distance, cols.gravity, cols.drag_c, cols.wind
+
+    def f(s, q):
+        y, z, vx, vy, vz = (q[i * n:(i + 1) * n] for i in range(5))
+        ur, wr = vx - W, vz - crosswind
+        kap = c * np.sqrt(ur * ur + vy * vy + wr * wr)
+        k = D / vx
+        return np.concatenate([vy * k, vz * k, -kap * ur * k, (-g - kap * vy) * k,
+                               -kap * wr * k])
+
+    ce = np.cos(theta)
+    q0 = np.concatenate([cols.launch_height, np.zeros(n), v * ce * np.cos(azimuth),
+                         v * np.sin(theta), v * ce * np.sin(azimuth)])
+    sol = solve_ivp(f, (0.0, 1.0), q0, method="DOP853", rtol=1e-12, atol=1e-12)
+    return sol.y[:n, -1], sol.y[n:2 * n, -1]
+
+
+def report(solver, t, ratio, cols, r, y, steps=False, z=None) -> None:
     miss = np.abs(y - cols.target_height) / cols.distance
+    if z is not None:
+        miss = np.maximum(miss, np.abs(z - cols.target_offset) / cols.distance)
     ok = r.converged & (miss <= 1e-6)
     extra = f"; RK4 steps median {np.median(r.steps):.0f}, max {r.steps.max()}" if steps else ""
     print(f"  {solver:6s} {t * 1e3:7.1f} ms = {t / cols.size * 1e6:5.2f} us/target ({ratio}); "
@@ -128,6 +156,16 @@ def main() -> None:
             y = reference_heights(g7, np.radians(r.angle_deg), r.velocity_mps, _g7_air(icao))
             report(solver, t, f"{t / quadratic[solver]:4.2f} x quadratic", g7, r, y,
                    steps=True)
+
+    wind3 = Columns.of(cols.distance, velocity=150.0, drag="quadratic", crosswind=5.0)
+    solve_columns(wind3.take(slice(0, 10)))
+    print("the same 10,000 quadratic-drag targets in 3-D, 5 m/s crosswind (bar: 2 x 2-D):")
+    for solver in ("newton", "lbfgs"):
+        t = median_time(lambda: solve_columns(wind3, solver=solver), args.repeat)
+        r = solve_columns(wind3, solver=solver)
+        y, z = reference_impacts_3d(wind3, np.radians(r.angle_deg), np.radians(r.azimuth_deg),
+                                    r.velocity_mps, 5.0)
+        report(solver, t, f"{t / quadratic[solver]:4.2f} x 2-D", wind3, r, y, steps=True, z=z)
 
     big = Columns.of(rng.uniform(10.0, 1000.0, 1_000_000), velocity=120.0)
     t = median_time(lambda: solve_columns(big, solver="newton"), max(1, args.repeat // 2))

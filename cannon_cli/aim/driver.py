@@ -12,6 +12,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from ..optim import solvers
+from ..physics import memory
 from ..physics.columns import Columns
 from ..problem import Problem, Solution
 from .group import Group, SolveProgress
@@ -60,6 +61,7 @@ def solve_columns(cols: Columns, *, solver: str = "lbfgs", tol: float = DEFAULT_
     no per-problem objects, for large batches."""
     if solver not in solvers.SOLVERS:
         raise ValueError(f"unknown solver {solver!r}; choose from {', '.join(solvers.SOLVERS)}")
+    memory.keep_heap()
     if start is not None:  # per problem, NaN where the built-in start is to be used
         start = tuple(np.broadcast_to(np.asarray(np.nan if s is None else s, dtype=float),
                                       (cols.size,)) for s in start)

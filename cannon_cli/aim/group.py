@@ -176,7 +176,7 @@ class Group:
                 return
             self.unknowns.towards_reach(self, bad)
 
-    def _aim_across(self, rows, turns: int = 2):
+    def _aim_across(self, rows, turns: int = 1):
         """Start 3-D shots at the azimuth that cancels their lateral miss, by Newton steps on
         tan(azimuth): without crosswind or the Earth's rotation a shot stays in its vertical
         plane, z(D) = D tan(azimuth), and with them the drift changes little with the aim."""

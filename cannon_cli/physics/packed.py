@@ -26,11 +26,15 @@ def traces(x) -> set:
     return found
 
 
-def vjp_maker(argnum: int, ndir: int):
-    """The VJP maker of a packed primitive's argument ``argnum`` (one of ``ndir``)."""
-    s1, s2 = 1, 1 + ndir
+def vjp_maker(argnum: int, ndir: int, locate=None):
+    """The VJP maker of a packed primitive's argument ``argnum`` (one of ``ndir``), or, with
+    ``locate(args) -> (index, ndir)``, of an argument whose slot the primitive's own arguments
+    say (a primitive that packs only the directions it integrated)."""
 
     def make(ans, *args):
+        k, nd = (argnum, ndir) if locate is None else locate(args)
+        s1, s2 = 1, 1 + nd
+
         def vjp(g):
             raw = unbox(g)
             if np.any(raw[:, :, s2:] != 0):
@@ -43,10 +47,10 @@ def vjp_maker(argnum: int, ndir: int):
                 return anp.sum(anp.where(raw[:, :, gs] != 0, g[:, :, gs] * ans[:, :, slot], 0.0),
                                axis=1)
 
-            out = term(0, s1 + argnum)
-            for a in range(ndir):
+            out = term(0, s1 + k)
+            for a in range(nd):
                 if np.any(raw[:, :, s1 + a] != 0):
-                    out = out + term(s1 + a, s2 + ndir * a + argnum)
+                    out = out + term(s1 + a, s2 + nd * a + k)
             return out
         return vjp
     return make

@@ -34,8 +34,6 @@ from .jet import Jet
 INPUTS = ("elevation", "azimuth", "speed", "wind", "crosswind", "drag_scale", "gravity",
           "launch_height", "distance")
 M = len(INPUTS)
-_S0, _S1, _S2 = 0, 1, 1 + M
-_NSLOTS = 1 + M + M * M
 
 
 @dataclass(frozen=True, eq=False)
@@ -101,29 +99,37 @@ def _as_jet(x, nd, order, n):
 
 @primitive
 def _end(*args):
-    """Packed (N, S, `_NSLOTS`): the end state, its first derivatives with respect to each
-    input and the second ones (slot S2 + M a + b), NaN where not integrated."""
+    """Packed (N, S, 1 + D + D²): the end state, its first derivatives along the D directions
+    ``dirs`` (indices into `INPUTS`) and the second ones (slot 1 + D + D a + b), NaN where not
+    integrated: only the directions differentiated, so that the array and the VJP's work stay
+    small."""
     *values, setup, order, dirs, three = args
     out, _, umin = _fly(list(values), setup, order, dirs, three, track=True)
     a = out.a if order else out[:, None, :]
     s, n = a.shape[0], a.shape[-1]
-    packed = np.full((n, s, _NSLOTS), np.nan)
-    packed[:, :, _S0] = a[:, 0].T
+    nd = len(dirs) if order else 0
+    packed = np.full((n, s, 1 + nd + nd * nd), np.nan)
+    packed[:, :, 0] = a[:, 0].T
     if order >= 1:
-        for k, i in enumerate(dirs):
-            packed[:, :, _S1 + i] = a[:, 1 + k].T
+        packed[:, :, 1:1 + nd] = a[:, 1:1 + nd].transpose(2, 0, 1)
     if order >= 2:
-        nd = len(dirs)
         for r, (k, l) in enumerate(zip(*np.triu_indices(nd))):
-            i, j = dirs[k], dirs[l]
-            packed[:, :, _S2 + M * i + j] = packed[:, :, _S2 + M * j + i] = a[:, 1 + nd + r].T
+            packed[:, :, 1 + nd + nd * k + l] = packed[:, :, 1 + nd + nd * l + k] = \
+                a[:, 1 + nd + r].T
     # a shot that turned back or fell vertically before the distance: NaN all through
-    bad = ~np.isfinite(packed[:, :, _S0]).all(axis=1) | ~(umin > 0)
+    bad = ~np.isfinite(packed[:, :, 0]).all(axis=1) | ~(umin > 0)
     packed[bad] = np.nan
     return packed
 
 
-defvjp(_end, *(packed.vjp_maker(i, M) for i in range(M)))
+def _slot(argnum):
+    def locate(args):
+        dirs = args[M + 2]
+        return dirs.index(argnum), len(dirs)
+    return locate
+
+
+defvjp(_end, *(packed.vjp_maker(i, M, _slot(i)) for i in range(M)))
 
 
 def end_state(inputs: dict, setup: Setup) -> tuple:
@@ -147,7 +153,7 @@ def end_state(inputs: dict, setup: Setup) -> tuple:
     order = min(2, len(set().union(*traces)))
     dirs = tuple(i for i, t in enumerate(traces) if t)
     out = _end(*values, setup, order, dirs, three)
-    return tuple(out[:, i, _S0] for i in range(6 if three else 4))
+    return tuple(out[:, i, 0] for i in range(6 if three else 4))
 
 
 #: The model's order of a 3-D end state (`model.integrate`): the 2-D state first, then z, vz.
