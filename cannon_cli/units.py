@@ -219,3 +219,26 @@ def wind_components(speed: float, from_deg: float) -> tuple:
     # exactly 0 across a quarter turn (cos 90° is 6e-17 in floating point)
     snap = lambda c: 0.0 if abs(c) < 1e-15 else c
     return speed * snap(math.cos(a)), speed * snap(math.sin(a))
+
+
+def percent(text) -> float:
+    """A share written as a percentage, '1%' or '1' (both 1 %), as a fraction (0.01)."""
+    body = str(text).strip()
+    body = body[:-1] if body.endswith("%") else body
+    try:
+        return _finite_or_named(body) / 100.0
+    except ValueError:
+        raise UnitError(f"expected a percentage such as 1% or 0.5, got {text!r}") from None
+
+
+def rectangle(text) -> tuple:
+    """'WIDTHxHEIGHT' of lengths ('0.5x0.5', '20inx30in', '1x2ft'), in m."""
+    parts = re.split(r"\s*[x×]\s*", str(text).strip(), flags=re.IGNORECASE)
+    if len(parts) != 2:
+        raise UnitError(f"expected WIDTHxHEIGHT, e.g. 0.5x0.5 or 20inx30in, got {text!r}")
+    first, second = parts
+    height = parse(second, "length")
+    # '1x2ft': the first takes the second's unit when it has none
+    width = (parse(f"{first}{height.unit}", "length") if height.unit and
+             re.fullmatch(r"[-+.\d eE]+", first) else parse(first, "length"))
+    return float(width), float(height)

@@ -29,6 +29,8 @@ mass = _option(units.mass)
 angle = _option(units.angle)
 number = _option(units.number)
 wind_from = _option(units.wind_from)
+percent = _option(units.percent)
+rectangle = _option(units.rectangle)
 
 
 def integer(lo: Optional[int] = None, hi: Optional[int] = None):

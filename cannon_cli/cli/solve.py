@@ -90,6 +90,11 @@ def solve(
         "--plot", metavar="FILE", rich_help_panel=OUTPUT,
         help="Also draw the shot to FILE (.png, .svg or .pdf): the trajectory of the answer, "
         "or of the closest approach when there is none (the exit status is still 3).")] = None,
+    sensitivities: Annotated[bool, typer.Option(
+        "--sensitivities", rich_help_panel=OUTPUT,
+        help="Also give the exact sensitivities: per unit of each input (muzzle speed, BC or "
+        "drag, air density, winds, distance, target height, elevation, azimuth), the change of "
+        "the impact and of the aim that keeps the hit ('sensitivities' in the JSON).")] = False,
     display: UnitsOpt = UnitSystem.auto,
     quiet: Quiet = False,
     env: Optional[Environment] = None,  # the run's, from the guard
@@ -128,7 +133,12 @@ def solve(
 
         options["policy"] = Policy.load(policy)
     dask = dask_settings(workers, scheduler, input_path)
+    if sensitivities and input_path is not None:
+        raise typer.BadParameter("is for one problem: not with --input",
+                                 param_hint="'--sensitivities'")
+    options["sensitivities"] = sensitivities
     if input_path is not None:
+        options.pop("sensitivities")
         _solve_batch(env, input_path, input_format.value, fmt or "nl", values, options, chunk_size,
                      quiet, dask)
         return
@@ -142,6 +152,7 @@ def _solve_one(env: Environment, values: dict, options: dict, fmt: Optional[str]
     from ..problem import Problem
 
     problem = Problem(**values)
+    wanted = options.pop("sensitivities", False)
     from ..aim import driver as aim
     from ..aim.sight import checked_zero_angles
     from ..io import batch
@@ -158,16 +169,25 @@ def _solve_one(env: Environment, values: dict, options: dict, fmt: Optional[str]
         with env.terminal.progress_table(options["solver"]) as table:
             solution = aim.solve(problem, callback=table, **options)
     solution = batch.finish([solution], zeros)[0]
+    record = solution.to_json()
+    if wanted and solution.converged:
+        from ..aim.sensitivity import sensitivities
+
+        record["sensitivities"] = sensitivities(problem, solution)
     if fmt == "json":
-        env.write_json(solution.to_json())
+        env.write_json(record)
     elif fmt is not None:
         from ..io.writers import writer_for
 
         writer = writer_for(fmt, env.stdout)
-        writer.write([{"index": 0, **solution.to_json()}])
+        writer.write([{"index": 0, **record}])
         writer.close()
     if not quiet:
         env.terminal.solution_summary(solution, shown)
+        if "sensitivities" in record:
+            from ..io.odds import sensitivity_table
+
+            env.terminal.show(sensitivity_table(record["sensitivities"]))
     elif not solution.converged and fmt is None:
         env.terminal.error(solution.message)
     if plot is not None:

@@ -51,7 +51,7 @@ def integrate(z, f: Forces, mesh, order: int = 0, *, track: bool = False):
             s1 = s[vy] / s[vx]
             cross = (s0 > 0) & ~(s1 > 0)
             if cross.any():
-                hv = _values(h) if isinstance(h, Jet) else np.broadcast_to(np.real(h), y0.shape)
+                hv = h.a[0].real if isinstance(h, Jet) else np.broadcast_to(np.real(h), y0.shape)
                 top[cross] = np.maximum(top[cross], hermite_max(
                     y0[cross], s0[cross], s[0][cross], s1[cross], hv[cross]))
     if track:
