@@ -49,6 +49,7 @@ MIXED = b"".join([
     b'{"distance_m": 250, "angle_deg": 30, "drag": "quadratic", "wind_mps": -3}\n',
     b'{"distance_m": 1e400}\n',
     b'{"distance_m": 150, "sight_height_m": 0.05, "zero_m": 100, "velocity_mps": 90}\n',
+    b'{"distance_m": 300, "velocity_mps": 90, "drag": "quadratic", "crosswind_mps": 5}\n',
 ])
 
 
