@@ -145,6 +145,44 @@ def test_batch_answers_equal_single_answers():
         assert math.isclose(out["velocity_mps"], single.velocity_mps, rel_tol=1e-9)
 
 
+def test_a_batch_mixes_two_and_three_dimensional_records_in_order():
+    """NDJSON in, NDJSON and CSV out: the 3-D answers carry their lateral numbers; in CSV a 2-D
+    answer's are 0 (its drift is truly 0), an error record's are empty."""
+    quad = dict(drag="quadratic", mass_kg=0.5, diameter_m=0.05)
+    records = [dict(distance_m=300, velocity_mps=90, **quad),
+               dict(distance_m=300, velocity_mps=90, crosswind_mps=5, **quad),
+               dict(distance_m=-1),
+               dict(distance_m=200, target_offset_m="3ft", **quad),
+               dict(distance_m=2000, velocity_mps=260, latitude_deg=50, bearing_deg=30)]
+    res = run("solve", "-i", "-", "--nl", "-q", "--chunk-size", "2", input=ndjson(records))
+    out = nl(res.stdout)
+    assert [o["index"] for o in out] == list(range(5)) and res.exit_code == 1
+    assert "drift_m" not in out[0] and out[0]["azimuth_deg"] == 0.0
+    assert out[1]["drift_m"] > 0 > out[1]["azimuth_deg"]
+    assert out[3]["azimuth_deg"] > 0 and out[3]["problem"]["target_offset_m"] == pytest.approx(0.9144)
+    assert out[4]["drift_m"] > 0 and out[4]["problem"]["bearing_deg"] == 30.0
+    for o in (out[1], out[3], out[4]):
+        assert set(o) >= {"lateral_miss_m", "drift_m", "impact_lateral_velocity_mps"}
+    res = run("solve", "-i", "-", "--csv", "-q", "--chunk-size", "2", input=ndjson(records))
+    rows = list(csv.DictReader(io.StringIO(res.stdout)))
+    assert [r["index"] for r in rows] == ["0", "1", "2", "3", "4"]
+    lateral = ("azimuth_deg", "lateral_miss_m", "drift_m", "impact_lateral_velocity_mps",
+               "crosswind_mps", "target_offset_m")
+    assert [rows[0][k] for k in lateral] == ["0.0"] * 6
+    assert [rows[2][k] for k in lateral] == [""] * 6 and rows[2]["error"]
+    for r, o in zip(rows, out):
+        if "error" in o:
+            continue
+        for k in lateral[:4]:
+            assert float(r[k]) == o.get(k, 0.0)
+        for k in ("crosswind_mps", "target_offset_m"):
+            assert r[k] == repr(o["problem"].get(k, 0.0))
+        for k in ("latitude_deg", "bearing_deg"):
+            assert r[k] == (repr(o["problem"][k]) if k in o["problem"] else "")
+    assert rows[0]["latitude_deg"] == rows[0]["bearing_deg"] == ""
+    assert (rows[4]["latitude_deg"], rows[4]["bearing_deg"]) == ("50.0", "30.0")
+
+
 def test_input_file_missing_is_bad_input():
     res = run("solve", "--input", "/no/such/file.ndjson")
     assert res.exit_code == 1 and res.stderr.startswith("cannon: error: cannot read --input")

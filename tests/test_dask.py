@@ -49,6 +49,7 @@ MIXED = b"".join([
     b'{"distance_m": 250, "angle_deg": 30, "drag": "quadratic", "wind_mps": -3}\n',
     b'{"distance_m": 1e400}\n',
     b'{"distance_m": 150, "sight_height_m": 0.05, "zero_m": 100, "velocity_mps": 90}\n',
+    b'{"distance_m": 300, "velocity_mps": 90, "drag": "quadratic", "crosswind_mps": 5}\n',
 ])
 
 
@@ -322,5 +323,17 @@ def test_a_firing_table_on_dask_is_the_same(on_cluster, fmt):
     single = run(*args)
     dask = run(*args, "--workers", "2")
     assert single.exit_code == 3  # the far rows are out of reach
+    assert (dask.stdout_bytes, dask.exit_code, dask.stderr) == (
+        single.stdout_bytes, single.exit_code, single.stderr)
+
+
+@pytest.mark.parametrize("fmt", [(), ("--csv",)])
+def test_a_three_dimensional_firing_table_on_dask_is_the_same(on_cluster, fmt):
+    args = ("table", "--from", "100", "--to", "700", "--step", "150", "--velocity", "150",
+            "--drag", "quadratic", "--crosswind", "5", "--latitude", "45", "--azimuth", "90",
+            "--chunk-size", "2", *fmt)
+    single = run(*args)
+    dask = run(*args, "--workers", "2")
+    assert "drift" in single.stdout
     assert (dask.stdout_bytes, dask.exit_code, dask.stderr) == (
         single.stdout_bytes, single.exit_code, single.stderr)

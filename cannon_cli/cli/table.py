@@ -66,7 +66,7 @@ def table(
 ) -> None:
     """A firing table for one gun: one row per distance.
 
-    Give the gun's --velocity (rows give the elevation) or --angle (rows give the speed), or neither for minimum-speed shots. By default a table for people on stdout (the table is the data); --json, --nl or --csv for machines. Distances out of reach are rows that say so. With --sight-height (and --zero), the rows add the come-up from the zero in MOA and mrad.
+    Give the gun's --velocity (rows give the elevation) or --angle (rows give the speed), or neither for minimum-speed shots. By default a table for people on stdout (the table is the data); --json, --nl or --csv for machines. Distances out of reach are rows that say so. With --sight-height (and --zero), the rows add the come-up from the zero in MOA and mrad. With a crosswind or --latitude, they add the windage: the azimuth to aim at (+ right; also in MOA and mrad for a drag table) and the drift fired straight at the target.
 
     Rows are solved and written in chunks, as solve --input does: the first ones show while the rest are solved, and a reader that goes away ends the table (exit 141).
     """  # noqa: E501
@@ -85,7 +85,8 @@ def table(
         max_velocity=max_velocity, sight_height=sight_height, zero=zero, **physics))
     first = table.first(solver.value)
     shown = _display_units(display, start, stop, step, target_height, velocity, max_velocity,
-                           zero, sight_height, physics["wind"], physics["launch_height"])
+                           zero, sight_height, physics["wind"], physics["crosswind"],
+                           physics["launch_height"])
     writer = (render.FiringTableWriter(env.stdout, first, units=shown) if fmt is None
               else writer_for(fmt, env.stdout))
     run_batch, done = on_dask.runner(dask, traceback=env.traceback, noise=FLOATING_POINT_NOISE)

@@ -280,20 +280,31 @@ class FiringTableWriter(Writer):
     """The firing table for people, on stdout (here the table is the data), written as the rows
     come: a title and a header, then each chunk's rows as soon as they are solved, in columns
     of fixed width (a table that streams cannot be measured first). With a sight, the come-up
-    from the zero in MOA and mrad follows the angle."""
+    from the zero in MOA and mrad follows the angle. In three dimensions (a crosswind, the
+    Earth's rotation), the windage follows: the azimuth (also in MOA and mrad for a drag table,
+    as small arms read it), the drift fired at azimuth 0, and the miss sideways."""
 
     def __init__(self, out, problem, *, units: Optional[str] = None):
         super().__init__(out)
         d = self.display = Display(units)
         self.sighted = problem.sight is not None
+        self.three = problem.three_d
+        self.ballistic = problem.table_drag
         dist, speed, height, small = (d.distance(1)[1], d.speed(1)[1], d.height(1)[1],
                                       d.small(1)[1])
         self.columns = [("distance", dist), ("angle", "°")]
         if self.sighted:
             self.columns += [("come-up", "MOA"), ("come-up", "mrad")]
+        if self.three:
+            self.columns += [("azimuth", "°")]
+            if self.ballistic:
+                self.columns += [("azimuth", "MOA"), ("azimuth", "mrad")]
+            self.columns += [("drift", small)]
         self.columns += [("speed", speed), ("flight", "s"), ("apex", height), ("impact", "°"),
                          ("impact", speed), ("miss", small)]
-        self.width = [max(10, len(a) + 1, len(b) + 3) for a, b in self.columns]
+        if self.three:
+            self.columns += [("side miss", small)]
+        self.width = [max(10, len(a) + 2, len(b) + 3) for a, b in self.columns]
         if problem.velocity is not None:
             v = d.speed(problem.velocity)
             fixed = f"at {v[0]:g} {v[1]} ({problem.arc} arc)"
@@ -304,6 +315,8 @@ class FiringTableWriter(Writer):
         title = f"firing table, {fixed}, drag {problem.drag}"
         if self.sighted:
             title += f"; come-up {_sight_text(problem, d)}"
+        if self.three:
+            title += f"; {_lateral_text(problem, d)}"
         head = ["".join(f"{a:>{w}}" for (a, _), w in zip(self.columns, self.width)),
                 "".join(f"{'(' + b + ')':>{w}}" for (_, b), w in zip(self.columns, self.width))]
         self.emit("\n".join([title, *head]) + "\n")
@@ -320,17 +333,46 @@ class FiringTableWriter(Writer):
         cells = [f"{r['angle_deg']:.4f}"]
         if self.sighted:
             moa, mrad = r.get("come_up_moa"), r.get("come_up_mrad")
-            # rounded first: a come-up of -1e-15 at the zero reads +0.00, not -0.00
-            cells += ["—" if moa is None else f"{round(moa, 2) + 0.0:+.2f}",
-                      "—" if mrad is None else f"{round(mrad, 3) + 0.0:+.3f}"]
+            cells += [_signed(moa, 2), _signed(mrad, 3)]
+        if self.three:
+            azimuth = r.get("azimuth_deg")
+            cells += [_signed(azimuth, 4)]
+            if self.ballistic:
+                cells += [_signed(None if azimuth is None else azimuth * 60.0, 2),
+                          _signed(None if azimuth is None else math.radians(azimuth) * 1e3, 3)]
+            drift = r.get("drift_m")
+            cells += [_signed(None if drift is None else d.small(drift)[0],
+                              2 if d.imperial else 3)]
         cells += [f"{d.speed(r['velocity_mps'])[0]:.3f}", f"{r['flight_time_s']:.3f}",
                   f"{d.height(r['apex_height_m'])[0]:.2f}", f"{r['impact_angle_deg']:.3f}",
                   f"{d.speed(r['impact_speed_mps'])[0]:.3f}",
                   f"{d.small(r['miss_m'])[0]:+.1e}"]
+        if self.three:
+            side = r.get("lateral_miss_m")
+            cells += ["—" if side is None else f"{d.small(side)[0]:+.1e}"]
         return first + "".join(f"{c:>{w}}" for c, w in zip(cells, self.width[1:]))
 
     def write(self, records: list) -> None:
         self.emit("".join(self._row(r) + "\n" for r in records))
+
+
+def _signed(value: Optional[float], places: int) -> str:
+    """A signed cell to ``places`` decimals; rounded first, so that a come-up of -1e-15 at the
+    zero reads +0.00, not -0.00; a dash for a value the answer does not have."""
+    if value is None:
+        return "—"
+    return f"{round(value, places) + 0.0:+.{places}f}"
+
+
+def _lateral_text(p, d: Display) -> str:
+    """What makes a table three-dimensional, and which way its signs point."""
+    parts = []
+    if p.crosswind != 0:
+        wind = d.speed(p.crosswind)
+        parts.append(f"crosswind {wind[0]:+g} {wind[1]}")
+    if p.earth_rotation:
+        parts.append(f"latitude {p.latitude:g}°, bearing {p.bearing:g}°")
+    return ", ".join(parts) + "; + is right (drift: fired at azimuth 0)"
 
 
 class TrainingProgress:

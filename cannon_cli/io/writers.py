@@ -66,7 +66,15 @@ CSV_COLUMNS = (
     # added after cannon.solution/1's first columns, at the end so that none moves
     "warnings", "sight_height_m", "zero_m", "come_up_moa", "come_up_mrad", "zero_angle_deg",
     "line_of_sight_deg", "status",
+    # three dimensions (issue 11)
+    "azimuth_deg", "lateral_miss_m", "drift_m", "impact_lateral_velocity_mps", "crosswind_mps",
+    "target_offset_m", "latitude_deg", "bearing_deg",
 )
+#: Columns that a solution's JSON leaves out in 2-D (a lateral answer, an input echoed only when
+#: not zero) but whose value there is 0, not unknown: a 2-D shot's drift is truly 0. A CSV
+#: table has a cell for them on every row, so a solution's row says 0.
+ZERO_IN_2D = ("lateral_miss_m", "drift_m", "impact_lateral_velocity_mps", "crosswind_mps",
+              "target_offset_m")
 
 
 def dumps(obj: dict) -> str:
@@ -179,6 +187,8 @@ def flat_value(record: dict, column: str):
     if column in record:
         value = record[column]
         return "; ".join(value) if isinstance(value, list) else value
+    if column in ZERO_IN_2D and problem:  # a solution (an error record has no problem)
+        return problem.get(column, 0.0)
     return problem.get(column)
 
 
