@@ -2,7 +2,7 @@
 on the exact Jacobian (`sensitivity.jacobian`), each source's share of it (the error budget), the
 95 % ellipse and the probability of hitting a rectangle or a disc; a Monte Carlo of the full
 nonlinear model to check it, and a test of the linearisation by sigma points
-(docs/physics.md §10).
+(docs/physics.md §11).
 
 Everything is vectorised over N shots (a sweep of distances is N shots) and over samples.
 """

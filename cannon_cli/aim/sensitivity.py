@@ -1,5 +1,5 @@
 """Exact sensitivities of solved shots: how the impact on the target face moves when one input
-changes, and how the aim must change to keep the hit (docs/physics.md §10).
+changes, and how the aim must change to keep the hit (docs/physics.md §11).
 
 The impact is (y(D) - target height, z(D) - target offset) at the target distance D: the point
 where the shot crosses the target's vertical plane, relative to the target. Its Jacobian with

@@ -120,7 +120,8 @@ def solve(
                   velocity=velocity, arc=arc.value, max_velocity=max_velocity,
                   sight_height=sight_height, zero=zero, **physics)
     shown = _display_units(display, distance, target_height, velocity, max_velocity, zero,
-                           sight_height, physics["wind"], physics["launch_height"])
+                           sight_height, physics["wind"], physics["crosswind"],
+                           target_offset, physics["launch_height"])
     if plot is not None:
         if input_path is not None:
             raise typer.BadParameter("draws a single shot: not with --input",
