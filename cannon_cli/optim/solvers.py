@@ -53,6 +53,13 @@ class Result:
     converged: np.ndarray
     iterations: np.ndarray
 
+    def put(self, rows, other: "Result") -> "Result":
+        """This result with ``other``'s entries at ``rows``."""
+        out = [a.copy() for a in (self.z, self.residual, self.converged, self.iterations)]
+        for a, b in zip(out, (other.z, other.residual, other.converged, other.iterations)):
+            a[rows] = b
+        return Result(*out)
+
 
 Callback = Optional[Callable[[Progress], None]]
 #: ``stop()``: True ends a solver's run where it is (the caller's work budget is spent).
@@ -65,9 +72,13 @@ def _loss(f: np.ndarray) -> np.ndarray:
     return np.where(np.isfinite(out), out, np.inf)
 
 
-def _done(f: np.ndarray, tol: float) -> np.ndarray:
+def done(f: np.ndarray, tol: float) -> np.ndarray:
+    """Per problem, whether its residuals ``f`` (n, m) meet ``tol``."""
     with np.errstate(invalid="ignore"):
         return np.all(np.abs(f) <= tol, axis=1)
+
+
+_done = done
 
 
 def evaluate(residual: Residual, z: np.ndarray, idx: np.ndarray, *, jacobian: bool = False):
