@@ -10,6 +10,7 @@ existed, so that their output does not change.
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from dataclasses import dataclass
 from typing import Any, Optional
@@ -19,7 +20,7 @@ import numpy as np
 from ..problem import Shot
 from . import medium
 from .columns import Columns
-from .field import acceleration
+from .field import Forces, acceleration
 from .model import Params
 
 TRAJECTORY_SCHEMA = "cannon.trajectory/1"
@@ -141,6 +142,16 @@ def params_for(shot, distance: float = 1.0) -> Params:
     return Columns.from_physics(shot, [float(distance)]).params(steps=24)
 
 
+def _scalar(f: Forces) -> Forces:
+    """The forces on one shot as numbers: on arrays of one shot, numpy's cost per call would
+    take most of the time of a flight (thousands of evaluations of the field)."""
+    one = lambda a: float(np.asarray(a).reshape(-1)[0])
+    return dataclasses.replace(
+        f, gravity=one(f.gravity), wind=one(f.wind), crosswind=one(f.crosswind),
+        drag_k=one(f.drag_k), drag_c=one(f.drag_c),
+        omega=None if f.omega is None else tuple(one(o) for o in f.omega))
+
+
 def simulate(shot: Shot, *, samples: int = 101, ground: Optional[float] = None) -> Trajectory:
     """Fly ``shot`` until it comes down to the ground: ``ground`` if given, else
     y = min(0, launch height, target height).
@@ -153,7 +164,7 @@ def simulate(shot: Shot, *, samples: int = 101, ground: Optional[float] = None) 
     if samples < 2:
         raise ValueError("samples must be at least 2")
     p = params_for(shot)
-    f = p.forces()
+    f = _scalar(p.forces())
     if ground is None:
         ground = min(0.0, shot.launch_height, shot.target_height if shot.distance else 0.0)
     three = shot.three_d
@@ -161,9 +172,7 @@ def simulate(shot: Shot, *, samples: int = 101, ground: Optional[float] = None) 
     th, az = math.radians(shot.angle), math.radians(shot.azimuth)
 
     def rhs(t, s):
-        # (1,) slices: the field works on arrays of shots, here one
-        a = acceleration(s[1:2], [s[i:i + 1] for i in range(n, 2 * n)], f)
-        return [*s[n:], *(float(c[0]) for c in a)]
+        return [*s[n:], *acceleration(s[1], s[n:], f)]
 
     def landed(t, s):
         return s[1] - ground if t > 0 else 1.0
