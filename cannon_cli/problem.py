@@ -66,6 +66,9 @@ _ZERO_QUIET = ("crosswind", "target_offset")
 #: Fields that are names, not numbers.
 _NAMES = ("drag", "arc", "atmosphere", "drag_table")
 PROBLEM_FIELDS = tuple(_JSON_NAMES.values())
+#: A `Shot`'s own fields beyond a problem's (a problem's azimuth is solved for, not given).
+_SHOT_NAMES = {"azimuth": "azimuth_deg"}
+SHOT_FIELDS = tuple(_SHOT_NAMES.values())
 
 
 #: Fields that take a unit suffix in a record ("1000yd" where a number is expected), by kind.
@@ -94,14 +97,19 @@ def _quantity(key: str, value: Any, kind: str) -> float:
 
 
 #: Flags named otherwise than their attribute (``--bc`` takes lb/in², the field is SI).
-_FLAGS = {"ballistic_coefficient": "--bc", "bearing": "--azimuth"}
+#: --azimuth is the bearing of fire (the Earth's rotation), so a shot's aim is --aim-azimuth.
+_FLAGS = {"ballistic_coefficient": "--bc", "bearing": "--azimuth", "azimuth": "--aim-azimuth"}
 
 
 def json_to_flag(key: str) -> str:
     """The command-line flag for a JSON field name: distance_m -> --distance."""
-    by_key = {v: k for k, v in _JSON_NAMES.items()}
+    by_key = {v: k for k, v in {**_JSON_NAMES, **_SHOT_NAMES}.items()}
     name = by_key[key]
     return _FLAGS.get(name, "--" + name.replace("_", "-"))
+
+
+def _json_name(name: str) -> str:
+    return _JSON_NAMES.get(name) or _SHOT_NAMES[name]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -148,9 +156,9 @@ class Physics:
             if f.name in _NAMES or (value is None and f.name in _OPTIONAL):
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise InputError(f"must be a number, got {value!r}", field=_JSON_NAMES[f.name])
+                raise InputError(f"must be a number, got {value!r}", field=_json_name(f.name))
             if not math.isfinite(value):
-                raise InputError(f"must be finite, got {value}", field=_JSON_NAMES[f.name])
+                raise InputError(f"must be finite, got {value}", field=_json_name(f.name))
             object.__setattr__(self, f.name, float(value))
         for name in ("gravity", "mass", "diameter", "form_factor", "ballistic_coefficient"):
             value = getattr(self, name)
@@ -336,21 +344,41 @@ class Problem(Physics):
 @dataclass(frozen=True, kw_only=True)
 class Shot(Physics):
     """A shot to fly: launch angle (degrees) and speed (m/s), and optionally the distance at
-    which to report where it passes (and the target height there)."""
+    which to report where it passes (and the target height there). ``azimuth`` is the aim's
+    (degrees, + right of the line to the target; not the bearing of fire, which only orients
+    the Earth's rotation)."""
 
     angle: float
     velocity: float
     distance: Optional[float] = None
     target_height: float = 0.0
+    azimuth: float = 0.0
 
     def __post_init__(self) -> None:
         super().__post_init__()
         if not -90.0 < self.angle < 90.0:
             raise InputError(f"must be in (-90, 90), got {self.angle:g}", field="angle_deg")
+        if not -90.0 < self.azimuth < 90.0:  # x, downrange, must keep growing
+            raise InputError(f"must be in (-90, 90), got {self.azimuth:g}", field="azimuth_deg")
         if self.velocity <= 0:
             raise InputError(f"must be > 0, got {self.velocity:g}", field="velocity_mps")
         if self.distance is not None and self.distance <= 0:
             raise InputError(f"must be > 0, got {self.distance:g}", field="distance_m")
+
+    @property
+    def three_d(self) -> bool:
+        """Whether the shot leaves the vertical plane: a crosswind, the Earth's rotation or an
+        aim off the line to the target (else it is flown in 2-D, as before these existed)."""
+        return self.crosswind != 0 or self.earth_rotation or self.azimuth != 0
+
+    def to_json(self, *, air_density: Optional[float] = None) -> dict[str, Any]:
+        """As `Physics.to_json`, with the aim's azimuth after the angle when it is not 0."""
+        out = super().to_json(air_density=air_density)
+        if self.azimuth == 0:
+            return out
+        items = list(out.items())
+        at = next(i for i, (k, _) in enumerate(items) if k == "angle_deg") + 1
+        return dict(items[:at] + [("azimuth_deg", self.azimuth)] + items[at:])
 
 
 class Status(str, enum.Enum):

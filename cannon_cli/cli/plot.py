@@ -20,6 +20,7 @@ from .options import (
     Arc,
     Solver,
     TargetHeight,
+    TargetOffset,
     with_physics,
 )
 from .environment import Environment
@@ -112,23 +113,26 @@ def draw_solution(env: Environment, solution, out: str) -> None:
     draw.draw_shot(pic, out=out)
 
 
-def _problem(distance, target_height, angle, velocity, arc, max_velocity, physics):
+def _problem(distance, target_height, angle, velocity, arc, max_velocity, physics,
+             target_offset=0.0):
     from ..problem import Problem
 
     if distance is None:
         raise typer.BadParameter("required unless both --angle and --velocity are given",
                                  param_hint="'--distance'")
     return Problem(distance=distance, target_height=target_height, angle=angle,
-                   velocity=velocity, arc=arc.value, max_velocity=max_velocity, **physics)
+                   velocity=velocity, arc=arc.value, max_velocity=max_velocity,
+                   target_offset=target_offset, **physics)
 
 
 @plot_app.command(epilog=EXIT_CODES_HELP + " When there is no solution, the closest approach is "
                   "drawn and the exit status is 3.")
 @_guard
-@with_physics(after="target_height")
+@with_physics(after="target_offset")
 def trajectory(
     distance: Distance = None,
     target_height: TargetHeight = 0.0,
+    target_offset: TargetOffset = 0.0,
     physics: Optional[dict] = None,  # the physics options: see with_physics
     angle: Angle = None,
     velocity: Velocity = None,
@@ -144,7 +148,7 @@ def trajectory(
 ) -> None:
     """Draw the shot: solve for the target, then fly the answer from launch to landing.
 
-    Marks the launch point, the target, the apex and the target height; with drag or wind, the same launch in vacuum is drawn dashed for comparison. With both --angle and --velocity the shot is only flown, not solved (--distance then marks the target). Without --out the picture is drawn in the terminal, on stdout.
+    Marks the launch point, the target, the apex and the target height; with drag or wind, the same launch in vacuum is drawn dashed for comparison. A shot off the vertical plane (a crosswind, a latitude, a --target-offset) is aimed in azimuth too, and --out draws its top view under the side view: the line of fire and the target's lateral position. With both --angle and --velocity the shot is only flown, not solved (--distance then marks the target; it is fired along the line to it). Without --out the picture (the side view) is drawn in the terminal, on stdout.
     """  # noqa: E501 - typer keeps line breaks inside a paragraph, so one paragraph is one line
     _size(out, width, height)
     check_output(out)
@@ -155,11 +159,15 @@ def trajectory(
 
         shot = Shot(angle=angle, velocity=velocity, distance=distance,
                     target_height=target_height, **physics)
-        pic = pictures.shot_picture(shot=shot)
+        pic = pictures.shot_picture(shot=shot, target_offset=target_offset)
     else:
-        problem = _problem(distance, target_height, angle, velocity, arc, max_velocity, physics)
+        problem = _problem(distance, target_height, angle, velocity, arc, max_velocity, physics,
+                           target_offset)
         pic = pictures.shot_picture(problem, solver=solver.value)
     draw.draw_shot(pic, out=out, width=width, height=height, title=title)
+    if out is None and pic.three_d:
+        env.terminal.note("cannon: the side view only: the top view of a 3-D shot needs --out "
+                          "FILE")
     if not pic.hit:
         env.terminal.error(f"{pic.solution.message} (drew the closest approach)")
         raise typer.Exit(ExitCode.NO_SOLUTION)

@@ -118,9 +118,9 @@ def _in_flag_terms(e: CannonError) -> str:
     """The error's message, naming the command-line flag of the field it is about (if any)
     rather than its JSON name."""
     from ..errors import InputError
-    from ..problem import PROBLEM_FIELDS, json_to_flag
+    from ..problem import PROBLEM_FIELDS, SHOT_FIELDS, json_to_flag
 
-    if isinstance(e, InputError) and e.field in PROBLEM_FIELDS:
+    if isinstance(e, InputError) and (e.field in PROBLEM_FIELDS or e.field in SHOT_FIELDS):
         return f"{json_to_flag(e.field)} {e.detail}"
     return str(e)
 

@@ -23,6 +23,11 @@ def simulate(
     velocity: Annotated[float, typer.Option("--velocity", metavar="M/S", show_default=False,
                                             parser=parsers.speed,
                                             help="Muzzle speed (m/s, or e.g. 2600fps), > 0.")],
+    aim_azimuth: Annotated[float, typer.Option(
+        "--aim-azimuth", metavar="DEG", parser=parsers.angle,
+        help=f"Aim to the right (+) or left (-) of the line to the target ({ANGLE_UNITS}), in "
+        "(-90°, 90°): the azimuth of a solution. Not --azimuth, the bearing of fire for the "
+        "Earth's rotation.")] = 0.0,
     distance: Annotated[Optional[float], typer.Option(
         parser=parsers.length, metavar="M", rich_help_panel=TARGET,
         help="Report where the shot passes this distance (m, or e.g. 1000yd).")] = None,
@@ -34,7 +39,8 @@ def simulate(
     json_out: Annotated[bool, typer.Option("--json", help="Write the trajectory as JSON on "
                                            "stdout.", rich_help_panel=OUTPUT)] = False,
     csv_out: Annotated[bool, typer.Option("--csv", help="Write the samples as CSV on stdout "
-                                          "(t_s,x_m,y_m,vx_mps,vy_mps).",
+                                          "(t_s,x_m,y_m,vx_mps,vy_mps; in 3-D also z_m and "
+                                          "vz_mps).",
                                           rich_help_panel=OUTPUT)] = False,
     display: UnitsOpt = UnitSystem.auto,
     quiet: Quiet = False,
@@ -42,14 +48,14 @@ def simulate(
 ) -> None:
     """Fly one shot from launch to landing, to check an answer.
 
-    Reports where the shot passes --distance, its apex, landing and time of flight (stderr); --json or --csv write the sampled trajectory to stdout. With a drag table, a flight that leaves the table's Mach range is a warning (stderr, and "warnings" in the JSON).
+    Reports where the shot passes --distance, its apex, landing and time of flight (stderr); --json or --csv write the sampled trajectory to stdout. With a crosswind, a latitude or an --aim-azimuth the shot is flown in 3-D: the samples gain z (m, + right) and vz, the crossing its lateral position. With a drag table, a flight that leaves the table's Mach range is a warning (stderr, and "warnings" in the JSON).
     """  # noqa: E501
     if json_out and csv_out:
         raise typer.BadParameter("give --json or --csv, not both", param_hint="'--json' / '--csv'")
     from ..problem import Shot
 
-    shot = Shot(angle=angle, velocity=velocity, distance=distance, target_height=target_height,
-                **physics)
+    shot = Shot(angle=angle, velocity=velocity, azimuth=aim_azimuth, distance=distance,
+                target_height=target_height, **physics)
     from ..physics.trajectory import simulate as fly
 
     tr = fly(shot, samples=samples)
@@ -58,8 +64,7 @@ def simulate(
     elif csv_out:
         from ..io.writers import writer_for
 
-        columns = ("t_s", "x_m", "y_m", "vx_mps", "vy_mps")
-        writer = writer_for("csv", env.stdout, columns=columns)
+        writer = writer_for("csv", env.stdout, columns=tr.column_names)
         writer.write_rows(zip(*(a.tolist() for a in tr.columns())))
         writer.close()
     if not quiet:

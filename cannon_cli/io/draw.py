@@ -87,23 +87,47 @@ def _save(fig, path: str) -> None:
 def draw_shot(pic: ShotPicture, *, out: Optional[str] = None, width: Optional[int] = None,
               height: Optional[int] = None, title: Optional[str] = None) -> None:
     """Draw the trajectory: to ``out`` (PNG/SVG/PDF, size in pixels) or, without it, on stdout
-    as text (size in character cells)."""
+    as text (size in character cells; the side view only)."""
     title = title or _shot_title(pic)
     if out is None:
         _terminal_shot(pic, width or _term_size()[0], height or TERMINAL_SIZE[1], title)
         return
     image_format(out)
+    _save(shot_figure(pic, width=width, height=height, title=title), out)
+
+
+def shot_figure(pic: ShotPicture, *, width: Optional[int] = None,
+                height: Optional[int] = None, title: Optional[str] = None):
+    """The matplotlib Figure of the trajectory (size in pixels): the side view (x, y) and, for a
+    shot off the vertical plane, the top view (x, z) under it, on the same downrange axis."""
     fig = _figure(width or FILE_SIZE[0], height or FILE_SIZE[1])
-    ax = fig.add_subplot()
+    if pic.three_d:
+        side, top = fig.subplots(2, 1, sharex=True, height_ratios=(2, 1))
+        _side_view(side, pic)
+        _top_view(top, pic)
+        side.set_xlabel("")
+        fig.suptitle(title or _shot_title(pic))
+    else:
+        side = fig.add_subplot()
+        _side_view(side, pic)
+        side.set_title(title or _shot_title(pic))
+    return fig
+
+
+def _xmax(pic: ShotPicture) -> float:
+    xmax = max(float(np.max(pic.trajectory.x)), pic.target[0] if pic.target else 0.0)
+    return xmax if pic.vacuum is None else max(xmax, float(np.max(pic.vacuum.x)))
+
+
+def _side_view(ax, pic: ShotPicture) -> None:
     tr, shot = pic.trajectory, pic.shot
     ground = tr.ground_m
-    xmax = max(float(np.max(tr.x)), pic.target[0] if pic.target else 0.0)
+    xmax = _xmax(pic)
     if pic.vacuum is not None:
         vac = pic.vacuum
         ax.plot(vac.x, vac.y, ls="--", lw=1.4, color="0.45", zorder=2,
                 label=f"same launch in vacuum (apex {vac.apex_height_m:.4g} m, "
                       f"lands at {vac.range_m:.4g} m)")
-        xmax = max(xmax, float(np.max(vac.x)))
     ax.plot(tr.x, tr.y, lw=2.2, color="C0", zorder=3, label=_shot_label(pic))
     ax.axhspan(min(ground, float(np.min(tr.y))) - 1e9, ground, color="#d9c9a8", alpha=0.5,
                lw=0, zorder=0)
@@ -129,10 +153,38 @@ def draw_shot(pic: ShotPicture, *, out: Optional[str] = None, width: Optional[in
     ax.set_xlim(-0.01 * xmax, 1.03 * xmax)
     ax.set_xlabel("distance x (m)")
     ax.set_ylabel("height y (m)")
-    ax.set_title(title)
     ax.grid(alpha=0.3)
     ax.legend(loc="best", fontsize="small", framealpha=0.9)
-    _save(fig, out)
+
+
+def _lateral(tr) -> np.ndarray:
+    """z of a flight (m, + right); a shot flown in the vertical plane stays on z = 0."""
+    return tr.z if tr.z is not None else np.zeros_like(tr.x)
+
+
+def _top_view(ax, pic: ShotPicture) -> None:
+    """The flight seen from above: z against x, + right drawn downward as a map would show it
+    with the gun at the left, the line of fire (the aim's azimuth) and the target."""
+    tr, shot = pic.trajectory, pic.shot
+    xmax = _xmax(pic)
+    ax.axhline(0.0, color="0.6", lw=0.8, zorder=1)
+    aim = math.tan(math.radians(shot.azimuth))
+    ax.plot([0.0, xmax], [0.0, aim * xmax], ls="-.", lw=1.2, color="C4", zorder=2,
+            label=f"line of fire (azimuth {shot.azimuth:+.4g}°)")
+    if pic.vacuum is not None:
+        ax.plot(pic.vacuum.x, _lateral(pic.vacuum), ls="--", lw=1.4, color="0.45", zorder=2)
+    ax.plot(tr.x, _lateral(tr), lw=2.2, color="C0", zorder=3,
+            label=f"lands {tr.lateral_m or 0.0:+.4g} m to the side")
+    ax.plot([0.0], [0.0], "o", color="k", ms=7, zorder=4)
+    if pic.target is not None:
+        ax.plot([pic.target[0]], [pic.target_offset], marker="X", ls="none", color="C3", ms=13,
+                mec="white", mew=1.2, zorder=5,
+                label=f"target {pic.target_offset:+g} m to the side")
+    ax.invert_yaxis()
+    ax.set_xlabel("distance x (m)")
+    ax.set_ylabel("z (m), + right")
+    ax.grid(alpha=0.3)
+    ax.legend(loc="best", fontsize="small", framealpha=0.9)
 
 
 def _shot_label(pic: ShotPicture) -> str:
@@ -143,7 +195,7 @@ def _shot_label(pic: ShotPicture) -> str:
 
 def _shot_title(pic: ShotPicture) -> str:
     head = "cannon: the shot" if pic.hit else "cannon: closest approach, no solution"
-    return f"{head} — {describe(pic.shot)}"
+    return f"{head} — {describe(pic.shot, pic.target_offset)}"
 
 
 def draw_landscape(ls: Landscape, *, out: Optional[str] = None, width: Optional[int] = None,

@@ -54,17 +54,26 @@ def _physics_of(obj) -> dict:
     return {f.name: getattr(obj, f.name) for f in dataclasses.fields(Physics)}
 
 
-def describe(obj) -> str:
-    """'120 m, quadratic drag, wind -5 m/s': the target and the physics, for titles."""
+def describe(obj, target_offset: Optional[float] = None) -> str:
+    """'120 m, quadratic drag, wind -5 m/s': the target and the physics, for titles
+    (``target_offset``: the target's lateral position, if ``obj`` does not say it)."""
     parts = []
     if getattr(obj, "distance", None):
         where = f"{obj.distance:g} m"
         if obj.target_height:
             where += f" (height {obj.target_height:g} m)"
         parts.append(where)
+    if target_offset is None:
+        target_offset = getattr(obj, "target_offset", 0.0)
+    if parts and target_offset:
+        parts[-1] += f", {target_offset:+g} m right"
     parts.append("vacuum" if obj.drag == "none" else f"{obj.drag} drag")
     if obj.wind:
         parts.append(f"wind {obj.wind:+g} m/s")
+    if obj.crosswind:
+        parts.append(f"crosswind {obj.crosswind:+g} m/s")
+    if obj.latitude is not None:
+        parts.append(f"latitude {obj.latitude:g}°, bearing {obj.bearing:g}°")
     if obj.launch_height:
         parts.append(f"launch height {obj.launch_height:g} m")
     return ", ".join(parts)
@@ -84,10 +93,17 @@ class ShotPicture:
     vacuum: Optional[Trajectory]
     target: Optional[tuple]
     solution: Optional[Solution] = None
+    #: the target's lateral position (m, + right of the line to it: the x axis)
+    target_offset: float = 0.0
 
     @property
     def shot(self) -> Shot:
         return self.trajectory.shot
+
+    @property
+    def three_d(self) -> bool:
+        """Whether the shot leaves the vertical plane (then there is a top view to draw)."""
+        return self.trajectory.three_d or self.target_offset != 0
 
     @property
     def hit(self) -> bool:
@@ -101,29 +117,35 @@ def shot_of(solution: Solution) -> Shot:
                       and -90 < solution.angle_deg < 90 and solution.velocity_mps > 0):
         # no closest approach worth the name: nothing to draw
         raise NothingToDraw(f"{solution.message or 'no solution'} (nothing to draw)")
-    return Shot(angle=solution.angle_deg, velocity=solution.velocity_mps, distance=p.distance,
-                target_height=p.target_height, **_physics_of(p))
+    az = solution.azimuth_deg
+    return Shot(angle=solution.angle_deg, velocity=solution.velocity_mps,
+                azimuth=az if math.isfinite(az) and -90 < az < 90 else 0.0,
+                distance=p.distance, target_height=p.target_height, **_physics_of(p))
 
 
 def shot_picture(problem: Optional[Problem] = None, *, shot: Optional[Shot] = None,
                  solution: Optional[Solution] = None, solver: str = "lbfgs",
-                 samples: int = 400) -> ShotPicture:
+                 samples: int = 400, target_offset: float = 0.0) -> ShotPicture:
     """The data of the trajectory picture, for one of: a ``shot`` (angle and speed given: it is
-    only flown), a ``solution`` (its shot is flown), or a ``problem`` (solved first, with
-    ``solver``). A solution that did not converge is drawn as its closest approach."""
+    only flown; its target ``target_offset`` m to the right), a ``solution`` (its shot, at its
+    azimuth, is flown), or a ``problem`` (solved first, with ``solver``). A solution that did
+    not converge is drawn as its closest approach."""
     if shot is None:
         if solution is None:
             if problem is None:
                 raise ValueError("give a problem, a solution or a shot")
             solution = aim.solve(problem, solver=solver)
         shot = shot_of(solution)
+        target_offset = solution.problem.target_offset
     tr = simulate(shot, samples=samples)
     vac = None
     if shot.drag != "none" or shot.wind:
-        vac = simulate(dataclasses.replace(shot, drag="none", wind=0.0, drag_table=None,
-                                         ballistic_coefficient=None), samples=samples)
+        # the Earth's rotation and the aim stay: the difference is what the air does
+        vac = simulate(dataclasses.replace(shot, drag="none", wind=0.0, crosswind=0.0,
+                                         drag_table=None, ballistic_coefficient=None),
+                       samples=samples)
     target = (shot.distance, shot.target_height) if shot.distance else None
-    return ShotPicture(tr, vac, target, solution)
+    return ShotPicture(tr, vac, target, solution, target_offset if target else 0.0)
 
 
 # ------------------------------------------------------------------------------------------

@@ -201,7 +201,8 @@ def trajectory_summary(term: Terminal, tr: Trajectory, units: Optional[str] = No
     """The human summary of a simulated flight, on stderr, in ``units`` (see `Display`)."""
     d = Display(units)
     speed = d.speed(tr.shot.velocity)
-    t = _kv_table(f"shot at {tr.shot.angle:g}° and {speed[0]:g} {speed[1]}")
+    aim = f", {tr.shot.azimuth:+g}° azimuth" if tr.shot.azimuth else ""
+    t = _kv_table(f"shot at {tr.shot.angle:g}°{aim} and {speed[0]:g} {speed[1]}")
     c = tr.crossing
     if tr.shot.distance is not None:
         at = d.distance(tr.shot.distance)
@@ -210,6 +211,9 @@ def trajectory_summary(term: Terminal, tr: Trajectory, units: Optional[str] = No
         else:
             high = d.height(c.height_m)
             t.add_row(f"at {at[0]:g} {at[1]}", f"{high[0]:.4f}", f"{high[1]} high")
+            if c.lateral_m is not None:
+                side = d.small(c.lateral_m)
+                t.add_row("", f"{side[0]:+.4f}", f"{side[1]} sideways (+ right)")
             t.add_row("", f"{c.time_s:.4f}", "s")
             miss = d.small(c.miss_m)
             t.add_row("", f"{miss[0]:+.4f}", f"{miss[1]} from the target")
@@ -217,6 +221,9 @@ def trajectory_summary(term: Terminal, tr: Trajectory, units: Optional[str] = No
     t.add_row("apex", f"{apex[0]:.4f}", f"{apex[1]} high at {apex_at[0]:.4f} {apex_at[1]}")
     rng, ground = d.distance(tr.range_m), d.height(tr.ground_m)
     t.add_row("lands", f"{rng[0]:.4f}", f"{rng[1]} away (ground at {ground[0]:g} {ground[1]})")
+    if tr.lateral_m is not None:
+        side = d.small(tr.lateral_m)
+        t.add_row("", f"{side[0]:+.4f}", f"{side[1]} sideways (+ right)")
     t.add_row("time of flight", f"{tr.flight_time_s:.4f}", "s")
     impact = d.speed(tr.impact_speed_mps)
     t.add_row("impact", f"{impact[0]:.4f}", f"{impact[1]} at {tr.impact_angle_deg:.4f}°")

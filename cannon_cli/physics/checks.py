@@ -15,9 +15,9 @@ exactly (the answer's launch, and its impact speed and angle). The slowest point
 the flight, just past the apex of a lofted shot: that matters only for a table that does not
 start at Mach 0 (the bundled ones do), and for those the flight is integrated in x, like the
 model, with `MACH_STEPS` classical RK4 steps of the model's own acceleration
-(`model.acceleration`), vectorised over a chunk of answers: enough to place the lowest Mach
-number to a few parts in a thousand (its last digit does not decide a warning that says
-"below").
+(`field.acceleration`, in the vertical plane), vectorised over a chunk of answers: enough to
+place the lowest Mach number to a few parts in a thousand (its last digit does not decide a
+warning that says "below").
 """
 
 from __future__ import annotations
@@ -31,7 +31,8 @@ import numpy as np
 from ..problem import Solution
 from .columns import Columns
 from .medium import medium_of
-from .model import Params, acceleration
+from .field import acceleration
+from .model import Params
 
 #: RK4 steps of the flight that is checked (see the module docstring).
 MACH_STEPS = 64
@@ -102,9 +103,10 @@ def _flight_mach(p: Params, theta, v):
     h = p.distance / p.steps
     y = p.launch_height.copy()
     vx, vy = v * np.cos(theta), v * np.sin(theta)
+    f = p.forces(lateral=False)
 
     def field(y, vx, vy):
-        ax, ay = acceleration(vx, vy, p, y)
+        ax, ay = acceleration(y, (vx, vy), f)
         return vy / vx, ax / vx, ay / vx
 
     m = _mach(p.air, y, vx - p.wind, vy)

@@ -8,6 +8,9 @@ and (y, z, vx, vy, vz, t) in 3-D; with ' = d/dx::
     y' = vy / vx    z' = vz / vx    v' = a / vx    t' = 1 / vx
     a = (0, -g, 0) - kappa (v - w) - 2 Omega x v
 
+The acceleration a is written once (`acceleration`, the time form that `trajectory` flies a
+whole flight with); `rates` divides it by vx.
+
 w = (wind, 0, crosswind) is the wind, kappa the drag per unit mass (`Medium`: b/m for linear
 drag, c sigma(y) |v - w| Cd(|v - w| / a(y)) through air) and Omega the Earth's rotation in this
 frame (`earth_rotation`). The same code runs on numbers, on complex numbers (the complex step) and
@@ -79,17 +82,10 @@ def _kappa(f: Forces, speed, y, order: int):
     return k
 
 
-def rates(s, f: Forces, order: int = 0) -> list:
-    """d/dx of the state ``s`` (a sequence of its components, 2-D or 3-D by its length) under
-    ``f``: the list of the components' rates. ``order`` is the derivative order the components
-    carry (for the table and air lookups)."""
-    three = len(s) == 6
-    if three:
-        y, _, u, w, v3, _ = s
-    else:
-        y, u, w, _ = s
-        v3 = None
-    iu = 1.0 / u
+def _accel(y, u, w, v3, f: Forces, order: int):
+    """(ax, ay, az) at height y and velocity (u, w, v3) (v3 None in 2-D); None for a component
+    that nothing acts on, so that `rates` skips its operations (its hot path)."""
+    three = v3 is not None
     ur = u - f.wind
     if f.drag == "none":
         ax, ay = None, -f.gravity
@@ -113,6 +109,33 @@ def rates(s, f: Forces, order: int = 0) -> list:
         if three:
             cz = -2.0 * (ox * w - oy * u)
             az = cz if az is None else az + cz
+    return ax, ay, az
+
+
+def acceleration(y, v, f: Forces, order: int = 0) -> tuple:
+    """The acceleration (m/s^2) at height ``y`` and velocity ``v`` = (vx, vy) or (vx, vy, vz)
+    under ``f``: (ax, ay) or (ax, ay, az) = (0, -g, 0) - kappa (v - w) - 2 Omega x v. The time
+    form of the field, for a whole flight in time (`trajectory.simulate`); `rates` is this
+    divided by vx."""
+    u, w = v[0], v[1]
+    v3 = v[2] if len(v) == 3 else None
+    ax, ay, az = _accel(y, u, w, v3, f, order)
+    out = (0.0 * u if ax is None else ax, ay)
+    return out + (0.0 * u if az is None else az,) if v3 is not None else out
+
+
+def rates(s, f: Forces, order: int = 0) -> list:
+    """d/dx of the state ``s`` (a sequence of its components, 2-D or 3-D by its length) under
+    ``f``: the list of the components' rates, the `acceleration` over vx. ``order`` is the
+    derivative order the components carry (for the table and air lookups)."""
+    three = len(s) == 6
+    if three:
+        y, _, u, w, v3, _ = s
+    else:
+        y, u, w, _ = s
+        v3 = None
+    iu = 1.0 / u
+    ax, ay, az = _accel(y, u, w, v3, f, order)
     out = [w * iu]
     if three:
         out.append(v3 * iu)

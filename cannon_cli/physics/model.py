@@ -38,6 +38,7 @@ from . import packed, shot
 from .core import hermite_max
 from . import vacuum as _vacuum
 from .atmosphere import ConstantAir
+from .field import Forces
 
 #: Slots of the packed end-point array along its last axis: the state, then its first derivatives
 #: with respect to (angle, speed), then the second derivatives in row-major (a, b) order.
@@ -128,6 +129,15 @@ class Params:
                       self.steps, self.table, self.air,
                       None if self.grading is None else pick(self.grading),
                       None if self.lateral is None else self.lateral.take(index))
+
+    def forces(self, *, lateral: bool = True) -> Forces:
+        """What acts on these shots, for the one field (`field.acceleration`, `field.rates`):
+        with their crosswind and the Earth's rotation unless not ``lateral``."""
+        side = self.lateral if lateral else None
+        return Forces(drag=self.drag, gravity=self.gravity, wind=self.wind,
+                      crosswind=0.0 if side is None else side.crosswind, drag_k=self.drag_k,
+                      drag_c=self.drag_c, table=self.table, air=self.air,
+                      omega=None if side is None else side.omega)
 
     def with_steps(self, steps: int, *, even: bool = False) -> "Params":
         """The same shots with ``steps`` steps (``even``: on an evenly spaced mesh)."""
@@ -589,18 +599,3 @@ def flight(theta, v, p: Params):
         return y, vx, vy, t, top
     x, _, _, top = integrate(theta, v, p, apex=True)
     return x[Y], x[VX], x[VY], x[T], top
-
-
-def acceleration(vx, vy, p: Params, y=0.0):
-    """(ax, ay) in m/s^2 at velocity (vx, vy) and height y: docs/physics.md §2, the same physics as
-    `_field`, in time form, for integrating a whole flight (`trajectory.simulate`)."""
-    ur = vx - p.wind
-    if p.drag == "none":
-        return 0.0 * vx, -p.gravity + 0.0 * vy
-    if p.drag == "linear":
-        kap = p.drag_k
-    elif p.general:
-        kap = _kappa(p, np.sqrt(ur * ur + vy * vy), y + 0.0 * vx, 0)[0]
-    else:
-        kap = p.drag_c * np.sqrt(ur * ur + vy * vy)
-    return -kap * ur, -p.gravity - kap * vy
