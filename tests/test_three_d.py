@@ -162,3 +162,15 @@ def test_bad_three_dimensional_input_is_one_line(args, message):
     assert res.exit_code in (1, 2)
     assert message in res.output
     assert "Traceback" not in res.output
+
+
+def test_out_of_reach_in_three_dimensions_reports_a_true_closest_approach():
+    """A fixed speed that cannot reach: the closest approach is aimed across the wind (a small
+    lateral miss) and its reported height is where that shot really passes."""
+    problem = Problem(distance=800.0, velocity=200.0, crosswind=5.0, drag="quadratic")
+    s = solve(problem)
+    assert s.status.value == "out_of_reach"
+    up, side = _true_miss(problem, s)
+    assert abs(side) < 0.01 * problem.distance
+    assert s.miss_m == pytest.approx(up, abs=1e-6 * problem.distance)
+    assert f"{s.miss_m:.6g} m" in s.message

@@ -149,8 +149,7 @@ class Group:
         rows = np.flatnonzero(todo)
         if not b.params.closed_form:
             self._make_feasible(rows)
-        if self.three:
-            self._aim_across(rows)
+        self.aim_across(rows)
         self._solve_rows(rows)
         search = np.flatnonzero(~todo & ~windless)
         for s in distinct(self.steps[search]):
@@ -176,17 +175,25 @@ class Group:
                 return
             self.unknowns.towards_reach(self, bad)
 
-    def _aim_across(self, rows, turns: int = 1):
-        """Start 3-D shots at the azimuth that cancels their lateral miss, by Newton steps on
+    def aim_across(self, rows, turns: int = 1, *, start: bool = False):
+        """Aim 3-D shots at the azimuth that cancels their lateral miss, by Newton steps on
         tan(azimuth): without crosswind or the Earth's rotation a shot stays in its vertical
-        plane, z(D) = D tan(azimuth), and with them the drift changes little with the aim."""
+        plane, z(D) = D tan(azimuth), and with them the drift changes little with the aim.
+        With ``start``, at the start's elevation and speed: the searches of `reach` fly the
+        vertical plane of this azimuth, not of wherever a failed solver left it."""
+        if not self.three or not len(rows):
+            return
         b = self.batch
         d, offset = b.params.distance[rows], b.target_offset[rows]
+        theta, speed = ((self.first[0][rows], self.first[1][rows]) if start
+                        else (self.theta[rows], self.speed[rows]))
         self.azimuth[rows] = np.arctan2(offset, d)
         for _ in range(turns):
             p = b.params.take(rows).with_steps(max(int(self.steps[rows].min()) // 2, 1))
-            z = integrate(self.theta[rows], self.speed[rows], p)[0][Z]
-            tan = np.tan(self.azimuth[rows]) - (z - offset) / d
+            z = integrate(theta, speed, p)[0][Z]
+            # a shot that barely gets to the distance crawls across it in the crosswind: its
+            # drift says nothing of the aim's, so a turn is held within 0.1 (5.7°)
+            tan = np.tan(self.azimuth[rows]) - np.clip((z - offset) / d, -0.1, 0.1)
             self.azimuth[rows] = np.where(np.isfinite(tan), np.arctan(tan), self.azimuth[rows])
 
     def _solve_rows(self, rows):

@@ -123,8 +123,19 @@ class Angle(Unknowns):
         # the searches try other shots than the one a graded mesh was made for: even steps
         if g.spent(rows):
             return
+        g.aim_across(rows, start=True)
         b = g.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
         theta_top, best = reach.top_angle(b, b.velocity)
+        if g.three:
+            # the search flies the vertical plane of the azimuth: aimed again for the highest
+            # shot found (the drift is that shot's), and searched again near it
+            found = np.isfinite(theta_top)
+            g.theta[rows[found]] = theta_top[found]
+            g.aim_across(rows[found])
+            b = g.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
+            again = reach.top_angle(b, b.velocity, near=np.where(found, theta_top, np.nan))
+            theta_top = np.where(found, again[0], theta_top)
+            best = np.where(found, again[1], best)
         tol = g.opts["tol"] * b.params.distance
         reachable = best >= -tol
         # "out of reach" is a verdict of the integration at the searches' steps: it stands
@@ -191,6 +202,7 @@ class Speed(Unknowns):
         # the searches try other shots than the one a graded mesh was made for: even steps
         if g.spent(rows):
             return
+        g.aim_across(rows, start=True)
         b = g.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
         # speeds that the integration at these steps gives no verdict on are integrated again
         # with more steps (a stiff shot: strong drag), up to SEARCH_STEPS and beyond if stiff
@@ -262,6 +274,7 @@ class Both(Unknowns):
         of x = D just reaches the target (`reach.minimum_speed`), confirmed by the solver."""
         if g.spent(rows):
             return
+        g.aim_across(rows, start=True)
         # the searches try other shots than the one a graded mesh was made for: even steps
         b = g.batch.take(rows).with_steps(min(steps, SEARCH_STEPS), even=True)
         # from the start, not from where the solver gave up (it may have run far off)
