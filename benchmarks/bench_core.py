@@ -44,7 +44,7 @@ def main() -> None:
                 v = np.full(n, 790.0)
             setup = Setup(p)
             values = [th, np.zeros(n), v, p.wind, np.zeros(n), np.ones(n), p.gravity,
-                      p.launch_height, p.distance]
+                      p.launch_height, p.distance, np.ones(n)]
             for order in (0, 1, 2):
                 hand = median_time(lambda: model.integrate(th, v, p, order=order, dirs=(0, 1)),
                                    args.repeat)
@@ -62,7 +62,7 @@ def main() -> None:
                       "crosswind": np.full(n, 4.47)}
             t0 = median_time(lambda: end_state(inputs, three), args.repeat)
             values3 = [th, np.zeros(n), v, p.wind, np.full(n, 4.47), np.ones(n), p.gravity,
-                       p.launch_height, p.distance]
+                       p.launch_height, p.distance, np.ones(n)]
             t1 = median_time(lambda: _fly(values3, three, 1, (0, 1), True), args.repeat)
             flat = median_time(lambda: model.integrate(th, v, p, order=1, dirs=(0, 1)),
                                args.repeat)

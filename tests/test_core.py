@@ -65,7 +65,7 @@ def test_fast_path_equals_the_generic_one(case, graded):
     from cannon_cli.physics.shot import _fly
 
     values = [th, np.zeros(3), v, setup.params.wind, np.zeros(3), np.ones(3),
-              setup.params.gravity, setup.params.launch_height, setup.params.distance]
+              setup.params.gravity, setup.params.launch_height, setup.params.distance, np.ones(3)]
     jet = _fly(values, setup, 2, (0, 2), False)
     a = jet.a  # (4, 1 + 2 + 3, N): value, d/dtheta, d/dv, then (tt, tv, vv)
     assert _rel(a[:, 0], x) < 1e-10
@@ -81,7 +81,8 @@ def _inputs(three: bool):
     th, v = _launch("g7-icao")
     out = {"elevation": th, "speed": v, "wind": np.array([1.0, -2.0, 0.5]),
            "drag_scale": np.array([1.0, 0.97, 1.02]), "gravity": np.full(3, 9.80665),
-           "launch_height": np.array([0.0, 1.5, 10.0]), "distance": DISTANCES.copy()}
+           "launch_height": np.array([0.0, 1.5, 10.0]), "distance": DISTANCES.copy(),
+           "sound_scale": np.array([1.0, 1.01, 0.99])}
     if three:
         out.update(azimuth=np.array([0.001, -0.002, 0.0]),
                    crosswind=np.array([4.4704, 2.0, -3.0]))

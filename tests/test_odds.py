@@ -178,3 +178,49 @@ def test_solve_sensitivities_flag():
     assert "ballistic_coefficient" not in sens and "drag" in sens
     bad = run("solve", "--input", "-", "--sensitivities", input="{}\n")
     assert bad.exit_code == 2
+
+
+def test_temperature_sensitivity_is_the_re_solves_in_constant_air():
+    """1 °C warmer at the same pressure: the air 1/T thinner and its sound 1/(2T) faster."""
+    p = Problem(distance=1000.0, temperature=15.0, **{**RIFLE, "atmosphere": "constant"})
+    sens = sensitivities(p, solve(p))["temperature"]
+    h = 0.5
+    up, down = _nudged(p, "temperature", h)
+    fd = (up.angle_deg - down.angle_deg) / (2 * h)
+    # central differences of step h in T carry an error of order (h / T)^2
+    assert sens["elevation_deg"] == pytest.approx(fd, rel=2e-5)
+
+
+def test_table_corrections_are_the_sensitivities():
+    gun = ["--velocity", "300", "--drag", "quadratic", "--mass", "10", "--diameter", "0.1",
+           "--atmosphere", "icao"]
+    res = run("table", "--from", "1000", "--to", "3000", "--step", "1000", *gun,
+              "--corrections", "--nl", "-q")
+    assert res.exit_code == 0, res.output
+    rows = [json.loads(line) for line in res.stdout.splitlines()]
+    for row in rows:
+        p = Problem(distance=row["problem"]["distance_m"], velocity=300.0, drag="quadratic",
+                    mass=10.0, diameter=0.1, atmosphere="icao")
+        sens = sensitivities(p, solve(p))
+        c = row["corrections"]
+        for key, source, scale, field in [
+                ("elevation_mrad_per_velocity_mps", "muzzle_velocity", 1, "elevation_mrad"),
+                ("elevation_mrad_per_wind_mps", "wind", 1, "elevation_mrad"),
+                ("azimuth_mrad_per_crosswind_mps", "crosswind", 1, "azimuth_mrad"),
+                ("elevation_mrad_per_density_pct", "air_density", 1, "elevation_mrad"),
+                ("elevation_mrad_per_temperature_c", "temperature", 1, "elevation_mrad"),
+                ("elevation_mrad_per_target_height_10m", "target_height", 10, "elevation_mrad")]:
+            assert c[key] == pytest.approx(scale * sens[source][field], rel=1e-6)
+        # the range change at the same elevation: dR = -dy/dv / (dy/dD)
+        dy_dv = sens["muzzle_velocity"]["impact_vertical_m"]
+        dy_dd = sens["distance"]["impact_vertical_m"]
+        assert c["range_m_per_velocity_mps"] == pytest.approx(-dy_dv / dy_dd, rel=1e-6)
+    csv = run("table", "--from", "1000", "--to", "2000", "--step", "1000", *gun,
+              "--corrections", "--csv", "-q")
+    assert "corrections.elevation_mrad_per_temperature_c" in csv.stdout.splitlines()[0]
+    people = run("table", "--from", "1000", "--to", "2000", "--step", "1000", *gun,
+                 "--corrections", "-q")
+    assert "dE/+1°C" in people.stdout
+    bad = run("table", "--from", "100", "--to", "200", "--step", "100", "--angle", "30",
+              "--corrections")
+    assert bad.exit_code == 2

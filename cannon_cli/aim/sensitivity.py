@@ -20,7 +20,7 @@ import numpy as np
 from autograd import make_vjp
 from autograd import numpy as anp
 
-from ..physics import shot
+from ..physics import medium, shot
 from ..physics.columns import Columns
 from ..physics.field import earth_rotation
 from ..physics.steps import MIN_STEPS
@@ -29,22 +29,26 @@ from ..problem import Problem, Solution
 
 @dataclass(frozen=True)
 class Source:
-    """An input whose effect is reported: the end-state input it moves (`shot.INPUTS`), what one
-    unit of it is (``per``: its size in that input's own units, as a function of the problem)
-    and its name in JSON."""
+    """An input whose effect is reported: its name in JSON, what one unit of it is (``per``)
+    and the end-state inputs (`shot.INPUTS`) that one unit of it moves (`weights`)."""
 
     key: str
     input: str
     per: str
 
-    def step(self, problem: Problem) -> float:
-        """One unit of this source, in the end-state input's units."""
+    def weights(self, problem: Problem) -> dict:
+        """{end-state input: its change} for one unit of this source."""
+        if self.key == "temperature":
+            # 1 K warmer at the same pressure: the air 1/T thinner (through the drag's scale),
+            # its speed of sound 1/(2T) faster (through the Mach number)
+            t = site_temperature(problem)
+            return {"drag_scale": -1.0 / t, "sound_scale": 0.5 / t}
         if self.input == "drag_scale":
             # +1 % of a ballistic coefficient is 1/1.01 of the drag: -1 % to first order
-            return -0.01 if self.key == "ballistic_coefficient" else 0.01
+            return {"drag_scale": -0.01 if self.key == "ballistic_coefficient" else 0.01}
         if self.input in ("elevation", "azimuth"):
-            return math.radians(1.0)
-        return 1.0
+            return {self.input: math.radians(1.0)}
+        return {self.input: 1.0}
 
 
 #: What `sensitivities` reports, in order (some only where they act: `sources_for`).
@@ -53,6 +57,7 @@ SOURCES = (
     Source("ballistic_coefficient", "drag_scale", "1 %"),
     Source("drag", "drag_scale", "1 %"),
     Source("air_density", "drag_scale", "1 %"),
+    Source("temperature", "sound_scale", "1 °C"),
     Source("wind", "wind", "1 m/s"),
     Source("crosswind", "crosswind", "1 m/s"),
     Source("distance", "distance", "1 m"),
@@ -62,20 +67,25 @@ SOURCES = (
 )
 
 
+def site_temperature(problem: Problem) -> float:
+    """The air's temperature at the launch site (K): the given one, or ICAO's at the altitude."""
+    return medium.site_air(problem).t_site
+
+
 def sources_for(problem: Problem) -> list:
     """The sources that act on ``problem``'s shot: a ballistic coefficient only with a drag
-    table, a drag scale (Cd or the linear constant) otherwise, the air's density only where
-    there is air, nothing of drag in vacuum."""
+    table, a drag scale (Cd or the linear constant) otherwise, the air's density and
+    temperature only where there is air, nothing of drag in vacuum."""
     out = []
     for s in SOURCES:
-        if s.input == "drag_scale":
+        if s.input in ("drag_scale", "sound_scale"):
             if problem.drag == "none":
                 continue
             if s.key == "ballistic_coefficient" and not problem.table_drag:
                 continue
             if s.key == "drag" and problem.table_drag:
                 continue
-            if s.key == "air_density" and problem.drag == "linear":
+            if s.key in ("air_density", "temperature") and problem.drag == "linear":
                 continue
         out.append(s)
     return out
@@ -125,6 +135,7 @@ class Fired:
             "gravity": params.gravity.copy(),
             "launch_height": params.launch_height.copy(),
             "distance": params.distance.copy(),
+            "sound_scale": np.ones(n),
         }
         return cls(params, omega, base, cols.target_height.copy(),
                    np.array([p.target_offset for p in problems], dtype=float))
@@ -177,15 +188,15 @@ def sensitivities(problem: Problem, solution: Solution) -> dict:
     fired = Fired.of([problem], [solution])
     sources = sources_for(problem)
     aim = unknowns(problem)
-    names = list(dict.fromkeys([s.input for s in sources] + list(aim)))
+    weights = [s.weights(problem) for s in sources]
+    names = list(dict.fromkeys([i for w in weights for i in w] + list(aim)))
     jac = jacobian(fired, names)[0]
     col = {name: jac[:, i] for i, name in enumerate(names)}
     ju = np.stack([col[a] for a in aim], axis=1)
     out = {}
     with np.errstate(all="ignore"):
-        for s in sources:
-            step = s.step(problem)
-            move = col[s.input] * step
+        for s, w in zip(sources, weights):
+            move = sum(factor * col[name] for name, factor in w.items())
             fix = -np.linalg.solve(ju, move) if np.isfinite(ju).all() else np.full(2, np.nan)
             entry = {"per": s.per, "impact_vertical_m": _num(move[0]),
                      "impact_lateral_m": _num(move[1])}
@@ -202,3 +213,56 @@ def sensitivities(problem: Problem, solution: Solution) -> dict:
 def _num(x) -> float | None:
     x = float(x)
     return x if math.isfinite(x) else None
+
+
+#: The correction columns of a firing table (`corrections`): key, source, scale of its unit,
+#: and what changes: the elevation that keeps the hit (mrad), the azimuth (mrad) or, at the
+#: table's elevation, the range (m).
+CORRECTIONS = (
+    ("range_m_per_velocity_mps", "muzzle_velocity", 1.0, "range"),
+    ("elevation_mrad_per_velocity_mps", "muzzle_velocity", 1.0, "elevation"),
+    ("elevation_mrad_per_wind_mps", "wind", 1.0, "elevation"),
+    ("azimuth_mrad_per_crosswind_mps", "crosswind", 1.0, "azimuth"),
+    ("elevation_mrad_per_density_pct", "air_density", 1.0, "elevation"),
+    ("elevation_mrad_per_temperature_c", "temperature", 1.0, "elevation"),
+    ("elevation_mrad_per_target_height_10m", "target_height", 10.0, "elevation"),
+)
+
+
+def corrections(problems: Sequence[Problem], solutions: Sequence[Solution]) -> list:
+    """The correction columns of artillery firing tables for solved elevation problems (a fixed
+    speed, or the minimum-speed shot at its speed), from the derivatives: per row a dict of
+    `CORRECTIONS` (None where a source does not act, e.g. the air in vacuum). Rows are grouped
+    by medium, each group one Jacobian."""
+    out = [dict.fromkeys(k for k, *_ in CORRECTIONS) for _ in problems]
+    groups: dict = {}
+    for i, p in enumerate(problems):
+        if solutions[i].converged:
+            groups.setdefault(medium.medium_of(p), []).append(i)
+    by_key = {s.key: s for s in SOURCES}
+    for rows in groups.values():
+        ps, ss = [problems[i] for i in rows], [solutions[i] for i in rows]
+        acting = [{s.key for s in sources_for(p)} for p in ps]
+        weights = {key: [by_key[key].weights(p) if key in act else {} for p, act in
+                         zip(ps, acting)] for _, key, _, _ in CORRECTIONS}
+        names = sorted({n for ws in weights.values() for w in ws for n in w}
+                       | {"elevation", "azimuth", "distance"})
+        jac = jacobian(Fired.of(ps, ss), names)
+        col = {n: jac[:, :, k] for k, n in enumerate(names)}
+        ju = np.stack([col["elevation"], col["azimuth"]], axis=2)
+        with np.errstate(all="ignore"):
+            for key, source, unit, what in CORRECTIONS:
+                move = np.zeros((len(rows), 2))
+                for r, w in enumerate(weights[source]):
+                    for n, factor in w.items():
+                        move[r] += factor * unit * col[n][r]
+                if what == "range":
+                    # at the same elevation the shot comes down dR further: y(D + dR) = 0
+                    value = -move[:, 0] / col["distance"][:, 0]
+                else:
+                    fix = -np.linalg.solve(ju, move[:, :, None])[:, :, 0]
+                    value = 1000.0 * fix[:, 0 if what == "elevation" else 1]
+                for r, i in enumerate(rows):
+                    if weights[source][r]:
+                        out[i][key] = _num(value[r])
+    return out

@@ -58,6 +58,13 @@ def table(
                                      help="One JSON solution per line.")] = False,
     csv_out: Annotated[bool, typer.Option("--csv", rich_help_panel=OUTPUT,
                                           help="A CSV table with a header.")] = False,
+    corrections: Annotated[bool, typer.Option(
+        "--corrections", rich_help_panel=OUTPUT,
+        help="Add the correction columns of artillery firing tables, from the exact "
+        "derivatives: range and elevation change per +1 m/s muzzle speed, elevation per +1 m/s "
+        "tailwind, +1 % air density, +1 °C and +10 m target height, azimuth per +1 m/s "
+        "crosswind (mrad; 'corrections' in JSON, corrections.* in CSV). Not with --angle.")
+    ] = False,
     display: UnitsOpt = UnitSystem.auto,
     quiet: Annotated[bool, typer.Option(
         "--quiet", "-q", rich_help_panel=OUTPUT,
@@ -74,6 +81,9 @@ def table(
         raise typer.BadParameter("give --angle or --velocity, not both",
                                  param_hint="'--angle' / '--velocity'")
     fmt = _output_format(json_out, nl, csv_out)
+    if corrections and angle is not None:
+        raise typer.BadParameter("corrects the elevation: give --velocity, or neither for "
+                                 "minimum-speed shots, not --angle", param_hint="'--corrections'")
     dask = dask_settings(workers, scheduler, "table")
     from ..io import dask as on_dask
     from ..io import render
@@ -87,13 +97,20 @@ def table(
     shown = _display_units(display, start, stop, step, target_height, velocity, max_velocity,
                            zero, sight_height, physics["wind"], physics["crosswind"],
                            physics["launch_height"])
-    writer = (render.FiringTableWriter(env.stdout, first, units=shown) if fmt is None
-              else writer_for(fmt, env.stdout))
+    if fmt is None:
+        writer = render.FiringTableWriter(env.stdout, first, units=shown, corrections=corrections)
+    else:
+        from ..aim.sensitivity import CORRECTIONS
+        from ..io.writers import CSV_COLUMNS
+
+        extra = tuple(f"corrections.{key}" for key, *_ in CORRECTIONS) if corrections else ()
+        writer = writer_for(fmt, env.stdout, columns=CSV_COLUMNS + extra)
     run_batch, done = on_dask.runner(dask, traceback=env.traceback, noise=FLOATING_POINT_NOISE)
     with env.terminal.batch_progress(table.count, enabled=not quiet) as progress, \
             on_dask.ending(done):
         tally = run_batch(table.records(), writer, defaults=table.defaults,
-                          solve_options=dict(solver=solver.value), chunk_size=chunk_size,
+                          solve_options=dict(solver=solver.value, corrections=corrections),
+                          chunk_size=chunk_size,
                           progress=progress)
     if not quiet:
         env.terminal.batch_summary(tally, "rows")

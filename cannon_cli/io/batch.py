@@ -13,6 +13,7 @@ from typing import Any, Callable, Iterable, Iterator, Optional
 
 from ..aim import sight
 from ..aim.driver import solve_columns
+from ..aim.sensitivity import corrections
 from ..errors import ExitCode, InputError
 from ..physics import checks
 from ..physics.columns import Columns
@@ -109,12 +110,17 @@ def solve_chunk(chunk: list[Record], defaults: dict, solve_options: dict,
     good, zeros = [good[k] for k in kept], [zeros[k] for k in kept]
     if good:
         problems = [p for _, p in good]
+        solve_options = dict(solve_options)
+        wanted = solve_options.pop("corrections", False)
         options, notes = policy_start(solve_options, problems)
         tally.notes.update(notes)
         results = solve_columns(Columns.from_problems(problems), **options)
         solutions = finish([results.solution(k, p) for k, (_, p) in enumerate(good)], zeros)
-        for (j, _), s in zip(good, solutions):
+        extra = corrections(problems, solutions) if wanted else [None] * len(good)
+        for (j, _), s, c in zip(good, solutions, extra):
             out[j] = {**_head(chunk[j]), **s.to_json()}
+            if c is not None and s.converged:
+                out[j]["corrections"] = c
     tally.records += len(chunk)
     for r in out:
         if "error" in r:  # type: ignore[operator]

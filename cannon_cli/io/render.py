@@ -291,9 +291,11 @@ class FiringTableWriter(Writer):
     Earth's rotation), the windage follows: the azimuth (also in MOA and mrad for a drag table,
     as small arms read it), the drift fired at azimuth 0, and the miss sideways."""
 
-    def __init__(self, out, problem, *, units: Optional[str] = None):
+    def __init__(self, out, problem, *, units: Optional[str] = None,
+                 corrections: bool = False):
         super().__init__(out)
         d = self.display = Display(units)
+        self.corrections = corrections
         self.sighted = problem.sight is not None
         self.three = problem.three_d
         self.ballistic = problem.table_drag
@@ -311,6 +313,8 @@ class FiringTableWriter(Writer):
                          ("impact", speed), ("miss", small)]
         if self.three:
             self.columns += [("side miss", small)]
+        if corrections:
+            self.columns += [(head, unit) for _, head, unit in CORRECTION_HEADS]
         self.width = [max(10, len(a) + 2, len(b) + 3) for a, b in self.columns]
         if problem.velocity is not None:
             v = d.speed(problem.velocity)
@@ -357,10 +361,27 @@ class FiringTableWriter(Writer):
         if self.three:
             side = r.get("lateral_miss_m")
             cells += ["—" if side is None else f"{d.small(side)[0]:+.1e}"]
+        if self.corrections:
+            fixes = r.get("corrections") or {}
+            cells += ["—" if fixes.get(key) is None else f"{fixes[key]:+.4g}"
+                      for key, _, _ in CORRECTION_HEADS]
         return first + "".join(f"{c:>{w}}" for c, w in zip(cells, self.width[1:]))
 
     def write(self, records: list) -> None:
         self.emit("".join(self._row(r) + "\n" for r in records))
+
+
+#: the correction columns of a firing table for people: key (`aim.sensitivity.CORRECTIONS`),
+#: heading and unit
+CORRECTION_HEADS = (
+    ("range_m_per_velocity_mps", "dR/+1m/s", "m"),
+    ("elevation_mrad_per_velocity_mps", "dE/+1m/s", "mrad"),
+    ("elevation_mrad_per_wind_mps", "dE/+1tail", "mrad"),
+    ("azimuth_mrad_per_crosswind_mps", "dAz/+1cross", "mrad"),
+    ("elevation_mrad_per_density_pct", "dE/+1%rho", "mrad"),
+    ("elevation_mrad_per_temperature_c", "dE/+1°C", "mrad"),
+    ("elevation_mrad_per_target_height_10m", "dE/+10m", "mrad"),
+)
 
 
 def _signed(value: Optional[float], places: int) -> str:

@@ -184,6 +184,8 @@ def flat_value(record: dict, column: str):
             return None
         return ("angle" if "velocity_mps" in problem else
                 "speed" if "angle_deg" in problem else "both")
+    if column.startswith("corrections."):
+        return (record.get("corrections") or {}).get(column.split(".", 1)[1])
     if column in record:
         value = record[column]
         return "; ".join(value) if isinstance(value, list) else value

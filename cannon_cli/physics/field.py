@@ -59,6 +59,9 @@ class Forces:
     table: Any = None
     air: Any = None
     omega: Optional[tuple] = None
+    #: a factor on the speed of sound (None: 1), how a site temperature's change reaches the
+    #: Mach number (with the density, through the drag scale: `aim.sensitivity`)
+    sound_scale: Any = None
 
 
 def _kappa(f: Forces, speed, y, order: int):
@@ -77,6 +80,8 @@ def _kappa(f: Forces, speed, y, order: int):
     else:
         sound = None
     if f.table is not None:  # a table comes with its air (constant air: sound is a constant)
+        if f.sound_scale is not None:
+            sound = sound * f.sound_scale
         mach = speed / sound
         k = k * apply(mach, f.table.evaluate(value(mach), order))
     return k

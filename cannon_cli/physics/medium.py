@@ -52,6 +52,11 @@ def _site(altitude, temperature, pressure, humidity) -> atmosphere.Atmosphere:
     return atmosphere.icao(altitude, temperature, pressure, humidity)
 
 
+def site_air(physics: Physics) -> atmosphere.Atmosphere:
+    """The ICAO atmosphere from the launch site's weather (its ``t_site``, ``p_site``, ...)."""
+    return _site(physics.altitude, physics.temperature, physics.pressure, physics.humidity)
+
+
 def site_density(physics: Physics) -> float:
     """The air density at the launch site (kg/m^3): ``air_density`` if given, else the
     weather's."""

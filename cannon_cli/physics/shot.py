@@ -15,7 +15,8 @@ Frame: x downrange toward the target, y up, z to the right. The launch: ``elevat
 above the horizontal), ``azimuth`` (rad, to the right of the line to the target), ``speed``
 (m/s); v0 = speed (cos e cos a, sin e, cos e sin a). ``drag_scale`` multiplies the drag (1: as
 the setup says): d/d(BC) = -(1/BC) d/d(drag_scale), and likewise for the air density through
-rho_site.
+rho_site. ``sound_scale`` multiplies the speed of sound (it acts through a drag table's Mach
+number only).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from .jet import Jet
 
 #: The differentiable inputs, in slot order.
 INPUTS = ("elevation", "azimuth", "speed", "wind", "crosswind", "drag_scale", "gravity",
-          "launch_height", "distance")
+          "launch_height", "distance", "sound_scale")
 M = len(INPUTS)
 
 
@@ -53,7 +54,8 @@ def _defaults(setup: Setup, n: int) -> dict:
     p = setup.params
     zero = np.zeros(n)
     return {"azimuth": zero, "wind": p.wind, "crosswind": zero, "drag_scale": zero + 1.0,
-            "gravity": p.gravity, "launch_height": p.launch_height, "distance": p.distance}
+            "gravity": p.gravity, "launch_height": p.launch_height, "distance": p.distance,
+            "sound_scale": zero + 1.0}
 
 
 def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track=False):
@@ -67,7 +69,9 @@ def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track
              for i, v in enumerate(values)]
     else:
         q = list(values)
-    elev, az, speed, wind, cross, scale, g, h0, dist = q
+    elev, az, speed, wind, cross, scale, g, h0, dist, sound = q
+    # the speed of sound is scaled only where it is asked about (a hot path otherwise)
+    sound = sound if isinstance(sound, Jet) or np.any(values[9] != 1.0) else None
     lift = lambda a, f: a.apply(*f) if isinstance(a, Jet) else f[0]
     ev, av = np.asarray(values[0]), np.asarray(values[1])
     ce = lift(elev, (np.cos(ev), -np.sin(ev), -np.cos(ev)))
@@ -85,7 +89,8 @@ def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track
     else:
         z = np.stack([np.broadcast_to(np.asarray(s, dtype=float), (n,)) for s in state])
     f = Forces(drag=p.drag, gravity=g, wind=wind, crosswind=cross, drag_k=p.drag_k * scale,
-               drag_c=p.drag_c * scale, table=p.table, air=p.air, omega=setup.omega)
+               drag_c=p.drag_c * scale, table=p.table, air=p.air, omega=setup.omega,
+               sound_scale=sound)
     # the mesh: the setup's fractions of the distance (a jet if the distance is differentiated)
     frac = p.mesh() / p.distance
     mesh = [dist * row for row in frac]
@@ -169,7 +174,7 @@ def integrate(theta, v, params, lateral, order: int = 0, dirs=(0, 1), apex: bool
     n = np.shape(theta)[0]
     values = [np.asarray(theta, dtype=float), lateral.azimuth, np.asarray(v, dtype=float),
               params.wind, lateral.crosswind, np.ones(n), params.gravity,
-              params.launch_height, params.distance]
+              params.launch_height, params.distance, np.ones(n)]
     slots = tuple((0, 2)[d] for d in dirs) if order else ()
     setup = Setup(params, lateral.omega, True)
     out, top, umin = _fly(values, setup, order, slots, True, track=True)
