@@ -224,3 +224,11 @@ def test_table_corrections_are_the_sensitivities():
     bad = run("table", "--from", "100", "--to", "200", "--step", "100", "--angle", "30",
               "--corrections")
     assert bad.exit_code == 2
+
+
+def test_probability_of_a_covariance_of_rank_one():
+    """Vertical sources only: the impacts lie on the vertical line, P = erf(h / 2 / (s sqrt 2))."""
+    cov = np.array([[[0.09, 0.0], [0.0, 0.0]], [[0.0, 0.0], [0.0, 0.0]]])
+    p = dsp.probability(cov, dsp.Target(width=2.0, height=0.4))
+    assert p[0] == pytest.approx(math.erf(0.2 / (0.3 * math.sqrt(2))), rel=1e-12)
+    assert p[1] == 1.0

@@ -123,8 +123,17 @@ def probability(cov: np.ndarray, target: Target, nodes: int = 24) -> np.ndarray:
                                    0.5 * target.height / np.abs(ev))
             total += 0.5 * (hi - lo) * np.sum(w * -np.expm1(-0.5 * a * r * r) / a)
         out[i] = total / (2 * math.pi * math.sqrt(det[i]))
-    # a sigma of zero in both directions: the impact is the centre, which is on the target
-    out[~good & np.all(np.abs(cov.reshape(n, 4)) == 0, axis=1)] = 1.0
+    # a covariance of rank one (only vertical sources, say): the impacts lie on a line through
+    # the centre, and the odds are those of a normal within the target's chord along it
+    for i in np.flatnonzero(~good & np.isfinite(cov.reshape(n, 4)).all(axis=1)):
+        vals, vecs = np.linalg.eigh(cov[i])
+        sd, (ev, el) = math.sqrt(max(vals[1], 0.0)), vecs[:, 1]
+        if target.diameter is not None:
+            half = 0.5 * target.diameter
+        else:
+            with np.errstate(divide="ignore"):
+                half = min(0.5 * target.width / abs(el), 0.5 * target.height / abs(ev))
+        out[i] = 1.0 if sd == 0 else math.erf(half / (sd * math.sqrt(2.0)))
     return np.clip(out, 0.0, 1.0)
 
 
