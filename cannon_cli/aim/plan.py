@@ -55,14 +55,17 @@ def rows(physics: Physics, velocity: float, params, curve, candidates: Sequence[
 
 def greedy(rows_: np.ndarray, shots: int) -> list:
     """``shots`` picks (candidate indices, repeats allowed) that each add the most to
-    log det(J^T J + eps I), eps a millionth of the largest column's squared norm (so that the
+    log det(J^T J + eps I) with J's columns scaled to unit length and eps = 1e-6 (so that the
     first picks, fewer than the parameters, are still ranked)."""
     usable = [i for i in range(rows_.shape[0]) if np.isfinite(rows_[i]).all()]
     if not usable:
         return []
     p = rows_.shape[2]
-    scale = np.max(np.sum(rows_[usable] ** 2, axis=(0, 1)))
-    info = np.eye(p) * 1e-6 * scale
+    # columns scaled to unit length over the candidates first: the ridge then weighs every
+    # parameter alike (the determinant's ranking is the same with or without the scaling)
+    norms = np.sqrt(np.sum(rows_[usable] ** 2, axis=(0, 1)))
+    rows_ = rows_ / np.where(norms > 0, norms, 1.0)
+    info = np.eye(p) * 1e-6
     picks = []
     for _ in range(shots):
         best, gain = None, -np.inf
