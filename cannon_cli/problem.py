@@ -48,6 +48,7 @@ _JSON_NAMES = {
     "crosswind": "crosswind_mps",
     "latitude": "latitude_deg",
     "bearing": "bearing_deg",
+    "cd_correction": "cd_correction",
     "target_offset": "target_offset_m",
     "angle": "angle_deg",
     "velocity": "velocity_mps",
@@ -59,12 +60,17 @@ _JSON_NAMES = {
 #: Echoed only when given: the unknowns that were fixed, and the optional bound.
 _OPTIONAL = ("angle", "velocity", "max_velocity", "distance", "drag_table",
              "ballistic_coefficient", "temperature", "pressure", "air_density", "sight_height",
-             "zero", "latitude", "bearing")
+             "zero", "latitude", "bearing", "cd_correction")
 #: Echoed only when not zero: the lateral inputs (a 2-D problem echoes what it echoed before
 #: they existed).
 _ZERO_QUIET = ("crosswind", "target_offset")
 #: Fields that are names, not numbers.
 _NAMES = ("drag", "arc", "atmosphere", "drag_table")
+#: Fields that are JSON objects: a Cd correction {"mach": [..], "coefficients": [..],
+#: "width": w} (truing's, docs/physics.md §12)
+STRUCTURED = ("cd_correction",)
+#: the most knots of a Cd correction (`physics.correction.MAX_KNOTS`)
+CD_KNOTS = 6
 PROBLEM_FIELDS = tuple(_JSON_NAMES.values())
 #: A `Shot`'s own fields beyond a problem's (a problem's azimuth is solved for, not given).
 _SHOT_NAMES = {"azimuth": "azimuth_deg"}
@@ -77,6 +83,37 @@ UNIT_KINDS = {"distance": "length", "target_height": "length", "launch_height": 
               "velocity": "speed", "max_velocity": "speed", "angle": "angle",
               "sight_height": "length", "zero": "length", "crosswind": "speed",
               "target_offset": "length", "latitude": "angle", "bearing": "angle"}
+
+
+def _cd_correction(value) -> tuple:
+    """A Cd correction as (mach knots, coefficients, width), checked: 1 to CD_KNOTS knots,
+    finite, >= 0 and increasing, as many coefficients, a width > 0."""
+    if isinstance(value, dict):
+        extra = sorted(set(value) - {"mach", "coefficients", "width"})
+        if extra or not {"mach", "coefficients", "width"} <= set(value):
+            raise InputError('cd_correction must be an object {"mach": [..], "coefficients": '
+                             '[..], "width": w}' + (f", not with {', '.join(extra)}" if extra
+                                                     else ""))
+        mach, coefficients, width = value["mach"], value["coefficients"], value.get("width")
+    elif isinstance(value, tuple) and len(value) == 3:
+        mach, coefficients, width = value
+    else:
+        raise InputError(f'cd_correction must be an object {{"mach": [..], "coefficients": '
+                         f'[..], "width": w}}, got {value!r}')
+    if not isinstance(mach, (list, tuple)) or not isinstance(coefficients, (list, tuple)):
+        raise InputError("cd_correction: mach and coefficients must be lists of numbers")
+    numbers = list(mach) + list(coefficients) + ([] if width is None else [width])
+    if not all(_is_number(x) for x in numbers):
+        raise InputError("cd_correction: mach, coefficients and width must be finite numbers")
+    if not 1 <= len(mach) <= CD_KNOTS or len(coefficients) != len(mach):
+        raise InputError(f"cd_correction: 1 to {CD_KNOTS} Mach knots and one coefficient each, "
+                         f"got {len(mach)} and {len(coefficients)}")
+    if any(m < 0 for m in mach) or any(b <= a for a, b in zip(mach, mach[1:])):
+        raise InputError("cd_correction: the Mach knots must be >= 0 and increase strictly")
+    if width is None or width <= 0:
+        raise InputError(f"cd_correction: needs a width > 0, got {width}")
+    # (that the factor on Cd stays positive is the physics' to check: `medium.medium_of`)
+    return (tuple(float(m) for m in mach), tuple(float(c) for c in coefficients), float(width))
 
 
 def _is_number(value) -> bool:
@@ -149,11 +186,17 @@ class Physics:
     #: one it does not
     latitude: Optional[float] = None
     bearing: Optional[float] = None
+    #: a correction of the drag table's Cd: (mach knots, coefficients, width), Cd times
+    #: 1 + sum c_k exp(-((M - m_k) / w)² / 2) (`physics.correction`); given as the JSON object
+    #: {"mach": [..], "coefficients": [..], "width": w}
+    cd_correction: Optional[tuple] = None
 
     def __post_init__(self) -> None:
+        if self.cd_correction is not None:
+            object.__setattr__(self, "cd_correction", _cd_correction(self.cd_correction))
         for f in fields(self):
             value = getattr(self, f.name)
-            if f.name in _NAMES or (value is None and f.name in _OPTIONAL):
+            if f.name in _NAMES + STRUCTURED or (value is None and f.name in _OPTIONAL):
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise InputError(f"must be a number, got {value!r}", field=_json_name(f.name))
@@ -201,6 +244,9 @@ class Physics:
         if self.ballistic_coefficient is not None and self.drag not in TABLE_DRAGS:
             raise InputError(f"a ballistic coefficient needs a drag table (g1, g7, sphere or "
                              f"table), not drag {self.drag}")
+        if self.cd_correction is not None and self.drag not in TABLE_DRAGS:
+            raise InputError(f"a cd_correction corrects a drag table (g1, g7, sphere or table), "
+                             f"not drag {self.drag}")
 
     @property
     def drag_k(self) -> float:
@@ -233,8 +279,15 @@ class Physics:
                 continue
             if name in _ZERO_QUIET and value == 0:
                 continue
+            if name == "cd_correction":
+                mach, coefficients, width = value
+                value = {"mach": list(mach), "coefficients": list(coefficients), "width": width}
             out[key] = value
         return out
+
+
+#: the JSON names of the physics (`Physics`' fields): what a record's or a profile's physics is
+PHYSICS_FIELDS = tuple(_JSON_NAMES[f.name] for f in fields(Physics))
 
 
 @dataclass(frozen=True, kw_only=True)

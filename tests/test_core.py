@@ -23,7 +23,8 @@ from cannon_cli.physics import model
 from cannon_cli.physics.columns import Columns
 from cannon_cli.physics.field import earth_rotation
 from cannon_cli.physics.jet import Jet
-from cannon_cli.physics.shot import INPUTS, Setup, end_state
+from cannon_cli.physics.correction import Curve
+from cannon_cli.physics.shot import CD, INPUTS, Setup, end_state
 from cannon_cli.units import LB_PER_IN2
 
 DISTANCES = np.array([300.0, 500.0, 800.0])
@@ -66,6 +67,7 @@ def test_fast_path_equals_the_generic_one(case, graded):
 
     values = [th, np.zeros(3), v, setup.params.wind, np.zeros(3), np.ones(3),
               setup.params.gravity, setup.params.launch_height, setup.params.distance, np.ones(3)]
+    values += [np.zeros(3)] * len(CD)
     jet = _fly(values, setup, 2, (0, 2), False)
     a = jet.a  # (4, 1 + 2 + 3, N): value, d/dtheta, d/dv, then (tt, tv, vv)
     assert _rel(a[:, 0], x) < 1e-10
@@ -93,9 +95,12 @@ def _inputs(three: bool):
                                         if n not in ("azimuth", "crosswind")]  # those are 3-D
                          + [(n, True) for n in INPUTS])
 def test_check_grads_with_respect_to_every_input(name, three):
+    # the Cd correction's coefficients (truing) with a curve whose bumps the flights cross
     setup = _setup("g7-icao", steps=16,
-                   omega=earth_rotation(45.0, 60.0) if three else None)
+                   omega=earth_rotation(45.0, 60.0) if three else None,
+                   cd=Curve.spread([1.3, 1.8, 2.3, 2.6, 2.8, 3.0]))
     base = _inputs(three)
+    base.update({c: np.array([0.05, -0.03, 0.02]) * (k + 1) for k, c in enumerate(CD)})
     weights = np.array([1.0, 0.3, 0.01, 0.02, 0.05, 1.0][:6 if three else 4])
 
     def f(x):

@@ -102,6 +102,8 @@ class Fired:
     base: dict
     target_height: np.ndarray
     target_offset: np.ndarray
+    #: a Cd correction whose coefficients are inputs "cd_k" (`correction.Curve`; truing's)
+    cd: object = None
 
     @property
     def size(self) -> int:
@@ -112,9 +114,19 @@ class Fired:
            steps: int | None = None) -> "Fired":
         """The shots of solved ``problems`` (one medium: the same drag model and air), at the
         steps their solves ended on (the most of them), or ``steps``."""
-        cols = Columns.from_problems(problems)
         if steps is None:
             steps = max([s.steps for s in solutions] + [MIN_STEPS])
+        return cls.at(problems, np.radians([s.angle_deg for s in solutions]),
+                      np.radians([s.azimuth_deg for s in solutions]),
+                      np.array([s.velocity_mps for s in solutions], dtype=float), int(steps))
+
+    @classmethod
+    def at(cls, problems: Sequence[Problem], elevation, azimuth, speed, steps: int,
+           cd=None) -> "Fired":
+        """``problems``' shots (one medium) fired at ``elevation`` and ``azimuth`` (rad) and
+        ``speed`` (m/s), arrays (N,), on an even mesh of ``steps``; ``cd`` a Cd correction
+        whose coefficients become inputs (`shot.Setup`)."""
+        cols = Columns.from_problems(problems)
         params = cols.params(int(steps))
         params = type(params)(**{**params.__dict__, "lateral": None, "grading": None})
         n = len(problems)
@@ -126,9 +138,9 @@ class Fired:
             omega = tuple(np.where(spun, o, 0.0)
                           for o in earth_rotation(np.where(spun, lat, 0.0), bearing))
         base = {
-            "elevation": np.radians([s.angle_deg for s in solutions]),
-            "azimuth": np.radians([s.azimuth_deg for s in solutions]),
-            "speed": np.array([s.velocity_mps for s in solutions], dtype=float),
+            "elevation": np.asarray(elevation, dtype=float),
+            "azimuth": np.asarray(azimuth, dtype=float),
+            "speed": np.asarray(speed, dtype=float),
             "wind": params.wind.copy(),
             "crosswind": np.array([p.crosswind for p in problems], dtype=float),
             "drag_scale": np.ones(n),
@@ -137,24 +149,31 @@ class Fired:
             "distance": params.distance.copy(),
             "sound_scale": np.ones(n),
         }
+        if cd is not None:
+            base.update({name: np.zeros(n) for name in shot.CD[:len(cd.mach)]})
         return cls(params, omega, base, cols.target_height.copy(),
-                   np.array([p.target_offset for p in problems], dtype=float))
+                   np.array([p.target_offset for p in problems], dtype=float), cd)
 
     def take(self, index) -> "Fired":
         omega = None if self.omega is None else tuple(o[index] for o in self.omega)
         return Fired(self.params.take(index), omega,
                      {k: v[index] for k, v in self.base.items()},
-                     self.target_height[index], self.target_offset[index])
+                     self.target_height[index], self.target_offset[index], self.cd)
+
+    def state(self, changes: dict) -> tuple:
+        """The 3-D end state (y, z, vx, vy, vz, t) at the distance, with the inputs
+        ``changes`` added to the shots' own (arrays (N,), boxed or not)."""
+        inputs = dict(self.base)
+        for name, delta in changes.items():
+            if name != "target_height":
+                inputs[name] = inputs[name] + delta
+        return shot.end_state(inputs, shot.Setup(self.params, self.omega, True, self.cd))
 
     def impact(self, changes: dict):
         """(vertical, lateral) impact on the target face relative to the target (m), with the
         inputs ``changes`` added to the shots' own (arrays (N,), boxed or not; "target_height"
         moves the target). Differentiable with respect to every change."""
-        inputs = dict(self.base)
-        for name, delta in changes.items():
-            if name != "target_height":
-                inputs[name] = inputs[name] + delta
-        state = shot.end_state(inputs, shot.Setup(self.params, self.omega, True))
+        state = self.state(changes)
         height = self.target_height + changes.get("target_height", 0.0)
         return state[0] - height, state[1] - self.target_offset
 

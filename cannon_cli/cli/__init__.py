@@ -5,7 +5,7 @@ command (or family) has its module, imported here to register it on the applicat
 """
 
 # each module registers its commands on `app`, and help lists them in this order
-from . import solve, table, simulate, hit, learn  # noqa: F401, I001
+from . import solve, table, simulate, hit, true, learn  # noqa: F401, I001
 from .plot import plot_app
 from .root import app, run
 

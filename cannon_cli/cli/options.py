@@ -180,8 +180,15 @@ Quiet = Annotated[bool, typer.Option("--quiet", "-q",
                                      rich_help_panel=OUTPUT)]
 
 
+Profile = Annotated[Optional[str], typer.Option(
+    "--profile", metavar="FILE", rich_help_panel=PHYSICS, show_default=False,
+    help="Physics from a profile (cannon.profile/1, as 'cannon true --save' writes it): the "
+    "gun, load and air, and the muzzle speed as if given --velocity (unless --angle is); a "
+    "flag given on the command line overrides it.")]
+
 #: The physics options every command takes, in the order they are shown (panel "Physics").
 PHYSICS_OPTIONS = (
+    ("profile", Profile, None),
     ("launch_height", LaunchHeight, 0.0),
     ("gravity", Gravity, STANDARD_GRAVITY),
     ("drag", DragOpt, Drag.none),
@@ -231,6 +238,8 @@ def with_physics(*, after: str, wind: bool = True, lateral: bool = True):
         @functools.wraps(command)
         def wrapper(**kwargs):
             physics = {name: kwargs.pop(name) for name in names}
+            profile = physics.pop("profile")
+            given = _given(names) if profile is not None else set()
             physics["drag"] = physics["drag"].value
             physics["atmosphere"] = physics["atmosphere"].value
             bc = physics.pop("bc")
@@ -238,6 +247,8 @@ def with_physics(*, after: str, wind: bool = True, lateral: bool = True):
             physics["ballistic_coefficient"] = None if bc is None else bc * units.LB_PER_IN2
             if wind and lateral:
                 _wind_vector(physics)
+            if profile is not None:
+                _apply_profile(profile, physics, kwargs, given)
             return command(physics=physics, **kwargs)
 
         wrapper.__signature__ = sig.replace(parameters=params)
@@ -245,6 +256,41 @@ def with_physics(*, after: str, wind: bool = True, lateral: bool = True):
         return wrapper
 
     return decorate
+
+
+#: the flags that set a physics attribute of another name
+_FLAG_OF = {"ballistic_coefficient": ("bc",), "wind": ("wind", "wind_speed", "wind_from"),
+            "crosswind": ("crosswind", "wind_speed", "wind_from")}
+
+
+def _given(names) -> set:
+    """The options among ``names`` that the command line gave (not their defaults): click's
+    parameter sources, from the context typer is running."""
+    from typer._click.globals import get_current_context
+    from typer._click.core import ParameterSource
+
+    ctx = get_current_context(silent=True)
+    if ctx is None:
+        return set()
+    return {n for n in names
+            if ctx.get_parameter_source(n) not in (None, ParameterSource.DEFAULT)}
+
+
+def _apply_profile(path: str, physics: dict, kwargs: dict, given: set) -> None:
+    """Fill ``physics`` (and the command's --velocity) from the profile at ``path`` where the
+    command line left the flag at its default. A command that does not take an input (the
+    wind, for one that varies it) leaves the profile's out."""
+    from ..io import profile
+
+    values, velocity = profile.load(path)
+    for name, value in values.items():
+        flags = _FLAG_OF.get(name, (name,))
+        if name in physics or name == "cd_correction":
+            if not any(f in given for f in flags):
+                physics[name] = value
+    if ("velocity" in kwargs and velocity is not None and kwargs["velocity"] is None
+            and kwargs.get("angle") is None):
+        kwargs["velocity"] = velocity
 
 
 def _wind_vector(physics: dict) -> None:

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import IO, Any, Iterable, Iterator, Optional, Union
 
 from ..errors import InputError
-from ..problem import PROBLEM_FIELDS
+from ..problem import PROBLEM_FIELDS, STRUCTURED
 
 FORMATS = ("auto", "json", "ndjson", "csv")
 _TEXT_FIELDS = ("drag", "arc", "atmosphere", "drag_table")
@@ -99,13 +99,15 @@ def _not_utf8(lineno: int, byte: int) -> str:
     return f"line {lineno}: not UTF-8 text (byte {byte:#04x})"
 
 
-def read_records(stream: IO, fmt: str = "auto") -> Iterator[Record]:
+def read_records(stream: IO, fmt: str = "auto", known=PROBLEM_FIELDS) -> Iterator[Record]:
     """The records of ``stream`` (bytes, or text) in order, see the module docstring. In "auto",
     the first non-blank line tells: CSV unless it starts with ``{`` or ``[``; NDJSON if that
     line is a JSON value by itself and is an object or has more lines after it; else one JSON
     document, read as NDJSON if it does not parse and starts with ``{`` (a broken first record
     loses nothing). A JSON document that cannot be read at all (a JSON array that does not
-    parse), or a CSV header that is bad with no rows under it, raises `InputError`."""
+    parse), or a CSV header that is bad with no rows under it, raises `InputError`. A CSV
+    header may name the fields ``known`` (a problem's, unless the caller reads other records:
+    truing's observations)."""
     lines = _Lines(stream)
     first = lines.next_nonblank()
     if first is None:
@@ -113,7 +115,7 @@ def read_records(stream: IO, fmt: str = "auto") -> Iterator[Record]:
     lineno, raw = first
     head = raw.lstrip()
     if fmt == "csv" or (fmt == "auto" and not head.startswith((b"{", b"["))):
-        yield from _csv(lines, lineno, raw)
+        yield from _csv(lines, lineno, raw, known)
     elif fmt == "ndjson":
         lines.push(first)
         yield from _ndjson(lines)
@@ -243,8 +245,8 @@ def _value_problem(key: str, value: Any) -> Optional[str]:
             todo.extend(item.values())
         elif isinstance(item, list):
             todo.extend(item)
-    if key not in PROBLEM_FIELDS:
-        return None  # an unknown field: validation says so
+    if key not in PROBLEM_FIELDS or key in STRUCTURED:
+        return None  # an unknown field, or one that is an object: validation says
     kind = "a string" if key in _TEXT_FIELDS else "a number"
     return f"{key} must be {kind}, got a JSON {'array' if isinstance(value, list) else 'object'}"
 
@@ -400,7 +402,7 @@ def _csv_message(e: csv.Error) -> str:
     return message
 
 
-def _csv(lines: _Lines, lineno: int, first: bytes) -> Iterator[Record]:
+def _csv(lines: _Lines, lineno: int, first: bytes, known=PROBLEM_FIELDS) -> Iterator[Record]:
     """CSV records under the header that starts on line ``lineno`` (see `_CSVRows`)."""
     rows = _CSVRows(_chain((lineno, first), lines))
     _, header, error = next(rows)
@@ -409,7 +411,7 @@ def _csv(lines: _Lines, lineno: int, first: bytes) -> Iterator[Record]:
         problems.append(f"the CSV header: {error}")
     else:
         header = [h.strip() for h in header]
-        unknown = sorted(set(header) - set(PROBLEM_FIELDS))
+        unknown = sorted(set(header) - set(known))
         if unknown:
             problems.append(f"unknown field{'s' if len(unknown) > 1 else ''} in the CSV "
                             f"header: {', '.join(unknown)}")

@@ -62,6 +62,10 @@ class Forces:
     #: a factor on the speed of sound (None: 1), how a site temperature's change reaches the
     #: Mach number (with the density, through the drag scale: `aim.sensitivity`)
     sound_scale: Any = None
+    #: truing's Cd correction (`correction.Curve`, None: off): Cd times 1 + sum c_k B_k(M),
+    #: the c_k (``cd_coefficients``) differentiable inputs like the others
+    cd_curve: Any = None
+    cd_coefficients: tuple = ()
 
 
 def _kappa(f: Forces, speed, y, order: int):
@@ -84,6 +88,9 @@ def _kappa(f: Forces, speed, y, order: int):
             sound = sound * f.sound_scale
         mach = speed / sound
         k = k * apply(mach, f.table.evaluate(value(mach), order))
+        if f.cd_curve is not None:  # written here, not folded in the table: the c_k are inputs
+            bumps = f.cd_curve.bumps(value(mach), order)
+            k = k * (1.0 + sum(c * apply(mach, b[:3]) for c, b in zip(f.cd_coefficients, bumps)))
     return k
 
 

@@ -26,7 +26,8 @@ from typing import Optional
 import numpy as np
 
 from ..problem import TABLE_DRAGS, Physics
-from . import atmosphere, dragtable
+from ..errors import InputError
+from . import atmosphere, correction, dragtable
 
 
 @dataclass(frozen=True)
@@ -80,11 +81,12 @@ def medium_of(physics: Physics) -> Medium:
         table = (path, _mtime(path))
     return _medium(physics.drag, table, physics.atmosphere, physics.altitude,
                    physics.temperature, physics.pressure, physics.humidity,
-                   physics.air_density)
+                   physics.air_density, physics.cd_correction)
 
 
 @functools.lru_cache(maxsize=64)
-def _medium(drag, table_file, kind, altitude, temperature, pressure, humidity, rho) -> Medium:
+def _medium(drag, table_file, kind, altitude, temperature, pressure, humidity, rho,
+            cd_correction=None) -> Medium:
     site = _site(altitude, temperature, pressure, humidity)
     rho_site = site.rho_site if rho is None else rho
     table = None
@@ -92,6 +94,8 @@ def _medium(drag, table_file, kind, altitude, temperature, pressure, humidity, r
         table = _table_file(*table_file)
     elif drag in TABLE_DRAGS:
         table = dragtable.bundled(drag)
+    if cd_correction is not None:
+        table = _corrected(table, *cd_correction)
     if kind == "icao":
         air = site
     elif table is not None:
@@ -99,6 +103,18 @@ def _medium(drag, table_file, kind, altitude, temperature, pressure, humidity, r
     else:
         air = None  # quadratic drag in constant air: the historical closed path
     return Medium(drag, table, air, float(rho_site))
+
+
+def _corrected(table, mach, coefficients, width) -> dragtable.DragTable:
+    """``table`` times a Cd correction (`correction.CorrectedTable`), refused if the factor on
+    Cd falls below 0.05 anywhere (a grid over the bumps and 4 widths beyond)."""
+    curve = correction.Curve(mach, width)
+    grid = np.linspace(mach[0] - 4 * width, mach[-1] + 4 * width, 801)
+    low = float(np.min(curve.factor(grid, coefficients)[0]))
+    if not low > 0.05:
+        raise InputError(f"cd_correction: the factor on Cd falls to {low:.3g}; it must stay "
+                         "above 0.05")
+    return correction.CorrectedTable.of(table, curve, coefficients)
 
 
 def _mtime(path) -> float:

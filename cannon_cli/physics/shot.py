@@ -16,7 +16,8 @@ above the horizontal), ``azimuth`` (rad, to the right of the line to the target)
 (m/s); v0 = speed (cos e cos a, sin e, cos e sin a). ``drag_scale`` multiplies the drag (1: as
 the setup says): d/d(BC) = -(1/BC) d/d(drag_scale), and likewise for the air density through
 rho_site. ``sound_scale`` multiplies the speed of sound (it acts through a drag table's Mach
-number only).
+number only). ``cd_0``.. are the coefficients c_k of a Cd correction 1 + sum c_k B_k(M) on the
+table (`correction.Curve`, given by the setup's ``cd``; zero where not given).
 """
 
 from __future__ import annotations
@@ -27,13 +28,17 @@ from typing import Optional
 import numpy as np
 from autograd.extend import defvjp, primitive
 
-from . import core, packed
+from . import core, correction, packed
 from .field import Forces
 from .jet import Jet
 
+#: The physical inputs, in slot order ...
+PHYSICAL = ("elevation", "azimuth", "speed", "wind", "crosswind", "drag_scale", "gravity",
+            "launch_height", "distance", "sound_scale")
+#: ... then the coefficients of a Cd correction (`correction.Curve`, the setup's ``cd``)
+CD = tuple(f"cd_{k}" for k in range(correction.MAX_KNOTS))
 #: The differentiable inputs, in slot order.
-INPUTS = ("elevation", "azimuth", "speed", "wind", "crosswind", "drag_scale", "gravity",
-          "launch_height", "distance", "sound_scale")
+INPUTS = PHYSICAL + CD
 M = len(INPUTS)
 
 
@@ -47,6 +52,9 @@ class Setup:
     params: object
     omega: Optional[tuple] = None
     three: bool = False
+    #: a Cd correction whose coefficients are the inputs "cd_k" (`correction.Curve`; None: off,
+    #: and the params' table flies as it is). With one, the table's own correction is replaced.
+    cd: Optional[correction.Curve] = None
 
 
 def _defaults(setup: Setup, n: int) -> dict:
@@ -55,7 +63,7 @@ def _defaults(setup: Setup, n: int) -> dict:
     zero = np.zeros(n)
     return {"azimuth": zero, "wind": p.wind, "crosswind": zero, "drag_scale": zero + 1.0,
             "gravity": p.gravity, "launch_height": p.launch_height, "distance": p.distance,
-            "sound_scale": zero + 1.0}
+            "sound_scale": zero + 1.0, **{name: zero for name in CD}}
 
 
 def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track=False):
@@ -69,7 +77,7 @@ def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track
              for i, v in enumerate(values)]
     else:
         q = list(values)
-    elev, az, speed, wind, cross, scale, g, h0, dist, sound = q
+    elev, az, speed, wind, cross, scale, g, h0, dist, sound = q[:len(PHYSICAL)]
     # the speed of sound is scaled only where it is asked about (a hot path otherwise)
     sound = sound if isinstance(sound, Jet) or np.any(values[9] != 1.0) else None
     lift = lambda a, f: a.apply(*f) if isinstance(a, Jet) else f[0]
@@ -88,9 +96,13 @@ def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track
         z = Jet(np.stack([_as_jet(s, nd, order, n).a for s in state]), nd, order)
     else:
         z = np.stack([np.broadcast_to(np.asarray(s, dtype=float), (n,)) for s in state])
+    table, curve, cds = p.table, setup.cd, ()
+    if curve is not None:
+        table = getattr(table, "base", None) or table
+        cds = tuple(q[len(PHYSICAL):len(PHYSICAL) + len(curve.mach)])
     f = Forces(drag=p.drag, gravity=g, wind=wind, crosswind=cross, drag_k=p.drag_k * scale,
-               drag_c=p.drag_c * scale, table=p.table, air=p.air, omega=setup.omega,
-               sound_scale=sound)
+               drag_c=p.drag_c * scale, table=table, air=p.air, omega=setup.omega,
+               sound_scale=sound, cd_curve=curve, cd_coefficients=cds)
     # the mesh: the setup's fractions of the distance (a jet if the distance is differentiated)
     frac = p.mesh() / p.distance
     mesh = [dist * row for row in frac]
@@ -144,6 +156,10 @@ def end_state(inputs: dict, setup: Setup) -> tuple:
     unknown = set(inputs) - set(INPUTS)
     if unknown:
         raise TypeError(f"unknown inputs: {', '.join(sorted(unknown))}")
+    knots = 0 if setup.cd is None else len(setup.cd.mach)
+    idle = sorted(name for name in inputs if name in CD[knots:])
+    if idle:
+        raise TypeError(f"inputs without a knot of the setup's Cd correction: {', '.join(idle)}")
     n = np.shape(packed.unbox(inputs["speed"]))[0]
     defaults = _defaults(setup, n)
     values = []
@@ -174,7 +190,7 @@ def integrate(theta, v, params, lateral, order: int = 0, dirs=(0, 1), apex: bool
     n = np.shape(theta)[0]
     values = [np.asarray(theta, dtype=float), lateral.azimuth, np.asarray(v, dtype=float),
               params.wind, lateral.crosswind, np.ones(n), params.gravity,
-              params.launch_height, params.distance, np.ones(n)]
+              params.launch_height, params.distance, np.ones(n)] + [np.zeros(n)] * len(CD)
     slots = tuple((0, 2)[d] for d in dirs) if order else ()
     setup = Setup(params, lateral.omega, True)
     out, top, umin = _fly(values, setup, order, slots, True, track=True)
