@@ -29,7 +29,7 @@ def main() -> None:
     from cannon_cli.physics import model
     from cannon_cli.physics.columns import Columns
     from cannon_cli.physics.field import earth_rotation
-    from cannon_cli.physics.shot import Setup, _fly, end_state
+    from cannon_cli.physics.shot import CD, Setup, _fly, end_state
 
     cases = {"quadratic": dict(drag="quadratic", wind=2.0),
              "g7-icao": dict(drag="g7", atmosphere="icao", ballistic_coefficient=156.8,
@@ -44,7 +44,7 @@ def main() -> None:
                 v = np.full(n, 790.0)
             setup = Setup(p)
             values = [th, np.zeros(n), v, p.wind, np.zeros(n), np.ones(n), p.gravity,
-                      p.launch_height, p.distance, np.ones(n)]
+                      p.launch_height, p.distance, np.ones(n)] + [np.zeros(n)] * len(CD)
             for order in (0, 1, 2):
                 hand = median_time(lambda: model.integrate(th, v, p, order=order, dirs=(0, 1)),
                                    args.repeat)
@@ -62,7 +62,7 @@ def main() -> None:
                       "crosswind": np.full(n, 4.47)}
             t0 = median_time(lambda: end_state(inputs, three), args.repeat)
             values3 = [th, np.zeros(n), v, p.wind, np.full(n, 4.47), np.ones(n), p.gravity,
-                       p.launch_height, p.distance, np.ones(n)]
+                       p.launch_height, p.distance, np.ones(n)] + [np.zeros(n)] * len(CD) + [np.zeros(n)] * len(CD)
             t1 = median_time(lambda: _fly(values3, three, 1, (0, 1), True), args.repeat)
             flat = median_time(lambda: model.integrate(th, v, p, order=1, dirs=(0, 1)),
                                args.repeat)
