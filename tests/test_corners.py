@@ -271,3 +271,21 @@ def test_a_target_at_the_edge_of_reach_is_not_called_out_of_reach(kw):
     assert s.status.value != "out_of_reach", s.message
     if s.converged:
         assert abs(true_miss(s)) <= 1e-6 * p.distance
+
+
+def test_a_table_shot_whose_step_halving_agrees_by_accident():
+    """Issue 18: a G7 shot through Mach 1 whose 8- and 16-step heights agree to 2.5e-6 m while
+    both are 5.1e-4 m (2e-6 x distance) from the converged one; a mesh graded otherwise exposes
+    it (`steps.cross_checked`), and the answer hits within the promise."""
+    from reference import true_miss
+
+    from cannon_cli.aim.driver import solve
+    from cannon_cli.problem import Problem
+
+    p = Problem(distance=248.4491936681448, target_height=0.4326204721209175, drag="g7",
+                mass=0.004698106098334709, diameter=0.009555574099797251,
+                form_factor=1.2080322363647118, altitude=1444.0675336912666,
+                wind=3.93165871316449, velocity=414.94081427362664)
+    s = solve(p, solver="newton")
+    assert s.converged and s.steps > 16
+    assert abs(true_miss(s)) <= 1e-6 * p.distance

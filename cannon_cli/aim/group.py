@@ -318,6 +318,8 @@ class Group:
             table = p.table is not None
             error = steps_rule.error(y, half[Y], table=table,
                                      coarser=None if quarter is None else quarter[Y])
+            if table:
+                error = steps_rule.cross_checked(error, y, self._regraded(p, th, v))
             if self.three:
                 self.end[5, rows], self.end[6, rows] = x[Z], x[VZ]
                 self.error_z[rows] = steps_rule.error(
@@ -327,6 +329,13 @@ class Group:
         self.error[rows] = error
         if slope is not None:
             self.slope[rows] = slope
+
+    @staticmethod
+    def _regraded(p, th, v):
+        """y at the distance on a mesh graded otherwise (`steps.cross_checked`)."""
+        q = np.ones(p.size) if p.grading is None else np.asarray(p.grading)
+        other = replace(p, grading=np.minimum(q, 1.0) * steps_rule.CROSS_GRADING)
+        return integrate(th, v, other)[0][Y]
 
     def verdict(self, i: int, status: Status, message: str) -> None:
         """Problem i is not solved: ``status`` says which way, ``message`` why."""
