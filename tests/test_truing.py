@@ -300,3 +300,41 @@ def test_plan_spreads_shots_for_speed_and_bc():
     one = json.loads(run("true", "--plan", *FLAGS, "--fit", "velocity", "--sd-mrad", "0.03",
                          "--json", "-q").stdout)
     assert len(one["shots"]) == 1 and one["shots"][0]["distance_m"] == 1000.0
+
+
+def _flown(distance, elevation_deg, *, velocity=800.0, bc=TRUTH_BC):
+    """Where the truth's shot passes ``distance``, by `simulate` (scipy DOP853 in time: another
+    integrator than the fit's RK4)."""
+    from cannon_cli.physics.trajectory import simulate
+    from cannon_cli.problem import Shot
+
+    return simulate(Shot(angle=elevation_deg, velocity=velocity, drag="g7",
+                         ballistic_coefficient=bc * LB_PER_IN2, distance=distance),
+                    samples=2).crossing
+
+
+def test_impacts_flown_by_another_integrator_are_recovered():
+    """Observations made by DOP853 in time, not by the fit's own model and mesh."""
+    rows = []
+    for d, e in ((300.0, 0.2), (600.0, 0.45), (900.0, 0.75)):
+        rows.append(json.dumps({"distance_m": d, "angle_deg": e,
+                                "impact_vertical_m": _flown(d, e).height_m}))
+    res, doc = _true("\n".join(rows) + "\n", "--sd-mrad", "0.03")
+    assert res.exit_code == 0, res.output
+    est = _estimates(doc)
+    assert abs(est["velocity"]["estimate"] / 800.0 - 1) < 1e-6
+    assert abs(est["bc"]["estimate"] / TRUTH_BC - 1) < 1e-6
+
+
+def test_speed_samples_alone_true_the_speed_and_bc():
+    """A Doppler radar's speeds at 100, 300 and 500 m (DOP853 truth), no impacts at all."""
+    rows = []
+    for d in (100.0, 300.0, 500.0):
+        rows.append(json.dumps({"distance_m": d, "angle_deg": 0.5,
+                                "speed_mps": _flown(d, 0.5).speed_mps,
+                                "speed_distance_m": d, "sd_speed_mps": 0.1}))
+    res, doc = _true("\n".join(rows) + "\n")
+    assert res.exit_code == 0, res.output
+    est = _estimates(doc)
+    assert abs(est["velocity"]["estimate"] / 800.0 - 1) < 1e-6
+    assert abs(est["bc"]["estimate"] / TRUTH_BC - 1) < 1e-6
