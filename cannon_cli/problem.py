@@ -23,6 +23,9 @@ SITE_LIMITS = {"altitude": (-5000.0, 11000.0, "m"), "temperature": (-100.0, 70.0
                "pressure": (100.0, 1200.0, "hPa"), "humidity": (0.0, 100.0, "%")}
 
 SOLUTION_SCHEMA = "cannon.solution/1"
+#: The farthest a target may lie off the line of fire (deg): x runs downrange along that line,
+#: and the aim turns at most 68.75° (`aim.unknowns.AZIMUTH_LIMIT`), drift included.
+MAX_OFFSET_ANGLE = 60.0
 
 #: Problem attribute -> JSON field name (SI-suffixed), in the order they are echoed.
 _JSON_NAMES = {
@@ -324,6 +327,11 @@ class Problem(Physics):
         super().__post_init__()
         if self.distance <= 0:
             raise InputError(f"must be > 0, got {self.distance:g}", field="distance_m")
+        if abs(self.target_offset) > self.distance * math.tan(math.radians(MAX_OFFSET_ANGLE)):
+            off = math.degrees(math.atan2(abs(self.target_offset), self.distance))
+            raise InputError(f"puts the target {off:.4g}° off the line of fire, more than "
+                             f"{MAX_OFFSET_ANGLE:g}°: the distance runs along the line of fire, "
+                             "so measure it toward the target", field="target_offset_m")
         if self.arc not in ARCS:
             raise InputError(f"must be one of {', '.join(ARCS)}, got {self.arc!r}", field="arc")
         if self.angle is not None and self.velocity is not None:

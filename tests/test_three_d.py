@@ -174,3 +174,9 @@ def test_out_of_reach_in_three_dimensions_reports_a_true_closest_approach():
     assert abs(side) < 0.01 * problem.distance
     assert s.miss_m == pytest.approx(up, abs=1e-6 * problem.distance)
     assert f"{s.miss_m:.6g} m" in s.message
+
+
+def test_a_target_far_off_the_line_of_fire_is_bad_input():
+    res = run("solve", "--distance", "100", "--target-offset", "1e6")
+    assert res.exit_code == 1
+    assert "off the line of fire" in res.output and "Traceback" not in res.output
