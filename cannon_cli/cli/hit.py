@@ -10,8 +10,8 @@ import typer
 from ..errors import ExitCode
 from . import parsers
 from .environment import Environment
-from .options import (ANGLE_UNITS, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc, Quiet,
-                      Solver, TargetHeight, TargetOffset, with_physics)
+from .options import (ANGLE_UNITS, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, Angle, Arc, ArcOpt,
+                      Quiet, Solver, TargetHeight, TargetOffset, Velocity, with_physics)
 from .root import _guard, app
 
 SPREAD = "Uncertainty (one standard deviation each)"
@@ -38,14 +38,9 @@ def hit(
     target_height: TargetHeight = 0.0,
     target_offset: TargetOffset = 0.0,
     physics: Optional[dict] = None,  # the physics options: see with_physics
-    angle: Annotated[Optional[float], typer.Option(
-        "--angle", metavar="DEG", rich_help_panel=UNKNOWNS, parser=parsers.angle,
-        help=f"Fix the launch angle ({ANGLE_UNITS}) and solve for the speed.")] = None,
-    velocity: Annotated[Optional[float], typer.Option(
-        "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS, parser=parsers.speed,
-        help="Fix the muzzle speed (m/s, or e.g. 2600fps) and solve for the angle.")] = None,
-    arc: Annotated[Arc, typer.Option(help="With --velocity: the low or the high arc.",
-                                     case_sensitive=False, rich_help_panel=UNKNOWNS)] = Arc.low,
+    angle: Angle = None,
+    velocity: Velocity = None,
+    arc: ArcOpt = Arc.low,
     target: Annotated[Optional[tuple], typer.Option(
         "--target", parser=parsers.rectangle, metavar="WxH", rich_help_panel=TARGET,
         show_default=False,

@@ -144,6 +144,19 @@ TargetOffset = Annotated[float, typer.Option(
 LATERAL = ("crosswind", "wind_speed", "wind_from", "latitude", "bearing")
 #: the help's words for an angle's units
 ANGLE_UNITS = "°, or e.g. 5mil (NATO, 1/6400 turn), 2mrad, 30moa"
+#: what is fixed, and what is solved for (solve, hit, plot trajectory)
+Angle = Annotated[Optional[float], typer.Option(
+    "--angle", metavar="DEG", rich_help_panel=UNKNOWNS, parser=parsers.angle,
+    help=f"Fix the launch angle ({ANGLE_UNITS}) and solve for the speed.")]
+Velocity = Annotated[Optional[float], typer.Option(
+    "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS, parser=parsers.speed,
+    help="Fix the muzzle speed (m/s, or e.g. 2600fps) and solve for the angle.")]
+ArcOpt = Annotated[Arc, typer.Option(help="With --velocity: the low or the high arc.",
+                                     case_sensitive=False, rich_help_panel=UNKNOWNS)]
+MaxVelocity = Annotated[Optional[float], typer.Option(
+    metavar="M/S", rich_help_panel=UNKNOWNS, parser=parsers.speed,
+    help="Upper bound on the speed (m/s, or e.g. 3000fps); beyond it the target is out of "
+    "reach.")]
 SIGHT = "Sight"
 SightHeight = Annotated[Optional[float], typer.Option(
     parser=parsers.length, metavar="M", rich_help_panel=SIGHT, show_default=False,

@@ -11,16 +11,18 @@ import typer
 from ..errors import ExitCode
 from . import parsers
 from .options import (
-    ANGLE_UNITS,
     EXIT_CODES_HELP,
     HOW,
     OUTPUT,
     TARGET,
-    UNKNOWNS,
     Arc,
     Solver,
     TargetHeight,
+    Angle,
+    ArcOpt,
+    MaxVelocity,
     TargetOffset,
+    Velocity,
     with_physics,
 )
 from .environment import Environment
@@ -55,18 +57,6 @@ Distance = Annotated[Optional[float], typer.Option(
     parser=parsers.length, metavar="M",
     help="Horizontal distance to the target (m, or e.g. 1000yd), > 0. Required unless both "
     "--angle and --velocity are given.", rich_help_panel=TARGET, show_default=False)]
-Angle = Annotated[Optional[float], typer.Option(
-    "--angle", metavar="DEG", rich_help_panel=UNKNOWNS, parser=parsers.angle,
-    help=f"Fix the launch angle ({ANGLE_UNITS}) and solve for the speed.")]
-Velocity = Annotated[Optional[float], typer.Option(
-    "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS, parser=parsers.speed,
-    help="Fix the muzzle speed (m/s, or e.g. 2600fps) and solve for the angle.")]
-ArcOpt = Annotated[Arc, typer.Option(help="With --velocity: the low or the high arc.",
-                                     case_sensitive=False, rich_help_panel=UNKNOWNS)]
-MaxVelocity = Annotated[Optional[float], typer.Option(
-    metavar="M/S", rich_help_panel=UNKNOWNS, parser=parsers.speed,
-    help="Upper bound on the speed (m/s, or e.g. 3000fps); beyond it the target is out of "
-    "reach.")]
 
 
 def _size(out: Optional[str], width: Optional[int], height: Optional[int]) -> None:

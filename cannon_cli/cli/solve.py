@@ -10,10 +10,10 @@ import typer
 
 from ..errors import ExitCode
 from . import parsers
-from .options import (ANGLE_UNITS, BATCH, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc,
-                      InputFormat, Quiet, SightedTargetHeight, SightHeight, Solver, UnitsOpt,
-                      UnitSystem, Scheduler, TargetOffset, Workers, Zero, _display_units, _output_format,
-                      dask_settings, with_physics)
+from .options import (BATCH, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, Angle, Arc, ArcOpt,
+                      InputFormat, MaxVelocity, Quiet, Scheduler, SightedTargetHeight,
+                      SightHeight, Solver, TargetOffset, UnitsOpt, UnitSystem, Velocity, Workers,
+                      Zero, _display_units, _output_format, dask_settings, with_physics)
 from .environment import Environment
 from .root import FLOATING_POINT_NOISE, _guard, app
 
@@ -31,18 +31,10 @@ def solve(
     target_height: SightedTargetHeight = None,
     target_offset: TargetOffset = 0.0,
     physics: Optional[dict] = None,  # the physics options: see with_physics
-    angle: Annotated[Optional[float], typer.Option(
-        "--angle", metavar="DEG", rich_help_panel=UNKNOWNS, parser=parsers.angle,
-        help=f"Fix the launch angle ({ANGLE_UNITS}) and solve for the speed.")] = None,
-    velocity: Annotated[Optional[float], typer.Option(
-        "--velocity", metavar="M/S", rich_help_panel=UNKNOWNS, parser=parsers.speed,
-        help="Fix the muzzle speed (m/s, or e.g. 2600fps) and solve for the angle.")] = None,
-    arc: Annotated[Arc, typer.Option(help="With --velocity: the low or the high arc.",
-                                     case_sensitive=False, rich_help_panel=UNKNOWNS)] = Arc.low,
-    max_velocity: Annotated[Optional[float], typer.Option(
-        metavar="M/S", rich_help_panel=UNKNOWNS, parser=parsers.speed,
-        help="Upper bound on the speed (m/s, or e.g. 3000fps); beyond it the target is out of "
-        "reach.")] = None,
+    angle: Angle = None,
+    velocity: Velocity = None,
+    arc: ArcOpt = Arc.low,
+    max_velocity: MaxVelocity = None,
     sight_height: SightHeight = None,
     zero: Zero = None,
     solver: Annotated[Solver, typer.Option(
