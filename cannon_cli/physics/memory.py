@@ -1,26 +1,31 @@
-"""The C allocator's heap padding, set once for a process that integrates large batches.
+"""The C allocator's settings for a process that integrates large batches, set once.
 
-The generic core (`core`, `jet`) allocates its temporaries afresh at every operation: arrays of
-K x N floats, a few hundred kB for a 10,000-target batch. glibc's malloc hands such memory back to
-the system whenever the top of the heap frees up and takes it again at the next operation, and
-each page taken back faults on first touch: measured on the development machine, a 3-D
-first-order field evaluation of 10,000 shots took 990 µs that way and 330 µs with 16 MiB of heap
-kept as padding (M_TOP_PAD), against 70 µs for its plain values. The padding costs at most that
-much memory held; it changes no number.
+The cores (`core`, `jet`, `model`) allocate their temporaries afresh at every operation: arrays
+of hundreds of kB to a few MB for a 10,000-target batch (a packed 3-D jet of two directions is
+1.4 MB). glibc serves blocks above its mmap threshold with fresh pages from the system, each of
+which faults on first touch, and hands the top of its heap back whenever it frees up. Serving
+blocks up to 64 MiB from the heap (M_MMAP_THRESHOLD) and keeping 16 MiB of it on top
+(M_TOP_PAD) makes them reused instead. Measured (medians of 3, alternating processes, three
+rounds): 10,000 3-D crosswind targets 196-216 -> 178-183 ms (newton) and 365-378 -> 315-325 ms
+(lbfgs), the 2-D quadratic batch 71-73 -> 69-70 ms, 1,000,000 vacuum targets 290-303 ->
+268-315 ms, the .308 batch unchanged. The padding alone (without the threshold) was slower
+than glibc's defaults: setting any of these turns off glibc's own adaptation of the threshold.
+The cost is at most that much memory held; no number changes.
 """
 
 from __future__ import annotations
 
 import sys
 
-#: mallopt's M_TOP_PAD, and what it is set to
-_M_TOP_PAD = -2
+#: mallopt's parameters, and what they are set to
+_M_TOP_PAD, _M_MMAP_THRESHOLD = -2, -3
 PAD = 16 << 20
+MMAP_THRESHOLD = 64 << 20
 _state = {"set": False}
 
 
 def keep_heap() -> None:
-    """Keep `PAD` bytes of heap on top (glibc only; elsewhere, or if it fails, nothing)."""
+    """Set the allocator as above (glibc only; elsewhere, or if it fails, nothing)."""
     if _state["set"]:
         return
     _state["set"] = True
@@ -29,6 +34,8 @@ def keep_heap() -> None:
     import ctypes
 
     try:
-        ctypes.CDLL("libc.so.6").mallopt(_M_TOP_PAD, PAD)
+        libc = ctypes.CDLL("libc.so.6")
+        libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
+        libc.mallopt(_M_TOP_PAD, PAD)
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         pass
