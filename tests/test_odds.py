@@ -232,3 +232,9 @@ def test_probability_of_a_covariance_of_rank_one():
     p = dsp.probability(cov, dsp.Target(width=2.0, height=0.4))
     assert p[0] == pytest.approx(math.erf(0.2 / (0.3 * math.sqrt(2))), rel=1e-12)
     assert p[1] == 1.0
+
+
+def test_without_a_drag_table_the_bc_source_is_the_drag():
+    res = run("hit", "--distance", "300", "--velocity", "90", "--drag", "quadratic", "--sd-bc",
+              "2", "--target", "1x1", "--json", "-q")
+    assert [b["source"] for b in json.loads(res.stdout)["budget"]] == ["drag"]

@@ -43,11 +43,14 @@ def assess(problems: Sequence[Problem], solutions: Sequence[Solution],
     for k, i in enumerate(solved):
         total = result.cov[k, 0, 0] + result.cov[k, 1, 1]
         budget = []
+        # without a drag table the "ballistic coefficient" is the drag's own scale
+        table = problems[i].table_drag
         for j, name in enumerate(result.names):
             unit, factor = _UNITS[name]
             part = result.parts[k, :, j]
             budget.append({
-                "source": name, "sd": result.sigma[k, j] * factor, "unit": unit,
+                "source": "drag" if name == "bc" and not table else name,
+                "sd": result.sigma[k, j] * factor, "unit": unit,
                 "sigma_vertical_m": math.sqrt(part[0]), "sigma_lateral_m": math.sqrt(part[1]),
                 "share_vertical": _share(part[0], result.cov[k, 0, 0]),
                 "share_lateral": _share(part[1], result.cov[k, 1, 1]),
