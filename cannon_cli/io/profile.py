@@ -59,7 +59,8 @@ def load(path: str) -> tuple:
 def dump(physics: Physics, velocity: Optional[float], truing: Optional[dict] = None) -> dict:
     """The profile of ``physics`` and the muzzle speed ``velocity`` (a drag table file by its
     absolute path: a profile is read from anywhere)."""
-    out = {"schema": SCHEMA, **physics.to_json()}
+    out = {"schema": SCHEMA, **{k: v for k, v in physics.to_json().items()
+                                if k not in _unused(physics)}}
     if out.get("drag_table"):
         out["drag_table"] = os.path.abspath(out["drag_table"])
     if velocity is not None and math.isfinite(velocity):
@@ -67,6 +68,21 @@ def dump(physics: Physics, velocity: Optional[float], truing: Optional[dict] = N
     if truing:
         out["truing"] = truing
     return out
+
+
+def _unused(physics: Physics) -> set:
+    """The fields that this drag model does not read (the dataclass's defaults would only
+    mislead a reader of the profile: a G7 bullet of "mass 1 kg")."""
+    if physics.drag == "none":
+        return {"mass_kg", "diameter_m", "drag_coefficient", "linear_drag_kgps", "form_factor"}
+    if physics.drag == "linear":
+        return {"diameter_m", "drag_coefficient", "form_factor"}
+    if physics.drag == "quadratic":
+        return {"linear_drag_kgps", "form_factor"}
+    unused = {"linear_drag_kgps", "drag_coefficient"}
+    if physics.ballistic_coefficient is not None:
+        unused |= {"mass_kg", "diameter_m", "form_factor"}
+    return unused
 
 
 def save(path: str, profile: dict) -> None:
