@@ -175,8 +175,8 @@ class Group:
                 return
             self.unknowns.towards_reach(self, bad)
 
-    def aim_across(self, rows, turns: int = 1, *, start: bool = False):
-        """Aim 3-D shots at the azimuth that cancels their lateral miss, by Newton steps on
+    def aim_across(self, rows, *, start: bool = False):
+        """Aim 3-D shots at the azimuth that cancels their lateral miss, by a Newton step on
         tan(azimuth): without crosswind or the Earth's rotation a shot stays in its vertical
         plane, z(D) = D tan(azimuth), and with them the drift changes little with the aim.
         With ``start``, at the start's elevation and speed: the searches of `reach` fly the
@@ -188,13 +188,12 @@ class Group:
         theta, speed = ((self.first[0][rows], self.first[1][rows]) if start
                         else (self.theta[rows], self.speed[rows]))
         self.azimuth[rows] = np.arctan2(offset, d)
-        for _ in range(turns):
-            p = b.params.take(rows).with_steps(max(int(self.steps[rows].min()) // 2, 1))
-            z = integrate(theta, speed, p)[0][Z]
-            # a shot that barely gets to the distance crawls across it in the crosswind: its
-            # drift says nothing of the aim's, so a turn is held within 0.1 (5.7°)
-            tan = np.tan(self.azimuth[rows]) - np.clip((z - offset) / d, -0.1, 0.1)
-            self.azimuth[rows] = np.where(np.isfinite(tan), np.arctan(tan), self.azimuth[rows])
+        p = b.params.take(rows).with_steps(max(int(self.steps[rows].min()) // 2, 1))
+        z = integrate(theta, speed, p)[0][Z]
+        # a shot that barely gets to the distance crawls across it in the crosswind: its drift
+        # says nothing of the aim's, so the turn is held within 0.1 (5.7°)
+        tan = np.tan(self.azimuth[rows]) - np.clip((z - offset) / d, -0.1, 0.1)
+        self.azimuth[rows] = np.where(np.isfinite(tan), np.arctan(tan), self.azimuth[rows])
 
     def _solve_rows(self, rows):
         """Solve ``rows`` from the current theta/speed, grouped by step count; then check arc
@@ -277,7 +276,7 @@ class Group:
             rest = np.flatnonzero(~done)
             if rest.size:
                 sub = self._solver_run(b.take(rest), z0[rest], lo[rest], hi[rest], steps, None)
-                res = solvers.Result.put(res, rest, sub)
+                res = res.put(rest, sub)
         else:
             res = self._solver_run(b, z0, lo, hi, steps, rows)
         th, v = b.unpack(res.z)
