@@ -289,3 +289,22 @@ def test_a_table_shot_whose_step_halving_agrees_by_accident():
     s = solve(p, solver="newton")
     assert s.converged and s.steps > 16
     assert abs(true_miss(s)) <= 1e-6 * p.distance
+
+
+def test_a_fixed_angle_into_a_headwind_hits_next_to_the_edge_of_reach():
+    """Issue 18: at 44.3° into a 2.7 m/s headwind a 0.22 g ball falls short below ~7.5 km/s and
+    hits at 7.74 km/s, next to that edge; the edge's bisection took the unresolved hits for
+    shots that fall short, and the target was called out of reach."""
+    from reference import true_miss
+
+    from cannon_cli.aim.driver import solve
+    from cannon_cli.problem import Problem
+
+    p = Problem(distance=35.10368237682084, target_height=31.524132588365646, drag="quadratic",
+                mass=0.00022265039715427384, diameter=0.010153841084553318,
+                drag_coefficient=0.6201728689017396, wind=-2.709000997866245,
+                angle=44.317877595033366)
+    s = solve(p, solver="newton")
+    assert s.converged, s.message
+    assert 7586.0 < s.velocity_mps < 8000.0
+    assert abs(true_miss(s)) <= 1e-6 * p.distance
