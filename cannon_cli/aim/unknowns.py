@@ -18,6 +18,7 @@ import numpy as np
 from ..physics import steps as steps_rule
 from ..problem import Status
 from . import reach, start
+from .budget import WORK_BUDGET
 from .loss import Batch
 
 #: RK4 steps of the first search for the greatest range of a shot that falls short, and the
@@ -207,15 +208,19 @@ class Speed(Unknowns):
         # speeds that the integration at these steps gives no verdict on are integrated again
         # with more steps (a stiff shot: strong drag), up to SEARCH_STEPS and beyond if stiff
         v, _, best_h, best_v, at, unresolved = reach.speed_root(
-            b, b.angle, g.vmax[rows], tol=g.search_tol(), most=SEARCH_STEPS)
+            b, b.angle, g.vmax[rows], tol=g.search_tol(), most=SEARCH_STEPS,
+            stop=g.budget.over)
         found = np.isfinite(v)
         for j in np.flatnonzero(~found):
             i = rows[j]
             if unresolved[j]:  # no speed hits where resolved, but some speeds were not
                 g.speed[i] = best_v[j] if np.isfinite(best_h[j]) else g.speed[i]
+                why = (f"the work budget of the solve is spent ({WORK_BUDGET} RK4 steps a "
+                       f"problem) before the edge of reach was searched" if g.budget.over()
+                       else f"the integration could not resolve some speeds at "
+                            f"{reach.SCAN_MOST} steps (the drag is too stiff)")
                 g.verdict(i, NOT_CONVERGED, f"not converged: no speed found that hits, but "
-                              f"the integration could not resolve some speeds at "
-                              f"{reach.SCAN_MOST} steps (the drag is too stiff)")
+                              f"{why}")
                 continue
             g.speed[i] = best_v[j] if np.isfinite(best_h[j]) else g.speed[i]
             if g.bounded[i]:
