@@ -338,3 +338,20 @@ def test_speed_samples_alone_true_the_speed_and_bc():
     est = _estimates(doc)
     assert abs(est["velocity"]["estimate"] / 800.0 - 1) < 1e-6
     assert abs(est["bc"]["estimate"] / TRUTH_BC - 1) < 1e-6
+
+
+def test_a_profile_input_the_command_does_not_take_is_an_error(tmp_path):
+    """A profile's wind for `cannon train` (which varies the wind itself), its crosswind for
+    the landscape (in the vertical plane): refused in one line, not silently left out; the
+    same profile serves `solve`."""
+    path = tmp_path / "gun.json"
+    path.write_text(json.dumps({"schema": "cannon.profile/1", "drag": "quadratic",
+                                "wind_mps": 3.0, "crosswind_mps": 2.0}))
+    res = run("train", "--out", str(tmp_path / "p.npz"), "--distance-range", "100:200",
+              "--steps", "1", "--profile", str(path))
+    assert res.exit_code == 1 and "wind_mps = 3.0 is not an input of this command" in res.output
+    res = run("plot", "landscape", "--distance", "100", "--profile", str(path), "--out",
+              str(tmp_path / "l.png"))
+    assert res.exit_code == 1 and "crosswind_mps" in res.output
+    ok = run("solve", "--distance", "100", "--profile", str(path), "--json", "-q")
+    assert ok.exit_code == 0 and json.loads(ok.stdout)["problem"]["crosswind_mps"] == 2.0

@@ -291,16 +291,26 @@ def _given(names) -> set:
 
 def _apply_profile(path: str, physics: dict, kwargs: dict, given: set) -> None:
     """Fill ``physics`` (and the command's --velocity) from the profile at ``path`` where the
-    command line left the flag at its default. A command that does not take an input (the
-    wind, for one that varies it) leaves the profile's out."""
+    command line left the flag at its default. A profile's input that the command does not
+    take (the wind, for one that varies it; the lateral ones, for a command that stays in the
+    vertical plane) is an error unless it is the default: it would be silently left out."""
+    from dataclasses import fields
+
+    from ..errors import InputError
     from ..io import profile
+    from ..problem import PHYSICS_FIELDS, Physics, json_to_flag
 
     values, velocity = profile.load(path)
+    defaults = {f.name: f.default for f in fields(Physics)}
     for name, value in values.items():
         flags = _FLAG_OF.get(name, (name,))
         if name in physics or name == "cd_correction":
             if not any(f in given for f in flags):
                 physics[name] = value
+        elif value != defaults.get(name):
+            key = dict(zip((f.name for f in fields(Physics)), PHYSICS_FIELDS))[name]
+            raise InputError(f"profile {path}: {key} = {value} is not an input of this "
+                             f"command ({json_to_flag(key)} is not among its options)")
     if ("velocity" in kwargs and velocity is not None and kwargs["velocity"] is None
             and kwargs.get("angle") is None):
         kwargs["velocity"] = velocity
