@@ -22,7 +22,6 @@ from autograd import numpy as anp
 
 from ..physics import medium, shot
 from ..physics.columns import Columns
-from ..physics.field import earth_rotation
 from ..physics.steps import MIN_STEPS
 from ..problem import Problem, Solution
 
@@ -130,13 +129,7 @@ class Fired:
         params = cols.params(int(steps))
         params = type(params)(**{**params.__dict__, "lateral": None, "grading": None})
         n = len(problems)
-        lat = np.array([np.nan if p.latitude is None else p.latitude for p in problems])
-        bearing = np.array([0.0 if p.bearing is None else p.bearing for p in problems])
-        spun = np.isfinite(lat)
-        omega = None
-        if spun.any():
-            omega = tuple(np.where(spun, o, 0.0)
-                          for o in earth_rotation(np.where(spun, lat, 0.0), bearing))
+        omega = cols.omega()
         base = {
             "elevation": np.asarray(elevation, dtype=float),
             "azimuth": np.asarray(azimuth, dtype=float),

@@ -117,13 +117,18 @@ class Columns:
         if not self.three.any():
             return None
         n = self.size
+        return Lateral(np.zeros(n) if azimuth is None else azimuth, self.crosswind.copy(),
+                       self.omega())
+
+    def omega(self):
+        """The Earth's rotation in each shot's frame (`field.earth_rotation`; zero where a
+        problem gives no latitude), or None where none does."""
+        if self.latitude is None or not np.isfinite(self.latitude).any():
+            return None
         spun = np.isfinite(self.latitude)
-        omega = None
-        if spun.any():
-            lat = np.where(spun, self.latitude, 0.0)
-            bearing = np.where(spun, self.bearing, 0.0)
-            omega = tuple(np.where(spun, o, 0.0) for o in earth_rotation(lat, bearing))
-        return Lateral(np.zeros(n) if azimuth is None else azimuth, self.crosswind.copy(), omega)
+        lat = np.where(spun, self.latitude, 0.0)
+        bearing = np.where(spun, self.bearing, 0.0)
+        return tuple(np.where(spun, o, 0.0) for o in earth_rotation(lat, bearing))
 
     @classmethod
     def from_physics(cls, physics: Physics, distance, *, wind=None) -> "Columns":
