@@ -13,7 +13,7 @@ and azimuth at a fixed elevation), F(u, p) = impact = 0 gives du/dp = -(dF/du)^-
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import numpy as np
@@ -127,7 +127,7 @@ class Fired:
         whose coefficients become inputs (`shot.Setup`)."""
         cols = Columns.from_problems(problems)
         params = cols.params(int(steps))
-        params = type(params)(**{**params.__dict__, "lateral": None, "grading": None})
+        params = replace(params, lateral=None, grading=None)
         n = len(problems)
         omega = cols.omega()
         base = {
