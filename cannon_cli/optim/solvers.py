@@ -78,9 +78,6 @@ def done(f: np.ndarray, tol: float) -> np.ndarray:
         return np.all(np.abs(f) <= tol, axis=1)
 
 
-_done = done
-
-
 def evaluate(residual: Residual, z: np.ndarray, idx: np.ndarray, *, jacobian: bool = False):
     """F(z) and the gradient of L = 1/2 |F|^2, and the Jacobian dF/dz (n, m, k) if asked, from
     one forward pass of autograd."""
@@ -160,7 +157,7 @@ def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
     active = np.arange(n)
     f, _, jac = evaluate(residual, z, active, jacobian=True)
     f_all = f.copy()
-    conv = _done(f, tol)
+    conv = done(f, tol)
     active, f, jac = active[~conv], f[~conv], jac[~conv]
     # per problem, the loss to halve and the iteration it was set at: Newton that has not
     # halved the loss in `STALL_ITERATIONS` damped steps is not going to converge from here
@@ -196,7 +193,7 @@ def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
                 ff = np.asarray(residual(zz, rows), dtype=float)
             new = _loss(ff)
             ok = np.isfinite(new) & ((new <= (1.0 - 1e-4 * t[pending]) * loss[pending])
-                                     | _done(ff, tol))
+                                     | done(ff, tol))
             acc = pending[ok]
             new_z[acc], new_f[acc] = zz[ok], ff[ok]
             accepted.append(acc)
@@ -211,7 +208,7 @@ def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
             if small.all():
                 break
         acc = np.concatenate(accepted) if accepted else np.zeros(0, dtype=int)
-        acc = acc[~_done(new_f[acc], tol)]
+        acc = acc[~done(new_f[acc], tol)]
         if acc.size:
             ff, _, jj = evaluate(residual, new_z[acc], active[acc], jacobian=True)
             new_f[acc], new_j[acc] = ff, jj
@@ -220,7 +217,7 @@ def newton(residual: Residual, z0, lower, upper, *, tol: float, max_iter: int,
         z[active] = new_z
         iters[active] = it
         f_all[active] = new_f
-        c = _done(new_f, tol)
+        c = done(new_f, tol)
         conv[active] = c
         if callback is not None:
             callback(Progress(it, active, new_z, new_f, _loss(new_f)))
@@ -252,7 +249,7 @@ def _first_order(update, residual: Residual, z0, lower, upper, *, tol: float, ma
     lr = np.full(n, float(learning_rate))
     state: dict = {}
     f_all = f.copy()
-    conv = _done(f, tol)
+    conv = done(f, tol)
     it = 0
     while it < max_iter:
         live = ~conv[active] & np.isfinite(_loss(f))
@@ -275,7 +272,7 @@ def _first_order(update, residual: Residual, z0, lower, upper, *, tol: float, ma
         f[ok], g[ok] = ff[ok], gg[ok]
         iters[active] = it
         f_all[active] = f
-        conv[active] = _done(f, tol)
+        conv[active] = done(f, tol)
         if callback is not None:
             callback(Progress(it, active, z[active], f, _loss(f)))
     return Result(z, f_all, conv, iters)
@@ -384,7 +381,7 @@ def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: in
     n, k = z0.shape
     active = np.arange(n)
     f0, g0, jac = evaluate(residual, z0, active, jacobian=True)
-    if _done(f0, tol).all():
+    if done(f0, tol).all():
         return Result(z0.copy(), f0, np.ones(n, dtype=bool), np.zeros(n, dtype=int))
     # scipy.optimize takes about 0.3 s to import: only when there is work for it (the
     # closed-form start of a shot in vacuum already solves it)
@@ -444,7 +441,7 @@ def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: in
             f = last["f"]
         if callback is not None:
             callback(Progress(iteration[0], active, last["z"], f, _loss(f)))
-        if _done(f, tol).all():
+        if done(f, tol).all():
             raise StopIteration
 
     bounds = None
@@ -460,13 +457,13 @@ def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: in
                                     "ftol": 0.0, "gtol": 0.0, "maxcor": 10})
     except _Stalled:
         z, f = best["z"], best["f"]
-        return Result(z, f, _done(f, tol), np.full(n, max(iteration[0], 1)))
+        return Result(z, f, done(f, tol), np.full(n, max(iteration[0], 1)))
     if "w" in last and np.array_equal(last["w"], res.x):
         z, f = last["z"], last["f"]
     else:
         z = _clip(to_z(res.x), lower, upper, active)
         f, _, _ = evaluate(residual, z, active)
-    return Result(z, f, _done(f, tol), np.full(n, max(iteration[0], 1)))
+    return Result(z, f, done(f, tol), np.full(n, max(iteration[0], 1)))
 
 
 @functools.cache
