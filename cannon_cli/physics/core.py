@@ -22,21 +22,23 @@ def _values(z) -> np.ndarray:
     return a.real
 
 
-def integrate(z, f: Forces, mesh, order: int = 0, *, track: bool = False):
+def integrate(z, f: Forces, mesh, order: int = 0, *, track: bool = False, apex: bool = True):
     """The state ``z`` (an array (S, N), or a packed `Jet` (S, K, N)) carried from x = 0 over
     the steps of ``mesh`` (a sequence of step lengths, each an array (N,) or a `Jet`) by
     classical RK4; returns the end state, of the same kind.
 
     With ``track``, returns (end state, apex, lowest vx): the highest point on the way (the
     cubic Hermite interpolant of y over the step where vy changes sign: y and dy/dx are exact at
-    both ends) and the lowest horizontal velocity at a step's end (a shot whose vx does not stay
+    both ends; None unless ``apex``: on a small batch its interpolation is a third of the
+    work) and the lowest horizontal velocity at a step's end (a shot whose vx does not stay
     positive turned back or fell vertically before the distance)."""
     vx, vy = (2, 3) if _values(z).shape[0] == 6 else (1, 2)
+    apex = track and apex
     if track:
         s = _values(z)
         top, umin = s[0].copy(), s[vx].copy()
     for h in mesh:
-        if track:
+        if apex:
             s = _values(z)
             y0, s0 = s[0].copy(), s[vy] / s[vx]
         half = h * 0.5
@@ -48,6 +50,7 @@ def integrate(z, f: Forces, mesh, order: int = 0, *, track: bool = False):
         if track:
             s = _values(z)
             np.minimum(umin, s[vx], out=umin)
+        if apex:
             s1 = s[vy] / s[vx]
             cross = (s0 > 0) & ~(s1 > 0)
             if cross.any():
@@ -55,7 +58,7 @@ def integrate(z, f: Forces, mesh, order: int = 0, *, track: bool = False):
                 top[cross] = np.maximum(top[cross], hermite_max(
                     y0[cross], s0[cross], s[0][cross], s1[cross], hv[cross]))
     if track:
-        return z, np.maximum(top, _values(z)[0]), umin
+        return z, np.maximum(top, _values(z)[0]) if apex else None, umin
     return z
 
 

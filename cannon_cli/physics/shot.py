@@ -66,9 +66,11 @@ def _defaults(setup: Setup, n: int) -> dict:
             "sound_scale": zero + 1.0, **{name: zero for name in CD}}
 
 
-def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track=False):
+def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track=False,
+         apex=False):
     """The end state, packed (S, K, N) as a jet along ``dirs`` (indices into `INPUTS`), or
-    (S, N) at order 0; with ``track`` also the apex and the lowest vx (`core.integrate`)."""
+    (S, N) at order 0; with ``track`` also the apex (None unless ``apex``) and the lowest vx
+    (`core.integrate`)."""
     p = setup.params
     n = np.shape(values[2])[0]
     if order:
@@ -107,7 +109,7 @@ def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track
     frac = p.mesh() / p.distance
     mesh = [dist * row for row in frac]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        return core.integrate(z, f, mesh, order, track=track)
+        return core.integrate(z, f, mesh, order, track=track, apex=apex)
 
 
 def _as_jet(x, nd, order, n):
@@ -193,7 +195,7 @@ def integrate(theta, v, params, lateral, order: int = 0, dirs=(0, 1), apex: bool
               params.launch_height, params.distance, np.ones(n)] + [np.zeros(n)] * len(CD)
     slots = tuple((0, 2)[d] for d in dirs) if order else ()
     setup = Setup(params, lateral.omega, True)
-    out, top, umin = _fly(values, setup, order, slots, True, track=True)
+    out, top, umin = _fly(values, setup, order, slots, True, track=True, apex=apex)
     a = out.a if order else out[:, None, :]
     perm = list(_MODEL_ORDER)
     x = a[perm, 0].copy()
@@ -209,5 +211,6 @@ def integrate(theta, v, params, lateral, order: int = 0, dirs=(0, 1), apex: bool
         for arr in (x, d1, d2):
             if arr is not None:
                 arr[..., bad] = np.nan
-        top = np.where(bad, np.nan, top)
+        if apex:
+            top = np.where(bad, np.nan, top)
     return (x, d1, d2, top) if apex else (x, d1, d2)
