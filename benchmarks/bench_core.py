@@ -8,8 +8,11 @@ forward-mode jets through the one field of `physics/field.py` (every derivative,
 For one shot and for 10,000, quadratic drag and G7 drag in ICAO air, value only (order 0), first
 derivatives in (angle, speed) (order 1) and second (order 2); and the 3-D end state with a
 crosswind and the Earth's rotation (`physics/shot.end_state`), which only the generic core
-computes. Prints medians and the ratio generic / hand (below 1: the generic path is faster), and
-the largest relative difference of the two (they are the same maths: ~1e-15).
+computes, with its first derivatives along the launch by `physics/fused.py` (the field's
+tangents fused into whole-array operations) and by the jets. Prints medians and the ratio
+generic / hand (below 1: the generic path is faster), and the largest relative difference of
+the two (they are the same maths: ~1e-15). The heap is kept as a solve keeps it
+(`physics/memory.keep_heap`).
 """
 
 from __future__ import annotations
@@ -29,7 +32,12 @@ def main() -> None:
     from cannon_cli.physics import model
     from cannon_cli.physics.columns import Columns
     from cannon_cli.physics.field import earth_rotation
+    from cannon_cli.physics import fused
+    from cannon_cli.physics.memory import keep_heap
     from cannon_cli.physics.shot import CD, Setup, _fly, end_state
+
+    keep_heap()
+    applies = fused.applies
 
     cases = {"quadratic": dict(drag="quadratic", wind=2.0),
              "g7-icao": dict(drag="g7", atmosphere="icao", ballistic_coefficient=156.8,
@@ -62,12 +70,16 @@ def main() -> None:
                       "crosswind": np.full(n, 4.47)}
             t0 = median_time(lambda: end_state(inputs, three), args.repeat)
             values3 = [th, np.zeros(n), v, p.wind, np.full(n, 4.47), np.ones(n), p.gravity,
-                       p.launch_height, p.distance, np.ones(n)] + [np.zeros(n)] * len(CD) + [np.zeros(n)] * len(CD)
+                       p.launch_height, p.distance, np.ones(n)] + [np.zeros(n)] * len(CD)
             t1 = median_time(lambda: _fly(values3, three, 1, (0, 1), True), args.repeat)
+            fused.applies = lambda *a: False
+            jets = median_time(lambda: _fly(values3, three, 1, (0, 1), True), args.repeat)
+            fused.applies = applies
             flat = median_time(lambda: model.integrate(th, v, p, order=1, dirs=(0, 1)),
                                args.repeat)
             print(f"{name:<10} {n:>6}    3-D: value {t0 * 1e3:.2f} ms, d/d(elevation, azimuth) "
-                  f"{t1 * 1e3:.2f} ms = {t1 / flat:.2f} x the 2-D fast path's first order")
+                  f"fused {t1 * 1e3:.2f} ms (jets {jets * 1e3:.2f} ms) = {t1 / flat:.2f} x the "
+                  f"2-D fast path's first order in (angle, speed)")
 
 
 if __name__ == "__main__":

@@ -28,7 +28,7 @@ from typing import Optional
 import numpy as np
 from autograd.extend import defvjp, primitive
 
-from . import core, correction, packed
+from . import core, correction, fused, packed
 from .field import Forces
 from .jet import Jet
 
@@ -109,6 +109,9 @@ def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track
     frac = p.mesh() / p.distance
     mesh = [dist * row for row in frac]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+        if order and fused.applies(f, dirs, order, z.a.dtype):
+            out = core.integrate(z.a, f, mesh, order, track=track, apex=apex, fused=True)
+            return (Jet(out[0], nd, order),) + out[1:] if track else Jet(out, nd, order)
         return core.integrate(z, f, mesh, order, track=track, apex=apex)
 
 
