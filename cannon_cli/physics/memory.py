@@ -11,6 +11,12 @@ rounds): 10,000 3-D crosswind targets 196-216 -> 178-183 ms (newton) and 365-378
 268-315 ms, the .308 batch unchanged. The padding alone (without the threshold) was slower
 than glibc's defaults: setting any of these turns off glibc's own adaptation of the threshold.
 The cost is at most that much memory held; no number changes.
+
+Setting the threshold also fixes glibc's trim threshold at its default 128 kB: a batch of
+1,000,000 targets (~500 MB at its peak) handed all but the 16 MiB pad back at its end and
+faulted it in again at the next. Keeping up to `TRIM` free on top (M_TRIM_THRESHOLD) makes a
+process's second large batch reuse the first's pages: 1,000,000 vacuum targets in steady state
+0.28-0.33 -> 0.19-0.24 s of CPU (alternating processes, medians of 4).
 """
 
 from __future__ import annotations
@@ -18,9 +24,10 @@ from __future__ import annotations
 import sys
 
 #: mallopt's parameters, and what they are set to
-_M_TOP_PAD, _M_MMAP_THRESHOLD = -2, -3
+_M_TRIM_THRESHOLD, _M_TOP_PAD, _M_MMAP_THRESHOLD = -1, -2, -3
 PAD = 16 << 20
 MMAP_THRESHOLD = 64 << 20
+TRIM = 512 << 20
 _state = {"set": False}
 
 
@@ -37,5 +44,6 @@ def keep_heap() -> None:
         libc = ctypes.CDLL("libc.so.6")
         libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD)
         libc.mallopt(_M_TOP_PAD, PAD)
+        libc.mallopt(_M_TRIM_THRESHOLD, TRIM)
     except (OSError, AttributeError):  # not glibc (musl has no mallopt)
         pass
