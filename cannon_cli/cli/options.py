@@ -247,12 +247,17 @@ def with_physics(*, after: str, wind: bool = True, lateral: bool = True):
                    for name, annotation, default in options]
         params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
         params[at:at] = spliced
+        # click's context, which knows the flags given from their defaults: typer hands it to
+        # a parameter annotated typer.Context (the guard passes it on), no option of its own
+        params.append(inspect.Parameter("_ctx", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                        annotation=typer.Context))
 
         @functools.wraps(command)
         def wrapper(**kwargs):
+            ctx = kwargs.pop("_ctx", None)
             physics = {name: kwargs.pop(name) for name in names}
             profile = physics.pop("profile")
-            given = _given(names) if profile is not None else set()
+            given = _given(ctx, names) if profile is not None else set()
             physics["drag"] = physics["drag"].value
             physics["atmosphere"] = physics["atmosphere"].value
             bc = physics.pop("bc")
@@ -276,17 +281,14 @@ _FLAG_OF = {"ballistic_coefficient": ("bc",), "wind": ("wind", "wind_speed", "wi
             "crosswind": ("crosswind", "wind_speed", "wind_from")}
 
 
-def _given(names) -> set:
-    """The options among ``names`` that the command line gave (not their defaults): click's
-    parameter sources, from the context typer is running."""
-    from typer._click.globals import get_current_context
-    from typer._click.core import ParameterSource
-
-    ctx = get_current_context(silent=True)
+def _given(ctx: Optional[typer.Context], names) -> set:
+    """The options among ``names`` that the command line gave (not their defaults): the
+    parameter sources of click's context ``ctx``, by name (typer exports the context, not the
+    enum of the sources)."""
     if ctx is None:
         return set()
     return {n for n in names
-            if ctx.get_parameter_source(n) not in (None, ParameterSource.DEFAULT)}
+            if getattr(ctx.get_parameter_source(n), "name", "DEFAULT") != "DEFAULT"}
 
 
 def _apply_profile(path: str, physics: dict, kwargs: dict, given: set) -> None:
