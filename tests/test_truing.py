@@ -85,6 +85,17 @@ def test_noise_free_speed_and_bc_are_recovered_to_1e_6():
     assert doc["status"] == "fitted"
     assert doc["identifiability"]["verdict"] == "weak"
     assert "muzzle speed" in doc["warnings"][0] and "BC" in doc["warnings"][0]
+    # and chi² ~ 0 is said to be an exact fit, not sds that are wrong
+    assert "fits the observations exactly" in doc["warnings"][1]
+
+
+@pytest.mark.parametrize("chi2,words", [(1e-20, "exactly"), (0.5, "less than their sds say"),
+                                        (10.0, None), (60.0, "more than their sds say")])
+def test_the_chi2_warning(chi2, words):
+    from types import SimpleNamespace
+
+    said = estimate.chi2_warning(SimpleNamespace(dof=10, chi2=chi2, chi2_dof=chi2 / 10))
+    assert (said is None) if words is None else (words in said)
 
 
 def test_noise_free_with_crosswind_and_offset():
