@@ -60,6 +60,11 @@ SightedTargetHeight = Annotated[Optional[float], typer.Option(
 LaunchHeight = Annotated[float, typer.Option(
     parser=parsers.length, metavar="M", help="Height of the muzzle (m, or e.g. 5ft).",
     rich_help_panel=PHYSICS)]
+ElevationOffset = Annotated[float, typer.Option(
+    parser=parsers.angle, metavar="DEG", rich_help_panel=PHYSICS,
+    help="How far above the elevation set the shot leaves (°, or e.g. 0.25mrad, 1moa): the "
+    "gun's vertical jump, or a quadrant's zero error, as cannon true --fit offset measures it. "
+    "Elevations given and answered are the ones to set on the gun: the model's less this.")]
 Gravity = Annotated[float, typer.Option(
     parser=parsers.number, metavar="M/S²", help="Gravitational acceleration (m/s²).",
     rich_help_panel=PHYSICS)]
@@ -203,6 +208,7 @@ Profile = Annotated[Optional[str], typer.Option(
 PHYSICS_OPTIONS = (
     ("profile", Profile, None),
     ("launch_height", LaunchHeight, 0.0),
+    ("elevation_offset", ElevationOffset, 0.0),
     ("gravity", Gravity, STANDARD_GRAVITY),
     ("drag", DragOpt, Drag.none),
     ("mass", Mass, 1.0),
@@ -227,14 +233,17 @@ PHYSICS_OPTIONS = (
 )
 
 
-def with_physics(*, after: str, wind: bool = True, lateral: bool = True):
+def with_physics(*, after: str, wind: bool = True, lateral: bool = True,
+                 offset: bool = True):
     """Give a command the physics options, declared once here: they are spliced into its
     signature after the parameter ``after`` (typer reads the signature), and the command gets
     them as one dict ``physics`` keyed like `problem.Physics` (``wind`` and the 3-D options
     left out if not taken: ``lateral`` False for a command that stays in the vertical plane;
-    --wind-speed and --wind-from become ``wind`` and ``crosswind``).
+    ``offset`` False for one that learns the model's own angles; --wind-speed and --wind-from
+    become ``wind`` and ``crosswind``).
     """
-    skip = (() if wind else ("wind",)) + (() if wind and lateral else LATERAL)
+    skip = ((() if wind else ("wind",)) + (() if wind and lateral else LATERAL)
+            + (() if offset else ("elevation_offset",)))
     options = [o for o in PHYSICS_OPTIONS if o[0] not in skip]
     names = [name for name, _, _ in options]
 

@@ -74,7 +74,8 @@ def true_(
         "--fit", metavar="LIST", rich_help_panel=FIT,
         help="What to fit, comma-separated: velocity (muzzle speed), bc (the ballistic "
         "coefficient, or a drag factor without one), cd (a smooth Cd(Mach) correction at "
-        "--cd-knots), crosswind, offset (the sight's elevation zero error).")] = "velocity,bc",
+        "--cd-knots), crosswind, offset (how far above the elevation set the shots leave: "
+        "--elevation-offset).")] = "velocity,bc",
     cd_knots: Annotated[Optional[str], typer.Option(
         "--cd-knots", metavar="M1,M2,..", rich_help_panel=FIT, show_default=False,
         help="Mach numbers of the Cd correction's bumps (1 to 6). (default: 3 spread over the "
@@ -223,6 +224,8 @@ def fitted_physics(base, velocity, result, curve) -> tuple:
     changes = {}
     if "crosswind" in values:
         changes["crosswind"] = float(values["crosswind"])
+    if "offset" in values:
+        changes["elevation_offset"] = math.degrees(float(values["offset"]))
     if "bc" in values:
         r = float(values["bc"])
         if base.ballistic_coefficient is not None:
@@ -241,8 +244,8 @@ def fitted_physics(base, velocity, result, curve) -> tuple:
 
 
 def _notes(doc: dict, result) -> dict:
-    """What a profile keeps of the fit, for people (not read back): the estimates and the
-    elevation offset, which is the sight's to correct and no physics of the shot."""
+    """What a profile keeps of the fit, for people (not read back): the estimates with their
+    standard errors and chi² (the fitted values themselves are the profile's physics)."""
     return {"schema": doc["schema"], "parameters": doc["parameters"],
             "chi2_per_dof": doc["chi2_per_dof"]}
 
