@@ -456,3 +456,23 @@ def test_a_bad_elevation_offset_is_one_line():
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "--elevation-offset" in lines[0] and "mrad" in lines[0]
 
+
+def test_plan_with_a_cd_correction():
+    """--plan with cd: one knot with the speed is determined and spread over distances; three
+    knots (or a BC beside them) from drops alone are refused as the fit would be: exit 3, one
+    error line naming the combination, the JSON saying why and giving no standard errors."""
+    one = run("true", "--plan", *FLAGS, "--fit", "velocity,cd", "--cd-knots", "1.6",
+              "--sd-mrad", "0.03", "--json", "-q")
+    assert one.exit_code == 0, one.output
+    plan = json.loads(one.stdout)
+    assert plan["status"] == "planned" and len(plan["shots"]) >= 2
+    se = {p["name"]: p["predicted_standard_error"] for p in plan["parameters"]}
+    assert 0 < se["velocity"] < 3 and 0 < se["cd_0"] < 2  # m/s, %
+    for fit in ("velocity,cd", "velocity,bc,cd"):
+        res = run("true", "--plan", *FLAGS, "--fit", fit, "--sd-mrad", "0.03", "--json")
+        assert res.exit_code == 3, res.output
+        doc = json.loads(res.stdout)
+        assert doc["status"] == "undetermined" and "Cd at Mach" in doc["reason"]
+        assert all(p["predicted_standard_error"] is None for p in doc["parameters"])
+        lines = [x for x in res.stderr.splitlines() if "error" in x]
+        assert len(lines) == 1 and "cannot separate" in lines[0]

@@ -49,7 +49,8 @@ def _machs(text: Optional[str]) -> Optional[tuple]:
 
 
 @app.command(name="true", epilog=EXIT_CODES_HELP + " A fit the data cannot determine (the "
-             "loosest combination known to worse than ±20 of its steps) is refused with exit 3.")
+             "loosest combination known to worse than ±20 of its steps) is refused with exit 3, "
+             "and so is a --plan whose shots could not determine it.")
 @_guard
 @with_physics(after="velocity")
 def true_(
@@ -280,11 +281,21 @@ def _plan(env, base, velocity, names, knots, sd, sd_mrad, shots, span, json_out,
     if not result.distances:
         raise InputError("no candidate distance is within reach at this --velocity")
     words = f"{sd:g} m" if sd is not None else f"{sd_mrad:g} mrad"
-    doc = trued.plan_document(result, words)
+    reason = ""
+    if result.ident.verdict == "undetermined":
+        # the fit of these very shots would be refused (exit 3): so is the plan, as the fit
+        # is, rather than standard errors of hundreds of per cent
+        reason = (f"{len(result.distances)} shots at these distances cannot separate the "
+                  f"parameters: {result.ident.words}; fit fewer (fewer --cd-knots), or plan "
+                  "more --shots or farther (--to)")
+    doc = trued.plan_document(result, words, reason)
     if json_out:
         env.write_json(doc)
     if not quiet:
         trued.show_plan(env.terminal, doc)
+    if reason:
+        env.terminal.error(reason)
+        raise typer.Exit(ExitCode.NO_SOLUTION)
     if result.ident.verdict != "determined":
         env.terminal.warn(f"even these shots pin it down poorly: {result.ident.words}")
 
