@@ -457,6 +457,33 @@ def test_a_bad_elevation_offset_is_one_line():
     assert len(lines) == 1 and "--elevation-offset" in lines[0] and "mrad" in lines[0]
 
 
+def test_records_with_their_own_weather_are_fitted_in_it():
+    """Each record's own temperature, pressure and altitude: the truth was shot in them (DOP853),
+    and the fit recovers it only because it flies each record in its own air."""
+    air = [dict(temperature=-10.0), dict(temperature=35.0, pressure=980.0),
+           dict(altitude=1500.0), dict(temperature=20.0, pressure=1030.0)]
+    keys = {"temperature": "temperature_c", "pressure": "pressure_hpa", "altitude": "altitude_m"}
+    rows = []
+    for weather in air:
+        for d, e in ((300.0, 0.2), (600.0, 0.45), (900.0, 0.85)):
+            rows.append({"distance_m": d, "angle_deg": e,
+                         "impact_vertical_m": _flown(d, e, **weather).height_m,
+                         **{keys[k]: v for k, v in weather.items()}})
+    text = "\n".join(json.dumps(r) for r in rows) + "\n"
+    res, doc = _true(text, "--sd-mrad", "0.03")
+    assert res.exit_code == 0, res.output
+    est = _estimates(doc)
+    assert abs(est["velocity"]["estimate"] / 800.0 - 1) < 1e-6
+    assert abs(est["bc"]["estimate"] / TRUTH_BC - 1) < 1e-6
+    assert all(abs(r["normalized"]) < 1e-3 for r in doc["residuals"])
+    # the same impacts read as if shot in the flags' air (15 °C at sea level): not the truth
+    bare = "\n".join(json.dumps({k: v for k, v in r.items() if k not in keys.values()})
+                      for r in rows) + "\n"
+    res, doc = _true(bare, "--sd-mrad", "0.03")
+    assert abs(_estimates(doc)["bc"]["estimate"] / TRUTH_BC - 1) > 0.02  # 3 %
+    assert doc["chi2_per_dof"] > 10  # ~350: the model misses the weather
+
+
 def test_plan_with_a_cd_correction():
     """--plan with cd: one knot with the speed is determined and spread over distances; three
     knots (or a BC beside them) from drops alone are refused as the fit would be: exit 3, one
