@@ -128,7 +128,7 @@ def _departs(angle: float, offset: float) -> None:
     """An elevation set whose shot, with the elevation offset, would leave past the vertical
     is bad input (the physics flies angle + offset)."""
     if not -90.0 < angle + offset < 90.0:
-        raise InputError(f"{angle:g} with elevation_offset_deg {offset:g} leaves at "
+        raise InputError(f"{angle:g} with an elevation offset of {offset:g}° leaves at "
                          f"{angle + offset:g}°, outside (-90, 90)", field="angle_deg")
 
 

@@ -1,4 +1,4 @@
-"""Truing (issue 14, docs/physics.md §11): `cannon true` learns the gun from where its shots
+"""Truing (issue 14, docs/physics.md §12): `cannon true` learns the gun from where its shots
 landed.
 
 - noise-free synthetic impacts (made by the model from a known truth) are recovered to 1e-6
@@ -11,7 +11,12 @@ landed.
   given overrides it; a bad profile is one line, exit 1;
 - the Cd correction: check_grads on its coefficients, and the corrected table (what a profile
   flies) equals the field's correction with the coefficients as inputs;
-- --plan spreads the shots over distances for speed and BC, not for the speed alone.
+- --plan spreads the shots over distances for speed and BC, not for the speed alone; with a
+  Cd correction it plans one knot and refuses what its fit would refuse;
+- the elevation offset end to end: fitted from a jumping gun's impacts, saved, and set off the
+  model's elevation by solve, table, hit and batches (a zeroed sight's come-up unchanged);
+- records each in their own weather are fitted in it;
+- chi² that is improbable, or exactly 0 (noise-free data), is said to be.
 """
 
 from __future__ import annotations
@@ -455,6 +460,9 @@ def test_a_bad_elevation_offset_is_one_line():
     assert res.exit_code == 1
     lines = res.stderr.strip().splitlines()
     assert len(lines) == 1 and "--elevation-offset" in lines[0] and "mrad" in lines[0]
+    # an elevation set that the offset would tip past the vertical
+    res = run("solve", "--distance", "100", "--angle", "89.9", "--elevation-offset", "0.5")
+    assert res.exit_code == 1 and "leaves at 90.4°" in res.stderr
 
 
 def test_records_with_their_own_weather_are_fitted_in_it():
