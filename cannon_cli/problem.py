@@ -26,6 +26,9 @@ SOLUTION_SCHEMA = "cannon.solution/1"
 #: The farthest a target may lie off the line of fire (deg): x runs downrange along that line,
 #: and the aim turns at most 68.75° (`aim.unknowns.AZIMUTH_LIMIT`), drift included.
 MAX_OFFSET_ANGLE = 60.0
+#: The largest elevation offset (deg, either way): a gun's jump or a sight's zero error is a
+#: fraction of a degree (a few mrad); beyond 5° it is a slip of units (mrad given as degrees).
+MAX_ELEVATION_OFFSET = 5.0
 
 #: Problem attribute -> JSON field name (SI-suffixed), in the order they are echoed.
 _JSON_NAMES = {
@@ -52,6 +55,7 @@ _JSON_NAMES = {
     "latitude": "latitude_deg",
     "bearing": "bearing_deg",
     "cd_correction": "cd_correction",
+    "elevation_offset": "elevation_offset_deg",
     "target_offset": "target_offset_m",
     "angle": "angle_deg",
     "velocity": "velocity_mps",
@@ -66,7 +70,7 @@ _OPTIONAL = ("angle", "velocity", "max_velocity", "distance", "drag_table",
              "zero", "latitude", "bearing", "cd_correction")
 #: Echoed only when not zero: the lateral inputs (a 2-D problem echoes what it echoed before
 #: they existed).
-_ZERO_QUIET = ("crosswind", "target_offset")
+_ZERO_QUIET = ("crosswind", "target_offset", "elevation_offset")
 #: Fields that are names, not numbers.
 _NAMES = ("drag", "arc", "atmosphere", "drag_table")
 #: Fields that are JSON objects: a Cd correction {"mach": [..], "coefficients": [..],
@@ -85,7 +89,8 @@ UNIT_KINDS = {"distance": "length", "target_height": "length", "launch_height": 
               "diameter": "length", "altitude": "length", "mass": "mass", "wind": "speed",
               "velocity": "speed", "max_velocity": "speed", "angle": "angle",
               "sight_height": "length", "zero": "length", "crosswind": "speed",
-              "target_offset": "length", "latitude": "angle", "bearing": "angle"}
+              "target_offset": "length", "latitude": "angle", "bearing": "angle",
+              "elevation_offset": "angle"}
 
 
 def _cd_correction(value) -> tuple:
@@ -117,6 +122,14 @@ def _cd_correction(value) -> tuple:
         raise InputError(f"cd_correction: needs a width > 0, got {width}")
     # (that the factor on Cd stays positive is the physics' to check: `medium.medium_of`)
     return (tuple(float(m) for m in mach), tuple(float(c) for c in coefficients), float(width))
+
+
+def _departs(angle: float, offset: float) -> None:
+    """An elevation set whose shot, with the elevation offset, would leave past the vertical
+    is bad input (the physics flies angle + offset)."""
+    if not -90.0 < angle + offset < 90.0:
+        raise InputError(f"{angle:g} with an elevation offset of {offset:g}° leaves at "
+                         f"{angle + offset:g}°, outside (-90, 90)", field="angle_deg")
 
 
 def _is_number(value) -> bool:
@@ -193,6 +206,11 @@ class Physics:
     #: 1 + sum c_k exp(-((M - m_k) / w)² / 2) (`physics.correction`); given as the JSON object
     #: {"mach": [..], "coefficients": [..], "width": w}
     cd_correction: Optional[tuple] = None
+    #: the elevation offset (deg): the angle at which the shot leaves above the bore's elevation
+    #: as set (the gun's vertical jump, a quadrant's or a sight's zero error). Every elevation
+    #: given or answered (``angle``, a solution's ``angle_deg``) is the one set on the gun; the
+    #: physics flies it plus this offset (docs/physics.md §12: what `cannon true` fits)
+    elevation_offset: float = 0.0
 
     def __post_init__(self) -> None:
         if self.cd_correction is not None:
@@ -219,6 +237,10 @@ class Physics:
             if value is not None and not lo <= value <= hi:
                 raise InputError(f"must be within {lo:g}..{hi:g} {unit}, got {value:g}",
                                  field=_JSON_NAMES[name])
+        if abs(self.elevation_offset) > MAX_ELEVATION_OFFSET:
+            raise InputError(f"must be within ±{MAX_ELEVATION_OFFSET:g}° (a jump or a zero "
+                             f"error of a few mrad: give e.g. 0.3mrad), got "
+                             f"{self.elevation_offset:g}", field="elevation_offset_deg")
         if self.latitude is not None:
             if not -90.0 <= self.latitude <= 90.0:
                 raise InputError(f"must be within -90..90, got {self.latitude:g}",
@@ -338,6 +360,8 @@ class Problem(Physics):
             raise InputError("give angle_deg or velocity_mps, not both: the other is solved for")
         if self.angle is not None and not -90.0 < self.angle < 90.0:
             raise InputError(f"must be in (-90, 90), got {self.angle:g}", field="angle_deg")
+        if self.angle is not None:
+            _departs(self.angle, self.elevation_offset)
         if self.velocity is not None and self.velocity <= 0:
             raise InputError(f"must be > 0, got {self.velocity:g}", field="velocity_mps")
         if self.max_velocity is not None and self.max_velocity <= 0:
@@ -419,6 +443,7 @@ class Shot(Physics):
         super().__post_init__()
         if not -90.0 < self.angle < 90.0:
             raise InputError(f"must be in (-90, 90), got {self.angle:g}", field="angle_deg")
+        _departs(self.angle, self.elevation_offset)
         if not -90.0 < self.azimuth < 90.0:  # x, downrange, must keep growing
             raise InputError(f"must be in (-90, 90), got {self.azimuth:g}", field="azimuth_deg")
         if self.velocity <= 0:

@@ -90,8 +90,9 @@ def test_csv_carries_the_new_columns():
     assert res.exit_code == 0, res.output
     rows = list(csv.DictReader(io.StringIO(res.stdout)))
     assert list(rows[0]) == list(CSV_COLUMNS)
-    assert list(CSV_COLUMNS[-8:]) == ["azimuth_deg", *LATERAL[1:], "crosswind_mps",
-                                      "target_offset_m", "latitude_deg", "bearing_deg"]
+    assert list(CSV_COLUMNS[-9:]) == ["azimuth_deg", *LATERAL[1:], "crosswind_mps",
+                                      "target_offset_m", "latitude_deg", "bearing_deg",
+                                      "elevation_offset_deg"]
     assert float(rows[-1]["drift_m"]) > float(rows[0]["drift_m"]) > 0
     assert float(rows[0]["crosswind_mps"]) == 4.4704 and rows[0]["latitude_deg"] == ""
     flat = list(csv.DictReader(io.StringIO(run("table", *RANGE, *G7_308, "--csv", "-q").stdout)))

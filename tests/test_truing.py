@@ -1,4 +1,4 @@
-"""Truing (issue 14, docs/physics.md §11): `cannon true` learns the gun from where its shots
+"""Truing (issue 14, docs/physics.md §12): `cannon true` learns the gun from where its shots
 landed.
 
 - noise-free synthetic impacts (made by the model from a known truth) are recovered to 1e-6
@@ -11,7 +11,12 @@ landed.
   given overrides it; a bad profile is one line, exit 1;
 - the Cd correction: check_grads on its coefficients, and the corrected table (what a profile
   flies) equals the field's correction with the coefficients as inputs;
-- --plan spreads the shots over distances for speed and BC, not for the speed alone.
+- --plan spreads the shots over distances for speed and BC, not for the speed alone; with a
+  Cd correction it plans one knot and refuses what its fit would refuse;
+- the elevation offset end to end: fitted from a jumping gun's impacts, saved, and set off the
+  model's elevation by solve, table, hit and batches (a zeroed sight's come-up unchanged);
+- records each in their own weather are fitted in it;
+- chi² that is improbable, or exactly 0 (noise-free data), is said to be.
 """
 
 from __future__ import annotations
@@ -21,7 +26,7 @@ import json
 import numpy as np
 import pytest
 from autograd.test_util import check_grads
-from conftest import run
+from conftest import nl, run, solved
 
 from cannon_cli.aim import estimate, truing
 from cannon_cli.aim.driver import solve_many
@@ -85,6 +90,17 @@ def test_noise_free_speed_and_bc_are_recovered_to_1e_6():
     assert doc["status"] == "fitted"
     assert doc["identifiability"]["verdict"] == "weak"
     assert "muzzle speed" in doc["warnings"][0] and "BC" in doc["warnings"][0]
+    # and chi² ~ 0 is said to be an exact fit, not sds that are wrong
+    assert "fits the observations exactly" in doc["warnings"][1]
+
+
+@pytest.mark.parametrize("chi2,words", [(1e-20, "exactly"), (0.5, "less than their sds say"),
+                                        (10.0, None), (60.0, "more than their sds say")])
+def test_the_chi2_warning(chi2, words):
+    from types import SimpleNamespace
+
+    said = estimate.chi2_warning(SimpleNamespace(dof=10, chi2=chi2, chi2_dof=chi2 / 10))
+    assert (said is None) if words is None else (words in said)
 
 
 def test_noise_free_with_crosswind_and_offset():
@@ -302,14 +318,15 @@ def test_plan_spreads_shots_for_speed_and_bc():
     assert len(one["shots"]) == 1 and one["shots"][0]["distance_m"] == 1000.0
 
 
-def _flown(distance, elevation_deg, *, velocity=800.0, bc=TRUTH_BC):
+def _flown(distance, elevation_deg, *, velocity=800.0, bc=TRUTH_BC, **physics):
     """Where the truth's shot passes ``distance``, by `simulate` (scipy DOP853 in time: another
-    integrator than the fit's RK4)."""
+    integrator than the fit's RK4); ``physics`` more of the truth (an elevation offset, the
+    air)."""
     from cannon_cli.physics.trajectory import simulate
     from cannon_cli.problem import Shot
 
     return simulate(Shot(angle=elevation_deg, velocity=velocity, drag="g7",
-                         ballistic_coefficient=bc * LB_PER_IN2, distance=distance),
+                         ballistic_coefficient=bc * LB_PER_IN2, distance=distance, **physics),
                     samples=2).crossing
 
 
@@ -355,3 +372,142 @@ def test_a_profile_input_the_command_does_not_take_is_an_error(tmp_path):
     assert res.exit_code == 1 and "crosswind_mps" in res.output
     ok = run("solve", "--distance", "100", "--profile", str(path), "--json", "-q")
     assert ok.exit_code == 0 and json.loads(ok.stdout)["problem"]["crosswind_mps"] == 2.0
+
+
+#: a gun whose shots leave 0.4 mrad above the elevation set (its vertical jump)
+JUMP_MRAD = 0.4
+JUMP_DEG = float(np.degrees(JUMP_MRAD * 1e-3))
+
+
+def _jump_records(distances=(300.0, 500.0, 700.0, 900.0)):
+    """The truth's impacts (800 m/s, BC 0.230, the jump; DOP853) of shots aimed with a
+    calculator that knows the BC but takes the speed as 792.48 m/s and no offset."""
+    rows = []
+    for d in distances:
+        e = solve_many([Problem(distance=d, velocity=792.48, drag="g7",
+                                ballistic_coefficient=TRUTH_BC * LB_PER_IN2)])[0].angle_deg
+        rows.append(json.dumps({"distance_m": d, "angle_deg": e, "impact_vertical_m":
+                                _flown(d, e, elevation_offset=JUMP_DEG).height_m}))
+    return "\n".join(rows) + "\n"
+
+
+def test_the_fitted_elevation_offset_is_what_solve_sets(tmp_path):
+    """Issue 14: impacts of a gun with a 0.4 mrad jump -> true --fit velocity,offset --save ->
+    solve --profile answers the elevation to set, which with the jump hits (DOP853 truth)."""
+    flags = ("--drag", "g7", "--bc", str(TRUTH_BC), "--velocity", "792.48")
+    path = tmp_path / "gun.json"
+    res = run("true", "-i", "-", *flags, "--fit", "velocity,offset", "--sd-mrad", "0.03",
+              "--save", str(path), "--json", "-q", input=_jump_records())
+    assert res.exit_code == 0, res.output
+    est = _estimates(json.loads(res.stdout))
+    assert abs(est["velocity"]["estimate"] / 800.0 - 1) < 1e-6
+    assert abs(est["offset"]["estimate"] / JUMP_MRAD - 1) < 1e-5  # mrad
+    prof = json.loads(path.read_text())
+    assert abs(prof["elevation_offset_deg"] / JUMP_DEG - 1) < 1e-5
+    # solve with the profile: the elevation to set is the model's less the offset, echoed
+    got = solved("--distance", "750", "--profile", str(path))
+    assert abs(got["problem"]["elevation_offset_deg"] / JUMP_DEG - 1) < 1e-5
+    model = solved("--distance", "750", "--drag", "g7", "--bc", str(TRUTH_BC), "--velocity",
+                   "800")
+    assert abs(got["angle_deg"] - (model["angle_deg"] - JUMP_DEG)) < 1e-7
+    # fired at that elevation, the truth's shot (with its jump) hits: another integrator
+    assert abs(_flown(750.0, got["angle_deg"], elevation_offset=JUMP_DEG).height_m) < 1e-4
+    # the flag overrides the profile's offset: 0 is the model's own elevation again
+    flat = solved("--distance", "750", "--profile", str(path), "--elevation-offset", "0")
+    assert abs(flat["angle_deg"] - model["angle_deg"]) < 1e-7
+    assert "elevation_offset_deg" not in flat["problem"]
+    # the table, hit and a batch set the same elevation
+    tab = run("table", "--profile", str(path), "--from", "750", "--to", "750", "--step", "100",
+              "--json", "-q")
+    assert abs(json.loads(tab.stdout)[0]["angle_deg"] - got["angle_deg"]) < 1e-9
+    hit = run("hit", "--profile", str(path), "--distance", "750", "--target-diameter", "0.5",
+              "--sd-velocity", "2", "--json", "-q")
+    assert abs(json.loads(hit.stdout)["angle_deg"] - got["angle_deg"]) < 1e-9
+    batch = run("solve", "-i", "-", "--profile", str(path), "--nl", "-q",
+                input='{"distance_m": 750}\n')
+    assert abs(nl(batch.stdout)[0]["angle_deg"] - got["angle_deg"]) < 1e-9
+
+
+def test_a_zeroed_sight_absorbs_the_elevation_offset():
+    """The sight is zeroed by the shots themselves: the offset moves the elevation set and the
+    zero's alike, and leaves the come-up as it was."""
+    base = ("--distance", "600", "--drag", "g7", "--bc", "0.23", "--velocity", "800",
+            "--sight-height", "0.05", "--zero", "100")
+    plain = solved(*base)
+    jump = solved(*base, "--elevation-offset", "0.4mrad")
+    assert abs(jump["angle_deg"] - (plain["angle_deg"] - JUMP_DEG)) < 1e-7
+    assert abs(jump["zero_angle_deg"] - (plain["zero_angle_deg"] - JUMP_DEG)) < 1e-7
+    assert abs(jump["come_up_mrad"] - plain["come_up_mrad"]) < 1e-6
+
+
+def test_the_offset_fit_starts_from_the_gun_s_and_adds_to_it():
+    """--fit offset estimates the gun's whole offset (from --elevation-offset, or a profile's);
+    a known offset, not fitted, is flown in every record."""
+    flags = ("--drag", "g7", "--bc", str(TRUTH_BC), "--velocity", "792.48", "--sd-mrad", "0.03")
+    text = _jump_records()
+    res, doc = _true(text, *flags, "--fit", "velocity,offset", "--elevation-offset", "0.1mrad")
+    assert res.exit_code == 0, res.output
+    est = _estimates(doc)
+    assert abs(est["offset"]["start"] - 0.1) < 1e-12
+    assert abs(est["offset"]["estimate"] / JUMP_MRAD - 1) < 1e-5
+    res, doc = _true(text, *flags, "--fit", "velocity", "--elevation-offset", "0.4mrad")
+    assert res.exit_code == 0, res.output
+    assert abs(_estimates(doc)["velocity"]["estimate"] / 800.0 - 1) < 1e-6
+
+
+def test_a_bad_elevation_offset_is_one_line():
+    res = run("solve", "--distance", "300", "--velocity", "800", "--elevation-offset", "6")
+    assert res.exit_code == 1
+    lines = res.stderr.strip().splitlines()
+    assert len(lines) == 1 and "--elevation-offset" in lines[0] and "mrad" in lines[0]
+    # an elevation set that the offset would tip past the vertical
+    res = run("solve", "--distance", "100", "--angle", "89.9", "--elevation-offset", "0.5")
+    assert res.exit_code == 1 and "leaves at 90.4°" in res.stderr
+
+
+def test_records_with_their_own_weather_are_fitted_in_it():
+    """Each record's own temperature, pressure and altitude: the truth was shot in them (DOP853),
+    and the fit recovers it only because it flies each record in its own air."""
+    air = [dict(temperature=-10.0), dict(temperature=35.0, pressure=980.0),
+           dict(altitude=1500.0), dict(temperature=20.0, pressure=1030.0)]
+    keys = {"temperature": "temperature_c", "pressure": "pressure_hpa", "altitude": "altitude_m"}
+    rows = []
+    for weather in air:
+        for d, e in ((300.0, 0.2), (600.0, 0.45), (900.0, 0.85)):
+            rows.append({"distance_m": d, "angle_deg": e,
+                         "impact_vertical_m": _flown(d, e, **weather).height_m,
+                         **{keys[k]: v for k, v in weather.items()}})
+    text = "\n".join(json.dumps(r) for r in rows) + "\n"
+    res, doc = _true(text, "--sd-mrad", "0.03")
+    assert res.exit_code == 0, res.output
+    est = _estimates(doc)
+    assert abs(est["velocity"]["estimate"] / 800.0 - 1) < 1e-6
+    assert abs(est["bc"]["estimate"] / TRUTH_BC - 1) < 1e-6
+    assert all(abs(r["normalized"]) < 1e-3 for r in doc["residuals"])
+    # the same impacts read as if shot in the flags' air (15 °C at sea level): not the truth
+    bare = "\n".join(json.dumps({k: v for k, v in r.items() if k not in keys.values()})
+                      for r in rows) + "\n"
+    res, doc = _true(bare, "--sd-mrad", "0.03")
+    assert abs(_estimates(doc)["bc"]["estimate"] / TRUTH_BC - 1) > 0.02  # 3 %
+    assert doc["chi2_per_dof"] > 10  # ~350: the model misses the weather
+
+
+def test_plan_with_a_cd_correction():
+    """--plan with cd: one knot with the speed is determined and spread over distances; three
+    knots (or a BC beside them) from drops alone are refused as the fit would be: exit 3, one
+    error line naming the combination, the JSON saying why and giving no standard errors."""
+    one = run("true", "--plan", *FLAGS, "--fit", "velocity,cd", "--cd-knots", "1.6",
+              "--sd-mrad", "0.03", "--json", "-q")
+    assert one.exit_code == 0, one.output
+    plan = json.loads(one.stdout)
+    assert plan["status"] == "planned" and len(plan["shots"]) >= 2
+    se = {p["name"]: p["predicted_standard_error"] for p in plan["parameters"]}
+    assert 0 < se["velocity"] < 3 and 0 < se["cd_0"] < 2  # m/s, %
+    for fit in ("velocity,cd", "velocity,bc,cd"):
+        res = run("true", "--plan", *FLAGS, "--fit", fit, "--sd-mrad", "0.03", "--json")
+        assert res.exit_code == 3, res.output
+        doc = json.loads(res.stdout)
+        assert doc["status"] == "undetermined" and "Cd at Mach" in doc["reason"]
+        assert all(p["predicted_standard_error"] is None for p in doc["parameters"])
+        lines = [x for x in res.stderr.splitlines() if "error" in x]
+        assert len(lines) == 1 and "cannot separate" in lines[0]

@@ -163,12 +163,22 @@ def fit(model, *, tol: float = 1e-12, max_evaluations: int = 100) -> Fit:
                converged, res.message, int(res.nfev))
 
 
+#: chi² per degree of freedom below which the fit is exact, to rounding: no noise at all
+EXACT = 1e-6
+
+
 def chi2_warning(fit: Fit) -> Optional[str]:
     """A warning when chi² is unlikely under the stated sds (p < 0.001 either way): the sds are
-    wrong, or the model misses something (an effect not fitted)."""
+    wrong, or the model misses something (an effect not fitted). An exact fit (noise-free
+    data, as synthetic tests make) is told apart: nothing is wrong with the sds there."""
     if fit.dof <= 0 or not math.isfinite(fit.chi2):
         return None
     from scipy.stats import chi2
+
+    if fit.chi2_dof < EXACT:
+        return (f"the model fits the observations exactly (chi² per degree of freedom "
+                f"{fit.chi2_dof:.1g}: noise-free data?); the standard errors are what the "
+                "stated sds would give, not a measure of this data's scatter")
 
     high = chi2.sf(fit.chi2, fit.dof)
     low = chi2.cdf(fit.chi2, fit.dof)
@@ -177,6 +187,8 @@ def chi2_warning(fit: Fit) -> Optional[str]:
                 "observations scatter more than their sds say, or the model misses an effect "
                 "not fitted; the standard errors are too small")
     if low < 1e-3:
+        # the usual cause: a group's centre given the sd of its shots, not that over √shots
         return (f"chi² per degree of freedom is {fit.chi2_dof:.3g}: the observations scatter "
-                "less than their sds say; the standard errors are too large")
+                "less than their sds say (a group's centre has the sd of its shots over the "
+                "square root of their number); the standard errors are too large")
     return None

@@ -77,8 +77,13 @@ class Group:
         self.azimuth = np.zeros(cols.size)
         params = cols.params(steps_rule.MIN_STEPS, self.grading, self.azimuth)
         self.three = params.lateral is not None
-        self.batch = Batch(kind, params, cols.target_height, np.radians(cols.angle_deg),
-                           cols.velocity_mps, cols.target_offset if self.three else None)
+        #: per problem, the elevation offset (rad): the group works in the angles the shots
+        #: leave at (the physics'), the elevation set is that minus the offset, converted
+        #: here, where the problems come in and the answers go out
+        self.offset = cols.offset_rad
+        self.batch = Batch(kind, params, cols.target_height,
+                           np.radians(cols.angle_deg) + self.offset, cols.velocity_mps,
+                           cols.target_offset if self.three else None)
         self.high = cols.high
         self.bounded = np.isfinite(cols.max_velocity_mps)
         self.vmax = np.where(self.bounded, cols.max_velocity_mps, np.inf)
@@ -108,7 +113,7 @@ class Group:
         if given is not None:
             a0, v0 = (s[self.index] for s in given)
             if self.kind != "speed":
-                theta = np.where(np.isfinite(a0), np.radians(a0), theta)
+                theta = np.where(np.isfinite(a0), np.radians(a0) + self.offset, theta)
             if self.kind != "angle":
                 speed = np.where(np.isfinite(v0), v0, speed)
         p = b.params
@@ -139,7 +144,7 @@ class Group:
                              "overflow double precision")
             else:
                 self.verdict(i, OUT_OF_REACH, f"out of reach: the line of sight at "
-                             f"{math.degrees(b.angle[i]):g}° passes below the target, no speed "
+                             f"{self.cols.angle_deg[i]:g}° passes below the target, no speed "
                              f"can reach it")
                 self.theta[i] = b.angle[i]
         self.theta[todo], self.speed[todo] = theta[todo], speed[todo]
@@ -382,7 +387,8 @@ class Group:
             th, v = sub.unpack(p.z)
             miss = p.residual[:, 0] * sub.params.distance
             self.callback(SolveProgress(p.iteration, self.index[rows[p.active]], p.loss,
-                                        np.degrees(np.asarray(th, float)),
+                                        np.degrees(np.asarray(th, float)
+                                                   - self.offset[rows[p.active]]),
                                         np.asarray(v, float), miss))
         return report
 
@@ -399,7 +405,8 @@ class Group:
             status[i] = self.status[i] if self.message[i] else Status.NOT_CONVERGED
         return Results(
             # a fixed angle is echoed as given, not through radians and back
-            angle_deg=np.where(fixed, self.cols.angle_deg, np.degrees(self.theta)),
+            angle_deg=np.where(fixed, self.cols.angle_deg,
+                               np.degrees(self.theta - self.offset)),
             velocity_mps=self.speed.copy(),
             flight_time_s=t, apex_height_m=top,
             impact_speed_mps=np.hypot(np.hypot(vx, vy), vz),

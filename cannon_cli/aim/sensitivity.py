@@ -122,16 +122,17 @@ class Fired:
     @classmethod
     def at(cls, problems: Sequence[Problem], elevation, azimuth, speed, steps: int,
            cd=None) -> "Fired":
-        """``problems``' shots (one medium) fired at ``elevation`` and ``azimuth`` (rad) and
-        ``speed`` (m/s), arrays (N,), on an even mesh of ``steps``; ``cd`` a Cd correction
-        whose coefficients become inputs (`shot.Setup`)."""
+        """``problems``' shots (one medium) fired at ``elevation`` (rad, as set on the gun: each
+        leaves at it plus its problem's elevation offset) and ``azimuth`` (rad) and ``speed``
+        (m/s), arrays (N,), on an even mesh of ``steps``; ``cd`` a Cd correction whose
+        coefficients become inputs (`shot.Setup`)."""
         cols = Columns.from_problems(problems)
         params = cols.params(int(steps))
         params = replace(params, lateral=None, grading=None)
         n = len(problems)
         omega = cols.omega()
         base = {
-            "elevation": np.asarray(elevation, dtype=float),
+            "elevation": np.asarray(elevation, dtype=float) + cols.offset_rad,
             "azimuth": np.asarray(azimuth, dtype=float),
             "speed": np.asarray(speed, dtype=float),
             "wind": params.wind.copy(),

@@ -2,7 +2,7 @@
 
 The model is the end state of `shot.end_state` through `sensitivity.Fired`, the same physics
 that aims; the unknowns are some of its inputs (the muzzle speed, the BC or a drag factor, a
-Cd(Mach) correction, a crosswind, an offset of the bore's elevation); the loss is the weighted
+Cd(Mach) correction, a crosswind, the elevation offset); the loss is the weighted
 sum of squares of the residuals (model - observed) / sd of every observed impact (vertical and
 lateral, m on the target face) and speed sample. Its Jacobian is autograd's, through the one
 primitive: no derivative is written by hand, and none is a finite difference.
@@ -104,7 +104,10 @@ def parameters(names: Sequence[str], physics: Physics, velocity: float,
             out.append(Parameter("crosswind", "crosswind", "m/s", physics.crosswind, 1.0, 1.0,
                                  "m/s crosswind"))
         elif name == "offset":
-            out.append(Parameter("offset", "elevation offset", "mrad", 0.0, 1000.0, 1e-3,
+            # the gun's whole elevation offset (rad), from the physics' (`Physics`): what a
+            # profile then carries for the aiming commands to set their elevations by
+            out.append(Parameter("offset", "elevation offset", "mrad",
+                                 np.radians(physics.elevation_offset), 1000.0, 1e-3,
                                  "mrad elevation offset"))
     return out
 
@@ -131,6 +134,7 @@ class Model:
         self.keys = [p.key for p in self.params]
         self.velocity = velocity
         self.crosswind = base.crosswind
+        self.offset = np.radians(base.elevation_offset)
         self.curve = curve if any(k.startswith("cd_") for k in self.keys) else None
         self.groups = []
         impact = [o for o in observations if o.vertical is not None or o.lateral is not None]
@@ -173,7 +177,8 @@ class Model:
             elif p.key == "crosswind":
                 out["crosswind"] = (value - self.crosswind) * one
             elif p.key == "offset":
-                out["elevation"] = value * one
+                # on top of each record's own offset, which `Fired.at` adds (as the crosswind)
+                out["elevation"] = (value - self.offset) * one
             else:
                 out[p.key] = value * one
         return out

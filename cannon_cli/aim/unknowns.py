@@ -162,12 +162,13 @@ class Angle(Unknowns):
             reach_m, theta_top[nowhere], settled = _max_range(far, g.budget.over)
         for j in np.flatnonzero(~reachable):
             i = rows[j]
+            # the message names the elevation to set: the angle it leaves at less the offset
             if np.isfinite(best[j]):
-                g.verdict(i, OUT_OF_REACH, _out_of_reach_at_speed(b, j, theta_top[j],
-                                                                      best[j]))
+                g.verdict(i, OUT_OF_REACH, _out_of_reach_at_speed(
+                    b, j, theta_top[j] - g.offset[i], best[j]))
             else:
                 g.verdict(i, OUT_OF_REACH, _beyond_range(b, j, reach_m[nowhere == j][0],
-                                                             theta_top[j], settled))
+                                                         theta_top[j] - g.offset[i], settled))
             if np.isfinite(theta_top[j]):
                 g.theta[i] = theta_top[j]
         short = rows[~reachable]
@@ -235,7 +236,7 @@ class Speed(Unknowns):
                      f"{best_v[j]:.6g} m/s), and slower shots fall short of it"
                      if np.isfinite(best_h[j]) else
                      f"it never reaches x = {b.params.distance[j]:g} m")
-            g.verdict(i, OUT_OF_REACH, f"out of reach at {math.degrees(b.angle[j]):g}° "
+            g.verdict(i, OUT_OF_REACH, f"out of reach at {g.cols.angle_deg[i]:g}° "
                           f"{bound}: {where}, the target is at {b.target_height[j]:g} m")
         if (~found).any():
             g.measure(rows[~found], steps)

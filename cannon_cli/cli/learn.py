@@ -25,7 +25,7 @@ def _span(value) -> tuple:
 
 @app.command(epilog=EXIT_CODES_HELP)
 @_guard
-@with_physics(after="wind_range", wind=False)
+@with_physics(after="wind_range", wind=False, offset=False)
 def train(
     out: Annotated[str, typer.Option("--out", "-o", metavar="FILE.npz", show_default=False,
                                      help="Where to save the policy (.npz + JSON metadata).")],
@@ -76,7 +76,7 @@ def train(
 
 @app.command(epilog=EXIT_CODES_HELP)
 @_guard
-@with_physics(after="target_height", lateral=False)
+@with_physics(after="target_height", lateral=False, offset=False)
 def compare(
     distance: Annotated[float, typer.Option(
         parser=parsers.length, metavar="M", rich_help_panel=TARGET,

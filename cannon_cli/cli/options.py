@@ -60,6 +60,11 @@ SightedTargetHeight = Annotated[Optional[float], typer.Option(
 LaunchHeight = Annotated[float, typer.Option(
     parser=parsers.length, metavar="M", help="Height of the muzzle (m, or e.g. 5ft).",
     rich_help_panel=PHYSICS)]
+ElevationOffset = Annotated[float, typer.Option(
+    parser=parsers.angle, metavar="DEG", rich_help_panel=PHYSICS,
+    help="How far above the elevation set the shot leaves (°, or e.g. 0.25mrad, 1moa): the "
+    "gun's vertical jump, or a quadrant's zero error, as cannon true --fit offset measures it. "
+    "Elevations given and answered are the ones to set on the gun: the model's less this.")]
 Gravity = Annotated[float, typer.Option(
     parser=parsers.number, metavar="M/S²", help="Gravitational acceleration (m/s²).",
     rich_help_panel=PHYSICS)]
@@ -203,6 +208,7 @@ Profile = Annotated[Optional[str], typer.Option(
 PHYSICS_OPTIONS = (
     ("profile", Profile, None),
     ("launch_height", LaunchHeight, 0.0),
+    ("elevation_offset", ElevationOffset, 0.0),
     ("gravity", Gravity, STANDARD_GRAVITY),
     ("drag", DragOpt, Drag.none),
     ("mass", Mass, 1.0),
@@ -227,14 +233,17 @@ PHYSICS_OPTIONS = (
 )
 
 
-def with_physics(*, after: str, wind: bool = True, lateral: bool = True):
+def with_physics(*, after: str, wind: bool = True, lateral: bool = True,
+                 offset: bool = True):
     """Give a command the physics options, declared once here: they are spliced into its
     signature after the parameter ``after`` (typer reads the signature), and the command gets
     them as one dict ``physics`` keyed like `problem.Physics` (``wind`` and the 3-D options
     left out if not taken: ``lateral`` False for a command that stays in the vertical plane;
-    --wind-speed and --wind-from become ``wind`` and ``crosswind``).
+    ``offset`` False for one that learns the model's own angles; --wind-speed and --wind-from
+    become ``wind`` and ``crosswind``).
     """
-    skip = (() if wind else ("wind",)) + (() if wind and lateral else LATERAL)
+    skip = ((() if wind else ("wind",)) + (() if wind and lateral else LATERAL)
+            + (() if offset else ("elevation_offset",)))
     options = [o for o in PHYSICS_OPTIONS if o[0] not in skip]
     names = [name for name, _, _ in options]
 
@@ -247,12 +256,17 @@ def with_physics(*, after: str, wind: bool = True, lateral: bool = True):
                    for name, annotation, default in options]
         params = [p.replace(kind=inspect.Parameter.KEYWORD_ONLY) for p in own]
         params[at:at] = spliced
+        # click's context, which knows the flags given from their defaults: typer hands it to
+        # a parameter annotated typer.Context (the guard passes it on), no option of its own
+        params.append(inspect.Parameter("_ctx", inspect.Parameter.KEYWORD_ONLY, default=None,
+                                        annotation=typer.Context))
 
         @functools.wraps(command)
         def wrapper(**kwargs):
+            ctx = kwargs.pop("_ctx", None)
             physics = {name: kwargs.pop(name) for name in names}
             profile = physics.pop("profile")
-            given = _given(names) if profile is not None else set()
+            given = _given(ctx, names) if profile is not None else set()
             physics["drag"] = physics["drag"].value
             physics["atmosphere"] = physics["atmosphere"].value
             bc = physics.pop("bc")
@@ -276,17 +290,14 @@ _FLAG_OF = {"ballistic_coefficient": ("bc",), "wind": ("wind", "wind_speed", "wi
             "crosswind": ("crosswind", "wind_speed", "wind_from")}
 
 
-def _given(names) -> set:
-    """The options among ``names`` that the command line gave (not their defaults): click's
-    parameter sources, from the context typer is running."""
-    from typer._click.globals import get_current_context
-    from typer._click.core import ParameterSource
-
-    ctx = get_current_context(silent=True)
+def _given(ctx: Optional[typer.Context], names) -> set:
+    """The options among ``names`` that the command line gave (not their defaults): the
+    parameter sources of click's context ``ctx``, by name (typer exports the context, not the
+    enum of the sources)."""
     if ctx is None:
         return set()
     return {n for n in names
-            if ctx.get_parameter_source(n) not in (None, ParameterSource.DEFAULT)}
+            if getattr(ctx.get_parameter_source(n), "name", "DEFAULT") != "DEFAULT"}
 
 
 def _apply_profile(path: str, physics: dict, kwargs: dict, given: set) -> None:

@@ -73,12 +73,16 @@ def _guard(command):
     command left the environment."""
     sig = inspect.signature(command)
     wants_env = "env" in sig.parameters
+    wants_ctx = "_ctx" in sig.parameters  # a command that reads the context itself
 
     @functools.wraps(command)
     def wrapper(*args, **kwargs):
-        env = environment(kwargs.pop("_ctx", None))
+        ctx = kwargs.pop("_ctx", None)
+        env = environment(ctx)
         if wants_env:
             kwargs["env"] = env
+        if wants_ctx:
+            kwargs["_ctx"] = ctx
         try:
             with warnings.catch_warnings():
                 if not env.traceback:
@@ -110,7 +114,8 @@ def _guard(command):
     context = inspect.Parameter("_ctx", inspect.Parameter.KEYWORD_ONLY, default=None,
                                 annotation=typer.Context)
     wrapper.__signature__ = sig.replace(
-        parameters=[q for q in sig.parameters.values() if q.name != "env"] + [context])
+        parameters=[q for q in sig.parameters.values() if q.name not in ("env", "_ctx")]
+        + [context])
     return wrapper
 
 

@@ -49,7 +49,8 @@ def _machs(text: Optional[str]) -> Optional[tuple]:
 
 
 @app.command(name="true", epilog=EXIT_CODES_HELP + " A fit the data cannot determine (the "
-             "loosest combination known to worse than ±20 of its steps) is refused with exit 3.")
+             "loosest combination known to worse than ±20 of its steps) is refused with exit 3, "
+             "and so is a --plan whose shots could not determine it.")
 @_guard
 @with_physics(after="velocity")
 def true_(
@@ -74,7 +75,8 @@ def true_(
         "--fit", metavar="LIST", rich_help_panel=FIT,
         help="What to fit, comma-separated: velocity (muzzle speed), bc (the ballistic "
         "coefficient, or a drag factor without one), cd (a smooth Cd(Mach) correction at "
-        "--cd-knots), crosswind, offset (the sight's elevation zero error).")] = "velocity,bc",
+        "--cd-knots), crosswind, offset (how far above the elevation set the shots leave: "
+        "--elevation-offset).")] = "velocity,bc",
     cd_knots: Annotated[Optional[str], typer.Option(
         "--cd-knots", metavar="M1,M2,..", rich_help_panel=FIT, show_default=False,
         help="Mach numbers of the Cd correction's bumps (1 to 6). (default: 3 spread over the "
@@ -223,6 +225,8 @@ def fitted_physics(base, velocity, result, curve) -> tuple:
     changes = {}
     if "crosswind" in values:
         changes["crosswind"] = float(values["crosswind"])
+    if "offset" in values:
+        changes["elevation_offset"] = math.degrees(float(values["offset"]))
     if "bc" in values:
         r = float(values["bc"])
         if base.ballistic_coefficient is not None:
@@ -241,8 +245,8 @@ def fitted_physics(base, velocity, result, curve) -> tuple:
 
 
 def _notes(doc: dict, result) -> dict:
-    """What a profile keeps of the fit, for people (not read back): the estimates and the
-    elevation offset, which is the sight's to correct and no physics of the shot."""
+    """What a profile keeps of the fit, for people (not read back): the estimates with their
+    standard errors and chi² (the fitted values themselves are the profile's physics)."""
     return {"schema": doc["schema"], "parameters": doc["parameters"],
             "chi2_per_dof": doc["chi2_per_dof"]}
 
@@ -277,11 +281,21 @@ def _plan(env, base, velocity, names, knots, sd, sd_mrad, shots, span, json_out,
     if not result.distances:
         raise InputError("no candidate distance is within reach at this --velocity")
     words = f"{sd:g} m" if sd is not None else f"{sd_mrad:g} mrad"
-    doc = trued.plan_document(result, words)
+    reason = ""
+    if result.ident.verdict == "undetermined":
+        # the fit of these very shots would be refused (exit 3): so is the plan, as the fit
+        # is, rather than standard errors of hundreds of per cent
+        reason = (f"{len(result.distances)} shots at these distances cannot separate the "
+                  f"parameters: {result.ident.words}; fit fewer (fewer --cd-knots), or plan "
+                  "more --shots or farther (--to)")
+    doc = trued.plan_document(result, words, reason)
     if json_out:
         env.write_json(doc)
     if not quiet:
         trued.show_plan(env.terminal, doc)
+    if reason:
+        env.terminal.error(reason)
+        raise typer.Exit(ExitCode.NO_SOLUTION)
     if result.ident.verdict != "determined":
         env.terminal.warn(f"even these shots pin it down poorly: {result.ident.words}")
 

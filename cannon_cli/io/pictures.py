@@ -240,7 +240,8 @@ def miss_grid(problem: Problem, angles_deg, speeds_mps, *, steps: Optional[int] 
     """
     angles = np.asarray(angles_deg, dtype=float)
     speeds = np.asarray(speeds_mps, dtype=float)
-    th, v = np.meshgrid(np.radians(angles), speeds)
+    # the grid is in elevations set on the gun; the shots leave at them plus the offset
+    th, v = np.meshgrid(np.radians(angles + problem.elevation_offset), speeds)
     n = th.size
     p = problem
     # the problem's parameters (as `simulate` builds them), repeated for every grid point
@@ -280,7 +281,8 @@ def zero_crossings(angles_deg, speeds_mps, miss):
 def vacuum_valley(problem: Problem, angles_deg) -> np.ndarray:
     """Closed-form speed (m/s) of the exact hit at each launch angle in vacuum
     (`vacuum.speed_for_angle`); NaN where no speed hits."""
-    return vacuum.speed_for_angle(np.radians(np.asarray(angles_deg, dtype=float)),
+    leave = np.asarray(angles_deg, dtype=float) + problem.elevation_offset
+    return vacuum.speed_for_angle(np.radians(leave),
                                   problem.distance, problem.target_height - problem.launch_height,
                                   problem.gravity)
 
@@ -289,7 +291,7 @@ def vacuum_min_speed(problem: Problem) -> tuple:
     """(angle_deg, velocity_mps) of the minimum-speed shot in vacuum (`vacuum.minimum_speed`)."""
     theta, v = vacuum.minimum_speed(problem.distance, problem.target_height
                                     - problem.launch_height, problem.gravity)
-    return math.degrees(theta), float(v)
+    return math.degrees(theta) - problem.elevation_offset, float(v)
 
 
 def minimum_speed_shot(problem: Problem, answer: Optional[Solution] = None) -> Optional[tuple]:

@@ -3,9 +3,10 @@
 
 A profile is one JSON object: ``"schema": "cannon.profile/1"``, physics fields under a
 problem's JSON names (``drag``, ``ballistic_coefficient_kgpm2``, ``temperature_c``,
-``cd_correction``, ...), optionally the muzzle speed ``velocity_mps``, and optionally
-``truing``, what the fit that made it found (estimates, standard errors, the elevation offset),
-kept for people and not read back. Anything else is refused: a typo must not pass for a setting.
+``cd_correction``, ``elevation_offset_deg``, ...), optionally the muzzle speed
+``velocity_mps``, and optionally ``truing``, what the fit that made it found (estimates,
+standard errors, chi²), kept for people and not read back. Anything else is refused: a typo
+must not pass for a setting.
 """
 
 from __future__ import annotations

@@ -155,6 +155,10 @@ def solution_summary(term: Terminal, s: Solution, units: Optional[str] = None) -
     if ballistic:
         t.add_row("", f"{s.angle_deg * 60.0:.3f}", "MOA")
         t.add_row("", f"{math.radians(s.angle_deg) * 1000.0:.4f}", "mrad")
+    if s.problem.elevation_offset:
+        # the angle above is the one to set: say by how much the shot leaves above it
+        t.add_row("elevation offset", f"{math.radians(s.problem.elevation_offset) * 1e3:+.4f}",
+                  "mrad (the shot leaves this above the angle set)")
     a = s.adjustment
     if a is not None:
         t.add_row("come-up", f"{a.come_up_moa:+.3f}", "MOA")
@@ -324,6 +328,9 @@ class FiringTableWriter(Writer):
         else:
             fixed = "minimum-speed shots"
         title = f"firing table, {fixed}, drag {problem.drag}"
+        if problem.elevation_offset:
+            title += (f", elevation offset {math.radians(problem.elevation_offset) * 1e3:+.4g} "
+                      "mrad (the angles are the ones to set)")
         if self.sighted:
             title += f"; come-up {_sight_text(problem, d)}"
         if self.three:

@@ -95,16 +95,23 @@ def show(term: Terminal, doc: dict) -> None:
                   f"({doc['chi2_per_dof']:.3g} per degree)")
 
 
-def plan_document(plan, sd_words: str) -> dict:
+def plan_document(plan, sd_words: str, reason: str = "") -> dict:
+    """The plan as a ``cannon.truing-plan/1`` object; with a ``reason`` its status is
+    "undetermined" (the shots cannot separate the parameters: no standard errors), else
+    "planned"."""
     counts = {}
     for d in plan.distances:
         counts[d] = counts.get(d, 0) + 1
-    return {"schema": PLAN_SCHEMA,
+    out = {"schema": PLAN_SCHEMA, "status": "undetermined" if reason else "planned"}
+    if reason:
+        out["reason"] = reason
+    return {**out,
             "shots": [{"distance_m": d, "count": n} for d, n in sorted(counts.items())],
             "order": plan.distances, "sd": sd_words,
             "parameters": [{"name": p.key, "label": p.label, "unit": p.unit,
                             "start": _num(p.start * p.scale),
-                            "predicted_standard_error": _num(se * abs(p.scale))}
+                            "predicted_standard_error": None if reason
+                            else _num(se * abs(p.scale))}
                            for p, se in zip(plan.params, plan.se)],
             "identifiability": identifiability(plan.ident),
             "candidates_m": plan.candidates}
@@ -115,7 +122,9 @@ def show_plan(term: Terminal, doc: dict) -> None:
     for s in doc["shots"]:
         t.add_row(f"{_g(s['distance_m'])} m", f"{s['count']}", "shots")
     for p in doc["parameters"]:
-        t.add_row(p["label"], f"± {_g(p['predicted_standard_error'])}", f"{p['unit']} (one sd)")
+        se = p["predicted_standard_error"]
+        t.add_row(p["label"], "—" if se is None else f"± {_g(se)}",
+                  f"{p['unit']} (one sd)" if se is not None else "(not determined)")
     term.show(t)
 
 

@@ -69,12 +69,14 @@ CSV_COLUMNS = (
     # three dimensions (issue 11)
     "azimuth_deg", "lateral_miss_m", "drift_m", "impact_lateral_velocity_mps", "crosswind_mps",
     "target_offset_m", "latitude_deg", "bearing_deg",
+    # the elevation offset (issue 14: what truing fits, and the angles are set by)
+    "elevation_offset_deg",
 )
 #: Columns that a solution's JSON leaves out in 2-D (a lateral answer, an input echoed only when
-#: not zero) but whose value there is 0, not unknown: a 2-D shot's drift is truly 0. A CSV
-#: table has a cell for them on every row, so a solution's row says 0.
+#: not zero, as the elevation offset is) but whose value there is 0, not unknown: a 2-D shot's
+#: drift is truly 0. A CSV table has a cell for them on every row, so a solution's row says 0.
 ZERO_IN_2D = ("lateral_miss_m", "drift_m", "impact_lateral_velocity_mps", "crosswind_mps",
-              "target_offset_m")
+              "target_offset_m", "elevation_offset_deg")
 
 
 def dumps(obj: dict) -> str:

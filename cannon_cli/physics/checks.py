@@ -74,7 +74,7 @@ def mach_ranges(solutions: Sequence[Solution]) -> list:
         cols = Columns.from_problems(probs)
         p = cols.params(MACH_STEPS)
         wind = cols.wind
-        theta = np.radians([s.angle_deg for s in sols])
+        theta = np.radians([s.angle_deg + s.problem.elevation_offset for s in sols])
         v = np.array([s.velocity_mps for s in sols])
         if medium.table.mach[0] > 0:  # the slowest point may be inside the flight
             lo, hi = _flight_mach(p, theta, v)

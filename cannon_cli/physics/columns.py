@@ -48,6 +48,9 @@ class Columns:
     target_offset: object = None
     latitude: object = None
     bearing: object = None
+    #: the elevation offset of each problem (deg, `Physics.elevation_offset`: the shot leaves
+    #: at the elevation set plus it); None: 0 for all
+    elevation_offset: object = None
 
     @property
     def three(self) -> np.ndarray:
@@ -55,6 +58,14 @@ class Columns:
         if self.crosswind is None:
             return np.zeros(self.size, dtype=bool)
         return (self.crosswind != 0) | (self.target_offset != 0) | np.isfinite(self.latitude)
+
+    @property
+    def offset_rad(self) -> np.ndarray:
+        """Per problem, the elevation offset (rad; 0 where none): the shot leaves at the
+        elevation set plus it."""
+        if self.elevation_offset is None:
+            return np.zeros(self.size)
+        return np.radians(self.elevation_offset)
 
     @property
     def size(self) -> int:
@@ -172,7 +183,9 @@ class Columns:
             drag_c=np.array(factors, dtype=float),
             angle_deg=col(lambda p: opt(p.angle)), velocity_mps=col(lambda p: opt(p.velocity)),
             high=np.array([p.arc == "high" for p in problems], dtype=bool),
-            max_velocity_mps=col(lambda p: opt(p.max_velocity)))
+            max_velocity_mps=col(lambda p: opt(p.max_velocity)),
+            elevation_offset=(col(lambda p: p.elevation_offset)
+                              if any(p.elevation_offset for p in problems) else None))
 
     @classmethod
     def of(cls, distance, *, target_height=0.0, launch_height=0.0, gravity=STANDARD_GRAVITY,

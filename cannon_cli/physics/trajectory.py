@@ -169,7 +169,9 @@ def simulate(shot: Shot, *, samples: int = 101, ground: Optional[float] = None) 
         ground = min(0.0, shot.launch_height, shot.target_height if shot.distance else 0.0)
     three = shot.three_d
     n = 3 if three else 2  # position components, then as many velocity ones
-    th, az = math.radians(shot.angle), math.radians(shot.azimuth)
+    # the shot leaves at the elevation set plus the gun's elevation offset
+    th = math.radians(shot.angle + shot.elevation_offset)
+    az = math.radians(shot.azimuth)
 
     def rhs(t, s):
         return [*s[n:], *acceleration(s[1], s[n:], f)]
