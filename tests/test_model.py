@@ -222,6 +222,67 @@ def test_tangent_and_complex_step_derivatives_agree(drag):
     np.testing.assert_allclose(both[:, 0, 0], fd_theta[:, 0], rtol=1e-6, atol=1e-8)
 
 
+@pytest.mark.parametrize("shot", [
+    {"drag": "linear", "wind": 3.0},
+    {"drag": "quadratic", "wind": -4.0, "launch_height": 2.0},
+    {"drag": "g7", "ballistic_coefficient": 150.0, "atmosphere": "icao"},
+    {"drag": "sphere", "atmosphere": "icao", "altitude": 1500.0},
+], ids=["linear", "quadratic", "g7-icao", "sphere-icao"])
+def test_second_derivatives_along_one_direction_are_the_tangent_equations(shot):
+    """integrate(order=2, along=a) (the complex step of the first-order tangents) gives the
+    second derivatives d²/da db of the second-order tangent equations, and leaves NaN where
+    it computed nothing; the value and the first derivatives are unchanged."""
+    from cannon_cli.physics.trajectory import params_for as model_params
+
+    p = model_params(Shot(angle=0.0, velocity=1.0, **shot), 400.0).with_steps(48)
+    theta, v = np.radians([25.0, 50.0]), np.array([300.0, 120.0])
+    x, d1, d2 = integrate(theta, v, p, order=2)
+    for along in (0, 1):
+        xa, d1a, d2a = integrate(theta, v, p, order=2, along=along)
+        np.testing.assert_allclose(xa, x, rtol=1e-14)
+        np.testing.assert_allclose(d1a, d1, rtol=1e-12, atol=1e-12 * np.abs(d1).max())
+        for i, j in ((along, 0), (along, 1), (0, along), (1, along)):
+            np.testing.assert_allclose(d2a[:, i, j], d2[:, i, j], rtol=1e-10,
+                                       atol=1e-12 * np.abs(d2).max())
+        other = 1 - along
+        assert np.isnan(d2a[:, other, other]).all()  # never computed: never a zero
+        _, _, d2s = integrate(theta, v, p, order=2, dirs=(along,), along=along)
+        np.testing.assert_allclose(d2s[:, 0, 0], d2[:, along, along], rtol=1e-10,
+                                   atol=1e-12 * np.abs(d2).max())
+
+
+def test_endpoint_asks_second_derivatives_along_the_angle_for_the_slope():
+    """The minimum-speed residual's slope (dy/dangle, differentiated once more along angle
+    and speed) takes the complex step along the angle, a second derivative in the speed alone
+    the one along the speed; a Hessian in both, the full second-order tangents."""
+    from autograd import grad, make_vjp
+
+    from cannon_cli.physics import model
+
+    p = grad_params(GRAD_CASES[2])
+    seen = []
+    real = model._endpoint
+
+    def spy(theta, v, p, order, dirs, along=None):
+        seen.append((order, dirs, along))
+        return real(theta, v, p, order, dirs, along)
+
+    model._endpoint = spy
+    try:
+        def slope(z):
+            vjp, _ = make_vjp(lambda th: endpoint(th, z[1:2], p)[0])(z[0:1])
+            return vjp(np.ones(1))[0]
+
+        elementwise_grad(slope)(np.array([0.6, 80.0]))
+        elementwise_grad(elementwise_grad(lambda vv: endpoint(np.array([0.6]), vv, p)[0]))(
+            np.array([80.0]))
+        y = lambda z: endpoint(z[0:1], z[1:2], p)[0][0]
+        grad(lambda z: grad(y)(z)[1])(np.array([0.6, 80.0]))
+    finally:
+        model._endpoint = real
+    assert seen == [(2, (0, 1), 0), (2, (1,), 1), (2, (0, 1), None)]
+
+
 # --------------------------------------------------------------------------------------------
 # Shots that never get there
 # --------------------------------------------------------------------------------------------

@@ -229,7 +229,8 @@ def test_grid_is_one_vectorised_call_of_the_model(monkeypatch):
 
 def test_solver_paths_start_together_and_end_at_the_answer():
     p = Problem(distance=120)
-    ls = pictures.landscape(p, solvers=("newton", "lbfgs", "gd"), start=(60, 45), grid=30)
+    ls = pictures.landscape(p, solvers=("newton", "lbfgs", "gd"), start=(60, 45), grid=30,
+                            still=None)
     assert [path.solver for path in ls.paths] == ["newton", "lbfgs", "gd"]
     for path in ls.paths:
         assert (path.angle_deg[0], path.velocity_mps[0]) == (60, 45)
@@ -242,6 +243,70 @@ def test_solver_paths_start_together_and_end_at_the_answer():
         assert ls.angles_deg[0] <= path.angle_deg.min() <= path.angle_deg.max() <= ls.angles_deg[-1]
         assert (ls.speeds_mps[0] <= path.velocity_mps.min()
                 <= path.velocity_mps.max() <= ls.speeds_mps[-1])
+    # drawn until still (the default), they end where the answer is, as far as the eye sees
+    drawn = pictures.landscape(p, solvers=("newton", "lbfgs", "gd"), start=(60, 45), grid=30)
+    assert [path.still for path in drawn.paths] == [False, False, True]
+    span_a = drawn.angles_deg[-1] - drawn.angles_deg[0]
+    span_v = drawn.speeds_mps[-1] - drawn.speeds_mps[0]
+    for path in drawn.paths:
+        assert abs(path.angle_deg[-1] - 45) < pictures.STILL * span_a
+        assert abs(path.velocity_mps[-1] - math.sqrt(9.80665 * 120)) < pictures.STILL * span_v
+
+
+def test_a_path_stops_when_what_it_has_left_to_move_does_not_show():
+    """With ``still`` a path's drawing ends once the bound on what it has left to move is below
+    it: the points drawn are the first ones of the solver's own path, exactly, and its end is
+    within ``still`` of where the solver ends; the legend says it stopped."""
+    from cannon_cli.io.still import RUN
+
+    for p, start in ((Problem(distance=120), (60.0, 45.0)),
+                     (Problem(distance=300, drag="quadratic"), None)):
+        answer = pictures.aim.solve(p)
+        start = start or pictures.default_start((answer.angle_deg, answer.velocity_mps))
+        full = pictures.solver_path(p, "gd", start, max_iter=1000)
+        assert full.converged and not full.still
+        amount = (40 * pictures.STILL, 100 * pictures.STILL)  # the window 40°, 100 m/s
+        cut = pictures.solver_path(p, "gd", start, still=amount)
+        assert cut.still and not cut.converged
+        n = len(cut.angle_deg)
+        assert RUN < n < len(full.angle_deg) / 2, (n, len(full.angle_deg))
+        assert cut.iterations == n - 1
+        np.testing.assert_array_equal(cut.angle_deg, full.angle_deg[:n])
+        np.testing.assert_array_equal(cut.velocity_mps, full.velocity_mps[:n])
+        assert abs(cut.angle_deg[-1] - full.angle_deg[-1]) < amount[0]
+        assert abs(cut.velocity_mps[-1] - full.velocity_mps[-1]) < amount[1]
+        assert cut.label() == f"gd: {n - 1} iterations, stopped when still"
+
+
+def test_paths_asked_for_a_number_of_iterations_run_to_it():
+    p = Problem(distance=120)
+    asked = pictures.landscape(p, solvers=("gd",), start=(60, 45), grid=12, max_iter=1000,
+                               still=None)
+    assert asked.paths[0].converged and not asked.paths[0].still
+    assert asked.paths[0].label() == f"gd: {asked.paths[0].iterations} iterations"
+    short = pictures.landscape(p, solvers=("gd",), start=(60, 45), grid=12, max_iter=5,
+                               still=None)
+    cut = short.paths[0]  # (the search after it, and the solver's confirmation, drawn too)
+    assert not cut.still and "limit 5 iterations" in cut.message
+    assert len(cut.angle_deg) == cut.iterations + 1
+    default = pictures.landscape(p, solvers=("gd",), start=(60, 45), grid=12)
+    assert default.paths[0].still
+    assert len(default.paths[0].angle_deg) < len(asked.paths[0].angle_deg)
+
+
+def test_landscape_legend_says_which_paths_stopped_when_still():
+    base = ("plot", "landscape", "--distance", "120", "--grid", "20", "--solver", "gd",
+            "--solver", "newton", "--start-angle", "60", "--start-velocity", "45",
+            "--width", "100", "--height", "20")
+    res = run(*base)
+    assert res.exit_code == 0, res.output
+    assert "gd: " in res.stdout and "iterations, stopped when still" in res.stdout
+    assert "newton: 5 iterations" in res.stdout
+    res = run(*base, "--max-iter", "1000")
+    assert res.exit_code == 0, res.output
+    assert "stopped when still" not in res.stdout
+    full = pictures.solver_path(Problem(distance=120), "gd", (60, 45), max_iter=1000)
+    assert f"gd: {full.iterations} iterations" in res.stdout
 
 
 def test_fixed_speed_paths_run_along_the_angle_axis():

@@ -202,10 +202,12 @@ def landscape(
         parser=parsers.speed, metavar="M/S", rich_help_panel=PATHS, show_default=False,
         help="Where every path starts: the speed (m/s, or e.g. 100fps) (default: 1.3 × the "
         "answer's).")] = None,
-    max_iter: Annotated[int, typer.Option(
-        parser=parsers.integer(1), metavar="N", rich_help_panel=PATHS,
-        help="Iteration limit of each path, at least 1 (lbfgs and newton stop at their own "
-        "lower limits, 200 and 50).")] = 1000,
+    max_iter: Annotated[Optional[int], typer.Option(
+        parser=parsers.integer(1), metavar="N", rich_help_panel=PATHS, show_default=False,
+        help="Run every path to N iterations (at least 1), or until its solver stops. Without "
+        "it a path runs as solve runs that solver, but its drawing ends once the path is still "
+        "(what is left for it to move is below a fifth of a pixel of the zoomed inset), and the "
+        "legend says so.")] = None,
     out: Out = None,
     width: Width = None,
     height: Height = None,
@@ -229,16 +231,21 @@ def landscape(
     solvers = list(dict.fromkeys(solvers))  # each once, in the order given
     a_rng, v_rng = angles, speeds  # (lo, hi) from parsers.span, or None
     start = (start_angle, start_velocity)
+    # N iterations asked for are run; else a path is drawn until it is still, on a picture
+    # larger than the default (finer pixels) proportionally longer
+    still = None
+    if max_iter is None:
+        w, h = draw.FILE_SIZE
+        still = pictures.STILL * min(1.0, w / (width or w), h / (height or h))
+    opts = {"angles": a_rng, "speeds": v_rng, "grid": grid, "solvers": solvers,
+            "start": start, "max_iter": max_iter, "still": still}
     if quiet or not env.terminal.is_terminal:
-        ls = pictures.landscape(problem, angles=a_rng, speeds=v_rng, grid=grid,
-                                solvers=solvers, start=start, max_iter=max_iter)
+        ls = pictures.landscape(problem, **opts)
     else:
         with env.terminal.console.status("solving") as status:
             def on_iteration(name: str, iteration: int) -> None:
                 if iteration % 10 == 0:
                     status.update(f"path of {name}: iteration {iteration}")
 
-            ls = pictures.landscape(problem, angles=a_rng, speeds=v_rng, grid=grid,
-                                    solvers=solvers, start=start, max_iter=max_iter,
-                                    on_iteration=on_iteration)
+            ls = pictures.landscape(problem, **opts, on_iteration=on_iteration)
     draw.draw_landscape(ls, out=out, width=width, height=height, title=title)

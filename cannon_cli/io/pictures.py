@@ -30,6 +30,7 @@ from ..physics import vacuum
 from ..physics.trajectory import Trajectory, params_for, simulate
 from ..problem import Physics, Problem, Shot, Solution
 from .plot_errors import NothingToDraw, PlotError
+from .still import STILL, Watch
 
 #: The solvers whose paths the landscape shows by default, in this order: the first-order ones
 #: first (their long paths underneath).
@@ -154,7 +155,9 @@ def shot_picture(problem: Optional[Problem] = None, *, shot: Optional[Shot] = No
 
 @dataclass(frozen=True)
 class SolverPath:
-    """Where one solver went: the start, then (angle, speed) after every iteration."""
+    """Where one solver went: the start, then (angle, speed) after every iteration; ``still``
+    if its recording stopped there, its solver still running, because it had nothing left to
+    show (`still.Watch`)."""
 
     solver: str
     angle_deg: np.ndarray
@@ -162,9 +165,11 @@ class SolverPath:
     converged: bool
     iterations: int
     message: str = ""
+    still: bool = False
 
     def label(self) -> str:
-        how = (f"{self.iterations} iterations" if self.converged
+        how = (f"{self.iterations} iterations, stopped when still" if self.still
+               else f"{self.iterations} iterations" if self.converged
                else f"not converged in {self.iterations} iterations")
         return f"{self.solver}: {how}"
 
@@ -306,15 +311,26 @@ def minimum_speed_shot(problem: Problem, answer: Optional[Solution] = None) -> O
     return (s.angle_deg, s.velocity_mps) if s.converged else None
 
 
+class _Still(Exception):
+    """A path's recording ends: it has nothing left to show."""
+
+
 def solver_path(problem: Problem, solver: str, start: tuple, *,
-                max_iter: Optional[int] = None,
+                max_iter: Optional[int] = None, still: Optional[tuple] = None,
                 on_iteration: Optional[Callable[[str, int], None]] = None) -> SolverPath:
     """Run ``solver`` on ``problem`` from ``start`` = (angle_deg, velocity_mps) and record
     (angle, speed) after every iteration, from `aim.solve`'s progress callback. For a problem
-    with a fixed speed (or angle) that coordinate stays fixed: the path runs along one axis."""
+    with a fixed speed (or angle) that coordinate stays fixed: the path runs along one axis.
+
+    With ``still`` = (angle °, speed m/s), how far a path may still move unseen, the recording
+    (and the solve) ends once the path is still (`still.Watch`): every point drawn is one the
+    solver reached, and the path says that it stopped there."""
     a0 = problem.angle if problem.angle is not None else float(start[0])
     v0 = problem.velocity if problem.velocity is not None else float(start[1])
     angles, speeds = [a0], [v0]
+    watch = Watch(still) if still is not None else None
+    if watch is not None:
+        watch.add(a0, v0)
 
     def record(p: aim.SolveProgress) -> None:
         if p.angle_deg.size:
@@ -322,8 +338,15 @@ def solver_path(problem: Problem, solver: str, start: tuple, *,
             speeds.append(float(p.velocity_mps[0]))
             if on_iteration is not None:
                 on_iteration(solver, p.iteration)
+            if watch is not None and watch.add(angles[-1], speeds[-1]):
+                raise _Still
 
-    s = aim.solve(problem, solver=solver, start=(a0, v0), max_iter=max_iter, callback=record)
+    try:
+        s = aim.solve(problem, solver=solver, start=(a0, v0), max_iter=max_iter,
+                      callback=record)
+    except _Still:
+        return SolverPath(solver, np.array(angles), np.array(speeds), False, len(angles) - 1,
+                          still=True)
     return SolverPath(solver, np.array(angles), np.array(speeds), s.converged, s.iterations,
                       s.message)
 
@@ -346,6 +369,7 @@ def landscape(problem: Problem, *, angles: Optional[tuple] = None,
               speeds: Optional[tuple] = None, grid: int = 200,
               solvers: Sequence[str] = SOLVERS, start: Optional[tuple] = None,
               max_iter: Optional[int] = None, steps: Optional[int] = None,
+              still: Optional[float] = STILL,
               on_iteration: Optional[Callable[[str, int], None]] = None) -> Landscape:
     """Everything the landscape picture shows, for ``problem``.
 
@@ -353,8 +377,14 @@ def landscape(problem: Problem, *, angles: Optional[tuple] = None,
     points each way); by default they are centred on the answer (+-20°, 0.5 to 1.6 times its
     speed) and widened to take in the minimum-speed shot and the solver paths. Each solver in
     ``solvers`` starts from ``start`` = (angle_deg, velocity_mps) (either may be None: default
-    `default_start`), so that their paths can be compared.
+    `default_start`), so that their paths can be compared. A path's recording ends once what
+    it has left to move is below ``still`` of the window each way (`still.Watch`; None: when
+    its solver stops, after at most ``max_iter`` iterations).
     """
+    if angles is not None:  # given: checked before anything is solved
+        _check_range("--angles", angles, -90.0, 90.0)
+    if speeds is not None:
+        _check_range("--speeds", speeds, 0.0, math.inf)
     answer = aim.solve(problem)
     min_speed = minimum_speed_shot(problem, answer)
     if math.isfinite(answer.angle_deg) and math.isfinite(answer.velocity_mps):
@@ -373,9 +403,6 @@ def landscape(problem: Problem, *, angles: Optional[tuple] = None,
     if not -90 < start[0] < 90 or not start[1] > 0:
         raise PlotError(f"the start must have an angle in (-90, 90) and a speed > 0, got "
                         f"{start[0]:g}°, {start[1]:g} m/s")
-    paths = tuple(solver_path(problem, s, start, max_iter=max_iter, on_iteration=on_iteration)
-                  for s in solvers)
-
     # the window: around the answer, taking in the minimum-speed shot, the start and the paths
     # (a path that wanders far off is cut at the edge rather than shrinking the valley)
     need_a = [center[0] - ANGLE_SPAN, center[0] + ANGLE_SPAN, start[0]]
@@ -383,6 +410,15 @@ def landscape(problem: Problem, *, angles: Optional[tuple] = None,
     if min_speed is not None:
         need_a.append(min_speed[0])
         need_v.append(min_speed[1])
+    unseen = None
+    if still is not None:
+        # the window is at least this wide before the paths widen it: what does not show
+        # in it does not show in the picture
+        span_a = angles[1] - angles[0] if angles is not None else max(need_a) - min(need_a)
+        span_v = speeds[1] - speeds[0] if speeds is not None else max(need_v) - min(need_v)
+        unseen = (still * span_a, still * span_v)
+    paths = tuple(solver_path(problem, s, start, max_iter=max_iter, still=unseen,
+                              on_iteration=on_iteration) for s in solvers)
     path_a, path_v = list(need_a), list(need_v)
     for p in paths:
         ok = np.isfinite(p.angle_deg) & np.isfinite(p.velocity_mps)

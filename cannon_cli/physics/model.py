@@ -379,14 +379,14 @@ def _initial_parts(theta, v, launch_height, order: int, dirs):
     x0[Y], x0[VX], x0[VY], x0[T] = launch_height, v * c, v * s, 0.0
     if order < 1:
         return x0, None, None
-    # columns: d/dtheta, d/dv
-    d1 = np.zeros((4, 2, n))
+    # columns: d/dtheta, d/dv (complex on the complex step: the tangents carry its part too)
+    d1 = np.zeros((4, 2, n), dtype=x0.dtype)
     d1[VX, 0], d1[VY, 0] = -v * s, v * c
     d1[VX, 1], d1[VY, 1] = c, s
     d1 = np.ascontiguousarray(d1[:, dirs])
     if order < 2:
         return x0, d1, None
-    d2 = np.zeros((4, 2, 2, n))
+    d2 = np.zeros((4, 2, 2, n), dtype=x0.dtype)
     d2[VX, 0, 0], d2[VY, 0, 0] = -v * c, -v * s
     d2[VX, 0, 1] = d2[VX, 1, 0] = -s
     d2[VY, 0, 1] = d2[VY, 1, 0] = c
@@ -464,15 +464,45 @@ def _integrate_complex_step(theta, v, p: Params, direction: int, apex: bool):
     return (np.ascontiguousarray(x.real), d1, None) + rest
 
 
-def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = False):
+def _integrate_second_along(theta, v, p: Params, dirs, along: int, apex: bool):
+    """`integrate` to second order where only the second derivatives along one direction can be
+    asked for, d²/d(along) d(b) for b in ``dirs`` (`endpoint`: the minimum-speed residual's
+    slope is a derivative along the angle, differentiated once more along both): the complex
+    step along ``along`` of the first-order integration. Its tangents' imaginary parts over h
+    are those second derivatives of the discrete map, to machine precision like the first ones
+    (`_integrate_complex_step`), for the numpy calls of first order instead of the
+    second-order tangent equations' (~130 a stage), and less arithmetic: measured at 64 steps
+    (CPU time, medians of 5) 5.5 against 17.5 ms for one shot, 0.82 against 1.01 s for 32768.
+    The other second derivatives are NaN: never computed."""
+    if along == 0:
+        theta = theta + 1j * _STEP
+    else:
+        v = v + 1j * _STEP
+    # counted as the second-order integration it replaces, so that every work budget
+    # (`aim.budget`) decides as before
+    WORK.steps += p.steps * (step_cost(p, 2) - step_cost(p, 1, True))
+    out = integrate(theta, v, p, order=1, dirs=dirs, apex=apex)
+    x, t1 = out[0], out[1]
+    i = list(dirs).index(along)
+    d2 = np.full((4, len(dirs), len(dirs), x.shape[1]), np.nan)
+    d2[:, i] = d2[:, :, i] = t1.imag / _STEP
+    d2[..., np.isnan(x.real).any(axis=0)] = np.nan  # NaN assigned to a complex has imag 0
+    rest = (np.real(out[3]),) if apex else ()
+    return (np.ascontiguousarray(x.real), np.ascontiguousarray(t1.real), d2) + rest
+
+
+def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = False,
+              along: int | None = None):
     """Integrate N shots from x = 0 to x = distance with p.steps classical RK4 steps.
 
     Returns (state, d1, d2): state (4, N) = (y, vx, vy, t) at x = distance; d1 (4, D, N) and
     d2 (4, D, D, N) its derivatives with respect to (angle [rad], speed [m/s])[dirs], or None
-    beyond ``order``. With ``apex``, a fourth item: the highest point (m) on the way to the
-    target, from the cubic Hermite interpolant of y over the step where vy changes sign
-    (exact data: y and dy/dx at both ends of the step). Shots whose horizontal velocity does not
-    stay positive come back NaN: they turn back, or fall vertically, before the distance.
+    beyond ``order``. With ``along`` (one of ``dirs``) at order 2, only the second derivatives
+    along that direction are integrated (`_integrate_second_along`), the others are NaN. With
+    ``apex``, a fourth item: the highest point (m) on the way to the target, from the cubic
+    Hermite interpolant of y over the step where vy changes sign (exact data: y and dy/dx at
+    both ends of the step). Shots whose horizontal velocity does not stay positive come back
+    NaN: they turn back, or fall vertically, before the distance.
     """
     if p.lateral is not None:
         WORK.steps += p.steps * step_cost(p, order) * THREE_D_COST
@@ -481,8 +511,11 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
     dtype = np.result_type(theta, v, float)  # complex on the complex-step path
     theta, v = theta.astype(dtype), v.astype(dtype)
     dirs = tuple(dirs)
-    if order == 1 and len(dirs) == 1 and COMPLEX_STEP(theta.shape[0]):
-        return _integrate_complex_step(theta, v, p, dirs[0], apex)
+    if dtype != complex:  # (not twice: the second-order one integrates first order complex)
+        if order == 1 and len(dirs) == 1 and COMPLEX_STEP(theta.shape[0]):
+            return _integrate_complex_step(theta, v, p, dirs[0], apex)
+        if order == 2 and along is not None:
+            return _integrate_second_along(theta, v, p, dirs, along, apex)
     z, ndir = _initial(theta, v, p.launch_height, order, dirs)
     ks = [np.empty_like(z) for _ in range(4)]
     tmp = np.empty_like(z)
@@ -545,14 +578,15 @@ def vacuum(theta, v, p: Params):
 # --------------------------------------------------------------------------------------------
 
 @primitive
-def _endpoint(theta, v, p: Params, order: int, dirs: tuple):
+def _endpoint(theta, v, p: Params, order: int, dirs: tuple, along=None):
     """Packed (N, 4, 7) array: state, d/d(theta, v), d2/d(theta, v)^2 at x = distance.
 
-    Only the derivatives along ``dirs`` up to ``order`` are integrated; the slots of the others
-    are NaN, so that a derivative nobody computed can never pass for a zero.
+    Only the derivatives along ``dirs`` up to ``order`` are integrated (the second ones along
+    ``along`` only, if given); the slots of the others are NaN, so that a derivative nobody
+    computed can never pass for a zero.
     """
     x, d1, d2 = (None if a is None else a[:4]
-                 for a in integrate(theta, v, p, order=order, dirs=dirs))
+                 for a in integrate(theta, v, p, order=order, dirs=dirs, along=along))
     n = x.shape[1]
     out = np.full((n, 4, _NSLOTS), np.nan)
     out[:, :, _S0] = x.T
@@ -580,8 +614,23 @@ def endpoint(theta, v, p: Params):
     t_theta, t_v = packed.traces(theta), packed.traces(v)
     order = min(2, len(t_theta | t_v))
     dirs = tuple(a for a, t in enumerate((t_theta, t_v)) if t)
-    out = _endpoint(theta, v, p, order, dirs)
+    along = _second_along((t_theta, t_v), dirs) if order == 2 else None
+    out = _endpoint(theta, v, p, order, dirs, along)
     return tuple(out[:, i, _S0] for i in range(4))
+
+
+def _second_along(traces: tuple, dirs: tuple):
+    """The one direction that every second derivative autograd can ask of `_endpoint` lies
+    along, or None. d²/da db is read only when one differentiation (one trace) runs through
+    the VJP of another along a, and that one's runs along b: two different traces, one boxing
+    each of a and b. The minimum-speed residual's slope differentiates along the angle alone
+    (the speed is boxed by the outer trace only), so d²/dv² is never asked for."""
+    asked = [(a, b) for a in dirs for b in dirs if a <= b
+             and any(s is not t for s in traces[a] for t in traces[b])]
+    common = set(dirs)
+    for pair in asked:
+        common &= set(pair)
+    return min(common) if common else None
 
 
 def flight(theta, v, p: Params):
