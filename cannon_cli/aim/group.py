@@ -17,7 +17,6 @@ For each group (`Group.run`):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import numpy as np
@@ -31,7 +30,8 @@ from ..problem import Status
 from .budget import WORK_BUDGET, WORK_STEPS, Budget
 from .loss import Batch, height_miss, residual
 from .results import Results
-from .unknowns import KINDS, NOT_CONVERGED, OUT_OF_REACH, distinct
+from ..physics.steps import distinct
+from .unknowns import KINDS, NOT_CONVERGED, OUT_OF_REACH
 
 #: Largest tolerated discretisation error, relative to the distance, aimed at ...
 ACCURACY = 1e-7

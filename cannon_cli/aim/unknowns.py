@@ -16,6 +16,7 @@ import math
 import numpy as np
 
 from ..physics import steps as steps_rule
+from ..physics.steps import distinct
 from ..problem import Status
 from . import reach, start
 from .budget import WORK_BUDGET
@@ -31,14 +32,6 @@ _ANGLE_LIMIT = reach.LIMIT
 #: shot flies mostly across the range, and x is a poor independent variable.
 AZIMUTH_LIMIT = 1.2
 OUT_OF_REACH, NOT_CONVERGED = Status.OUT_OF_REACH, Status.NOT_CONVERGED
-
-
-def distinct(values: np.ndarray) -> np.ndarray:
-    """np.unique, without the sort when every value is the same (the usual case)."""
-    if values.size and (values == values[0]).all():
-        return values[:1]
-    return np.unique(values)
-
 
 class Unknowns:
     """What all kinds share."""
