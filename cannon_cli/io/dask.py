@@ -94,11 +94,11 @@ class Chunk:
         """The chunk's records, as `reader.read_records` reads them."""
         if self.records is not None:
             return self.records
-        from dataclasses import replace
-
         from .reader import _ndjson
 
-        return [replace(r, index=self.base + r.index) for r in _ndjson(self.lines)]
+        # numbered from ``base`` as they are read (renumbering them after, with
+        # dataclasses.replace, cost 5 % of a chunk's solve)
+        return list(_ndjson(self.lines, self.base))
 
     def heads(self) -> list:
         """(index, line) of each record, without reading them."""
