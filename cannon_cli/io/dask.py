@@ -32,12 +32,12 @@ Nothing here imports Dask, numpy or the solvers until a `Runner` is made: withou
 from __future__ import annotations
 
 import contextlib
-import signal
 import warnings
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator, Optional, Union
 
 from ..errors import CannonError, ExitCode
+from . import dask_local as local
 
 if TYPE_CHECKING:
     from .batch import Tally
@@ -283,6 +283,15 @@ def _ignore_sigint():
     return IgnoreSigint()
 
 
+def _keep_little_log() -> None:
+    """For the rest of this process (connections to workers that are started again included):
+    Dask keeps its last 1000 messages under 1 MB on every connection, for debugging, and here
+    they carry the chunks."""
+    import dask
+
+    dask.config.set({"distributed.admin.low-level-log-length": LOW_LEVEL_LOG_LENGTH})
+
+
 def _first_line(e: BaseException) -> str:
     text = str(e).strip().splitlines()
     return text[0] if text else type(e).__name__
@@ -296,52 +305,26 @@ class Runner:
 
     def __init__(self, workers: Optional[int] = None, scheduler: Optional[str] = None, *,
                  client: Any = None, task: Callable = solve_task):
-        try:
-            import distributed
-        except ImportError:
-            raise DaskError(f"--workers and --scheduler need Dask: {INSTALL_HINT}") from None
+        if not local.available():
+            raise DaskError(f"--workers and --scheduler need Dask: {INSTALL_HINT}")
         self.task = task
         self.cluster = None
         self._asked, self._limit = float("-inf"), MIN_IN_FLIGHT
         self.own_client = client is None
-        if client is None:
-            import dask
-
-            # for the rest of this process (connections to workers that are started again
-            # included): Dask keeps its last 1000 messages under 1 MB on every connection, for
-            # debugging, and here they carry the chunks
-            dask.config.set({"distributed.admin.low-level-log-length": LOW_LEVEL_LOG_LENGTH})
         if client is not None:
             self.client = client
         elif scheduler is not None:
+            import distributed
+
+            _keep_little_log()
             try:
                 self.client = distributed.Client(scheduler, set_as_default=False)
             except (OSError, ValueError, TypeError) as e:
                 raise DaskError(f"cannot reach the Dask scheduler --scheduler {scheduler}: "
                                 f"{_first_line(e)}") from None
         else:
-            import logging
-            import threading
-
-            import dask
-
-            # Ctrl-C is the driver's: a terminal sends it to every process of its group, and a
-            # worker would die of it with a traceback of its own. The workers ignore SIGINT: the
-            # first ones from their start (an ignored signal stays ignored across exec, and
-            # Python keeps it so), so Ctrl-C is ignored while the cluster starts (about a
-            # second); a worker started again after one died, once it is up (`_ignore_sigint`).
-            main = threading.current_thread() is threading.main_thread()
-            previous = signal.signal(signal.SIGINT, signal.SIG_IGN) if main else None
-            try:
-                with dask.config.set(LOCAL_CONFIG):
-                    self.cluster = distributed.LocalCluster(
-                        n_workers=workers, threads_per_worker=1, processes=True,
-                        dashboard_address=None, silence_logs=logging.CRITICAL,
-                        scheduler_kwargs=LOCAL_SCHEDULER)
-                self.client = distributed.Client(self.cluster, set_as_default=False)
-            finally:
-                if previous is not None:  # None: not a Python handler, not ours to restore
-                    signal.signal(signal.SIGINT, previous)
+            _keep_little_log()
+            self.cluster, self.client = local.start(workers, LOCAL_CONFIG, LOCAL_SCHEDULER)
             self.client.register_plugin(_ignore_sigint(), name="cannon-ignore-sigint")
 
     def in_flight(self) -> int:
