@@ -13,7 +13,8 @@ checks that both write the same bytes, and prints the medians, the throughput ra
 to the first output (the start: imports, and the cluster's), the CPU time of the whole process
 tree, and the peak memory of each run: the driver's RSS, and the RSS and PSS summed over the
 driver and its workers (sampled with psutil, which Dask installs, at a cost of 2-3 % of a
-core; see `run`). Run it on an idle machine: the ratio is the figure.
+core; see `run`), and the CPU time that other processes took meanwhile (this script's own
+included). Run it on an idle machine: the ratio is the figure.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ def run(cmd: list[str]) -> dict:
     outlives the command.)"""
     import psutil
 
+    busy0 = _busy()
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     digest = hashlib.sha256()
@@ -97,11 +99,25 @@ def run(cmd: list[str]) -> dict:
     code = p.wait()
     elapsed = time.perf_counter() - t0
     sampler.join()
+    busy = _busy() - busy0
     if code not in (0, 3):
         sys.exit(f"{' '.join(cmd)} exited {code}")
     return {"wall": elapsed, "first": first, "digest": digest.hexdigest(),
             "own": peak["own"] / 2**20, "tree": peak["tree"] / 2**20,
-            "pss": peak["pss"] / 2**20, "cpu": sum(cpu.values())}
+            "pss": peak["pss"] / 2**20, "cpu": sum(cpu.values()),
+            "others": max(0.0, busy - sum(cpu.values()))}
+
+
+def _busy() -> float:
+    """CPU seconds that the machine has spent busy since boot, all processes (nan but on
+    Linux): less the run's own, what else ran during the run."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:]]
+    except OSError:
+        return float("nan")
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -133,8 +149,8 @@ def main() -> None:
                 runs[name].append(r)
                 print(f"  run {i + 1} {name:4s}: {r['wall']:6.2f} s (first output at "
                       f"{r['first']:5.2f} s), CPU {r['cpu']:6.2f} s, peak RSS {r['own']:4.0f} "
-                      f"MiB (with workers {r['tree']:4.0f} MiB, PSS {r['pss']:4.0f} MiB)",
-                      flush=True)
+                      f"MiB (with workers {r['tree']:4.0f} MiB, PSS {r['pss']:4.0f} MiB); "
+                      f"other processes' CPU meanwhile {r['others']:5.2f} s", flush=True)
         digests = {r["digest"] for rs in runs.values() for r in rs}
 
         def median(name: str, key: str) -> float:
@@ -158,6 +174,9 @@ def main() -> None:
         print(f"CPU time, medians    : one process {cpu_one:.2f} s, with Dask {cpu_many:.2f} s "
               f"(driver and workers): on {os.cpu_count()} idle cores the ratio cannot exceed "
               f"{os.cpu_count() * cpu_one / cpu_many:.2f} x")
+        print(f"other processes' CPU : median {median('one', 'others'):.2f} s during the single "
+              f"process, {median('dask', 'others'):.2f} s during the Dask runs (0 on an idle "
+              f"machine, but this script's sampling)")
         print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 
