@@ -9,9 +9,12 @@ in the machine's load falls on both:
 - ``cannon solve --input targets.ndjson --nl -q`` (one process), and
 - the same with ``--workers N`` (a LocalCluster of N processes, one thread each; default 2),
 
-checks that both write the same bytes, and prints the medians, the throughput ratio, and the
-peak RSS of each run: the driver's, and the sum over the driver and its workers (sampled every
-20 ms with psutil, which Dask installs). Run it on an idle machine: the ratio is the figure.
+checks that both write the same bytes, and prints the medians, the throughput ratio, the time
+to the first output (the start: imports, and the cluster's), the CPU time of the whole process
+tree, and the peak memory of each run: the driver's RSS, and the RSS and PSS summed over the
+driver and its workers (sampled with psutil, which Dask installs, at a cost of 2-3 % of a
+core; see `run`), and the CPU time that other processes took meanwhile (this script's own
+included). Run it on an idle machine: the ratio is the figure.
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ import argparse
 import hashlib
 import json
 import os
-import resource
 import shutil
 import statistics
 import subprocess
@@ -33,43 +35,89 @@ from pathlib import Path
 import numpy as np
 
 
-def run(cmd: list[str]) -> tuple[float, str, float, float, float]:
-    """Wall time, sha256 of stdout, peak RSS of the process and of its whole tree (MiB), and
-    the CPU time (user + system) of the process and the workers it reaped."""
+def run(cmd: list[str]) -> dict:
+    """One run of ``cmd``: its wall time, the time to its first output, the sha256 of its
+    stdout, the peak RSS of the process and of its whole tree and the peak PSS of the tree
+    (MiB), and the CPU time (user + system) of the tree.
+
+    The tree is sampled with psutil: every 20 ms for RSS and CPU (each process's last CPU time
+    seen, which misses at most its last 20 ms; the tree itself every 200 ms), every second for
+    PSS, which counts the pages that the fork server shares with the workers it forked once,
+    not once per process as RSS.
+    (``getrusage`` would not do: the workers forked by the fork server are reaped by it, and it
+    outlives the command.)"""
     import psutil
 
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    busy0 = _busy()
     t0 = time.perf_counter()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     digest = hashlib.sha256()
-    peak = {"own": 0, "tree": 0}
+    peak = {"own": 0, "tree": 0, "pss": 0}
+    cpu: dict = {}
 
     def sample() -> None:
         try:
             proc = psutil.Process(p.pid)
-            while p.poll() is None:
+        except psutil.Error:
+            return
+        tree, ticks = [proc], 0
+        while p.poll() is None:
+            if ticks % 10 == 0:  # walking /proc costs ms of CPU: every 200 ms
                 try:
-                    own = proc.memory_info().rss
-                    tree = own + sum(c.memory_info().rss for c in proc.children(recursive=True))
+                    tree = [proc, *proc.children(recursive=True)]
+                except psutil.Error:
+                    pass
+            rss = 0
+            for q in tree:
+                try:
+                    t = q.cpu_times()
+                    rss += q.memory_info().rss
                 except psutil.Error:
                     continue
-                peak["own"], peak["tree"] = max(peak["own"], own), max(peak["tree"], tree)
-                time.sleep(0.02)
-        except psutil.Error:
-            pass
+                cpu[q.pid] = max(cpu.get(q.pid, 0.0), t.user + t.system)
+                if q is proc:
+                    peak["own"] = max(peak["own"], rss)
+            peak["tree"] = max(peak["tree"], rss)
+            if ticks % 50 == 0:  # 3 ms of CPU per process: every second
+                pss = 0
+                for q in tree:
+                    try:
+                        pss += q.memory_full_info().pss
+                    except psutil.Error:
+                        pass
+                peak["pss"] = max(peak["pss"], pss)
+            ticks += 1
+            time.sleep(0.02)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    for block in iter(lambda: p.stdout.read(1 << 20), b""):
+    first = None
+    for block in iter(lambda: p.stdout.read1(1 << 20), b""):
+        if first is None:
+            first = time.perf_counter() - t0
         digest.update(block)
     code = p.wait()
     elapsed = time.perf_counter() - t0
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     sampler.join()
+    busy = _busy() - busy0
     if code not in (0, 3):
         sys.exit(f"{' '.join(cmd)} exited {code}")
-    return elapsed, digest.hexdigest(), peak["own"] / 2**20, peak["tree"] / 2**20, cpu
+    return {"wall": elapsed, "first": first, "digest": digest.hexdigest(),
+            "own": peak["own"] / 2**20, "tree": peak["tree"] / 2**20,
+            "pss": peak["pss"] / 2**20, "cpu": sum(cpu.values()),
+            "others": max(0.0, busy - sum(cpu.values()))}
+
+
+def _busy() -> float:
+    """CPU seconds that the machine has spent busy since boot, all processes (nan but on
+    Linux): less the run's own, what else ran during the run."""
+    try:
+        with open("/proc/stat") as f:
+            ticks = [int(v) for v in f.readline().split()[1:]]
+    except OSError:
+        return float("nan")
+    idle = ticks[3] + ticks[4]  # idle, iowait
+    return (sum(ticks[:8]) - idle) / os.sysconf("SC_CLK_TCK")
 
 
 def main() -> None:
@@ -97,26 +145,38 @@ def main() -> None:
         runs: dict = {"one": [], "dask": []}
         for i in range(args.repeat):
             for name, cmd in (("one", base), ("dask", dask)):
-                runs[name].append(run(cmd))
-                t, _, own, tree, cpu = runs[name][-1]
-                print(f"  run {i + 1} {name:4s}: {t:6.2f} s, CPU {cpu:6.2f} s, peak RSS "
-                      f"{own:4.0f} MiB (with workers {tree:4.0f} MiB)", flush=True)
-        digests = {r[1] for rs in runs.values() for r in rs}
-        one = statistics.median(r[0] for r in runs["one"])
-        many = statistics.median(r[0] for r in runs["dask"])
+                r = run(cmd)
+                runs[name].append(r)
+                print(f"  run {i + 1} {name:4s}: {r['wall']:6.2f} s (first output at "
+                      f"{r['first']:5.2f} s), CPU {r['cpu']:6.2f} s, peak RSS {r['own']:4.0f} "
+                      f"MiB (with workers {r['tree']:4.0f} MiB, PSS {r['pss']:4.0f} MiB); "
+                      f"other processes' CPU meanwhile {r['others']:5.2f} s", flush=True)
+        digests = {r["digest"] for rs in runs.values() for r in rs}
+
+        def median(name: str, key: str) -> float:
+            return statistics.median(r[key] for r in runs[name])
+
+        def peak(name: str, key: str) -> float:
+            return max(r[key] for r in runs[name])
+
+        one, many = median("one", "wall"), median("dask", "wall")
         print(f"one process          : median {one:6.2f} s = {args.lines / one:8,.0f} "
-              f"records/s, peak RSS {max(r[2] for r in runs['one']):.0f} MiB")
+              f"records/s, first output at {median('one', 'first'):.2f} s, peak RSS "
+              f"{peak('one', 'own'):.0f} MiB")
         print(f"--workers {args.workers} (Dask)   : median {many:6.2f} s = "
-              f"{args.lines / many:8,.0f} records/s, peak RSS driver "
-              f"{max(r[2] for r in runs['dask']):.0f} MiB, driver and workers "
-              f"{max(r[3] for r in runs['dask']):.0f} MiB")
-        cpu_one = statistics.median(r[4] for r in runs["one"])
-        cpu_many = statistics.median(r[4] for r in runs["dask"])
+              f"{args.lines / many:8,.0f} records/s, first output at "
+              f"{median('dask', 'first'):.2f} s, peak RSS driver {peak('dask', 'own'):.0f} "
+              f"MiB, driver and workers {peak('dask', 'tree'):.0f} MiB (PSS "
+              f"{peak('dask', 'pss'):.0f} MiB)")
+        cpu_one, cpu_many = median("one", "cpu"), median("dask", "cpu")
         print(f"throughput ratio     : {one / many:.2f} x (bar: 1.7 x on 2 cores); the same "
               f"output bytes: {'yes' if len(digests) == 1 else 'NO'}")
         print(f"CPU time, medians    : one process {cpu_one:.2f} s, with Dask {cpu_many:.2f} s "
               f"(driver and workers): on {os.cpu_count()} idle cores the ratio cannot exceed "
               f"{os.cpu_count() * cpu_one / cpu_many:.2f} x")
+        print(f"other processes' CPU : median {median('one', 'others'):.2f} s during the single "
+              f"process, {median('dask', 'others'):.2f} s during the Dask runs (0 on an idle "
+              f"machine, but this script's sampling)")
         print(f"load average at the end {os.getloadavg()[0]:.2f}")
 
 

@@ -24,6 +24,7 @@ from hypothesis import strategies as st
 from typer.testing import CliRunner
 
 from cannon_cli.io import dask as dask_run
+from cannon_cli.io import dask_local
 from cannon_cli.cli import app
 from cannon_cli.errors import InputError
 from cannon_cli.io.reader import read_records
@@ -155,6 +156,29 @@ def test_a_worker_killed_mid_run_loses_nothing(on_cluster, tmp_path):
     dask = run("solve", "-i", "-", "-q", "--nl", "--chunk-size", "4", "--workers", "2",
                input=data)
     assert (tmp_path / "died").exists()  # a worker did die, holding chunk 2
+    assert (dask.stdout_bytes, dask.exit_code) == (single.stdout_bytes, single.exit_code)
+
+
+def _preloaded() -> bool:
+    return all(m in sys.modules for m in dask_local.WORKER_MODULES)
+
+
+def test_the_commands_own_cluster_forks_its_workers_ready_and_loses_nothing(monkeypatch,
+                                                                             tmp_path):
+    # the workers of --workers N come from the fork server with the solver imported; the one
+    # started again after a death is spawned by Dask, and the chunk it lost is solved again
+    ready = dask_run.Runner(workers=2)
+    try:
+        assert list(ready.client.run(_preloaded).values()) == [True, True]
+    finally:
+        ready.close()
+    data = MIXED * 3
+    single = run("solve", "-i", "-", "-q", "--nl", "--chunk-size", "4", input=data)
+    monkeypatch.setattr(dask_run, "Runner", functools.partial(
+        _Runner, task=functools.partial(_kill_once, str(tmp_path / "died"), 8)))
+    dask = run("solve", "-i", "-", "-q", "--nl", "--chunk-size", "4", "--workers", "2",
+               input=data)
+    assert (tmp_path / "died").exists()
     assert (dask.stdout_bytes, dask.exit_code) == (single.stdout_bytes, single.exit_code)
 
 

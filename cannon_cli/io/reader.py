@@ -251,8 +251,8 @@ def _value_problem(key: str, value: Any) -> Optional[str]:
     return f"{key} must be {kind}, got a JSON {'array' if isinstance(value, list) else 'object'}"
 
 
-def _ndjson(lines: Iterable[tuple[int, bytes]]) -> Iterator[Record]:
-    index = 0
+def _ndjson(lines: Iterable[tuple[int, bytes]], index: int = 0) -> Iterator[Record]:
+    """The records of numbered NDJSON lines, the first of them record number ``index``."""
     for lineno, raw in lines:
         if not raw.strip():
             continue
