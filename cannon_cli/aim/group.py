@@ -340,9 +340,10 @@ class Group:
         """Problem i is not solved: ``status`` says which way, ``message`` why."""
         self.status[i], self.message[i] = status, message
 
-    def spent(self, rows) -> bool:
-        """Whether the work budget is spent; if so, ``rows`` are left not converged, saying so."""
-        if self.budget.left() > 0:
+    def spent(self, rows, *, force: bool = False) -> bool:
+        """Whether the work budget is spent; if so (or ``force``), ``rows`` are left not
+        converged, saying so."""
+        if self.budget.left() > 0 and not force:
             return False
         for i in rows:
             self.converged[i] = False
