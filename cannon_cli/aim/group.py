@@ -37,9 +37,6 @@ from .unknowns import KINDS, NOT_CONVERGED, OUT_OF_REACH, distinct
 ACCURACY = 1e-7
 #: ... and the promise: a solved shot misses by at most this times the distance.
 PROMISE = 1e-6
-#: A shot whose horizontal speed at the target is below this fraction of its launch's is
-#: integrated on a graded mesh (`model.Params.mesh`).
-STALL = 0.25
 #: Tolerance (relative miss) of the bracketed searches of `reach`, at least: their answers are
 #: starts that the solver then confirms to its own tolerance.
 SEARCH_TOL = 1e-10
@@ -207,7 +204,7 @@ class Group:
     def _refine(self, rows):
         """Solve again where the discretisation error is too large: on a mesh graded to the
         shot where it stalls towards the target (its horizontal speed falls below
-        `STALL` of the launch's), else with more steps. A solver that failed where the
+        `steps.STALL` of the launch's), else with more steps. A solver that failed where the
         integration was not resolved has given no verdict either: it is tried again too."""
         cost = self.budget.step_cost
         for _ in range(14):
@@ -220,7 +217,7 @@ class Group:
             if not redo.size:
                 break
             q = self.end[1, redo] / (self.speed[redo] * np.cos(self.theta[redo]))
-            grade = (self.grading[redo] == 1.0) & (q < STALL) & (q > 0)
+            grade = (self.grading[redo] == 1.0) & (q < steps_rule.STALL) & (q > 0)
             steps = np.where(grade, self.steps[redo], steps_rule.refined(
                 self.steps[redo], self.error[redo], ACCURACY * self.batch.params.distance[redo]))
             # a re-solve takes a few evaluations at those steps: only within the budget

@@ -189,18 +189,23 @@ class Angle(Unknowns):
         ok = np.flatnonzero(reachable)
         top, high, found_at = theta_top[ok], g.high[again], found_at[ok]
         th = np.full(again.size, np.nan)
+        at, q = np.zeros(again.size, dtype=int), np.ones(again.size)
         # the root is sought, and confirmed, with the steps that found the top above the
         # target (with fewer the top can pass below it: no root to find)
         for s in distinct(found_at):
             k = np.flatnonzero(found_at == s)
             sub = b.take(ok[k]).with_steps(int(s), even=True)
-            th[k], _ = reach.arc_root(sub, sub.velocity, top[k], high[k], g.theta[again[k]],
-                                      tol=g.search_tol())
+            th[k], _, at[k], q[k] = reach.arc_root(sub, sub.velocity, top[k], high[k],
+                                                   g.theta[again[k]], tol=g.search_tol(),
+                                                   stop=g.budget.over)
         g.theta[again] = np.where(np.isfinite(th), th, top)
+        # near the edge of reach the root was resolved with more steps, or on a mesh graded
+        # to the shot (it stalls towards the target): the solver confirms it on that mesh
+        g.grading[again] = q
         lo_a = np.where(high, top, -reach.LIMIT)
         hi_a = np.where(high, reach.LIMIT, top)
         lo, hi = self.bounds(b.take(ok), g.vmax[again], lo_a, hi_a)
-        at = np.maximum(found_at, steps)
+        at = np.maximum(at, steps)
         for s in distinct(at):
             k = np.flatnonzero(at == s)
             g.confirm(again[k], int(s), lo[k], hi[k])
