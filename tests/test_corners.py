@@ -285,6 +285,26 @@ def test_a_target_reached_only_with_more_steps_is_hit_with_them(solver):
     hit(solve(p, solver=solver))
 
 
+def test_the_top_into_a_headwind_is_never_taken_where_the_integration_is_unresolved():
+    """Issue 18: into a headwind the top at a speed lies at the edge of reach, where the shot
+    arrives with vx ~ 0 and the integration can come out finite and meaningless: the search
+    of the least speed took 130.2 m/s to pass 7.3e8 m above the target. No horizontal wind
+    lifts a shot: its crossing is below the vacuum apex v^2 / 2g."""
+    from cannon_cli.aim import reach
+    from cannon_cli.aim.loss import Batch
+    from cannon_cli.physics.columns import Columns
+
+    p = Problem(distance=130.565350194929, target_height=29.260610780825314, drag="linear",
+                mass=0.9107748354395394, linear_drag=0.43866285634843816,
+                wind=-55.075836642387294)
+    cols = Columns.from_problems([p])
+    b = Batch("both", cols.params(64, np.ones(1), np.zeros(1)), cols.target_height,
+              np.radians(cols.angle_deg), cols.velocity_mps).with_steps(64, even=True)
+    for v, near in ((130.2158071, 23.05329758), (129.92414245, 6.2843411)):
+        _, h = reach.top_angle(b, np.array([v]), near=np.radians([near]))
+        assert h[0] + p.target_height <= v * v / (2 * 9.80665)
+
+
 def test_a_table_shot_whose_step_halving_agrees_by_accident():
     """Issue 18: a G7 shot through Mach 1 whose 8- and 16-step heights agree to 2.5e-6 m while
     both are 5.1e-4 m (2e-6 x distance) from the converged one; a mesh graded otherwise exposes

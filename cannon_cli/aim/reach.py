@@ -274,7 +274,7 @@ def top_angle(b: Batch, v, *, near=None, stop=None):
             a = np.clip(near[r] - 0.05, -LIMIT, LIMIT)
             c = np.clip(near[r] + 0.05, -LIMIT, LIMIT)
             pts = np.stack([a, near[r], c], 1).ravel()
-            h, g = height(pts, np.repeat(v[r], 3), _repeat(b.take(r), 3), 0)
+            h, g = resolved_height(pts, np.repeat(v[r], 3), _repeat(b.take(r), 3), 0)
             h, g = h.reshape(-1, 3), g.reshape(-1, 3)
             inside = (g[:, 0] > 0) & (g[:, 2] < 0) & np.isfinite(h[:, 1])
             rr = r[inside]
@@ -314,6 +314,7 @@ def _refine_top(b: Batch, v, lo, hi, best, h_best, active, iterations: int = 80,
         w = c - a
         m = np.where(usable, np.clip(sec, a + 0.01 * w, c - 0.01 * w), 0.5 * (a + c))
         h, g = height(m, v[rows], b.take(rows), 0)
+        _unresolved_tops(b, m, v, h, g, h_best, rows)
         better = np.isfinite(h) & (h > h_best[rows])
         best[rows] = np.where(better, m, best[rows])
         h_best[rows] = np.where(better, h, h_best[rows])
@@ -323,9 +324,25 @@ def _refine_top(b: Batch, v, lo, hi, best, h_best, active, iterations: int = 80,
         lo[rows] = np.where(right, a, m)
         g_lo[rows] = np.where(right, ga, g)
         width = hi[rows] - lo[rows]
-        # the top is flat: an angle within 1e-9 rad moves its height by ~1e-18 x D
-        keep = width > 1e-9 * (1.0 + np.abs(m))
+        # the top is flat: an angle within 1e-9 rad moves its height by ~1e-18 x D, and
+        # within the bracket by at most its slopes at the ends times its width
+        flat = (np.abs(g_lo[rows]) + np.abs(g_hi[rows])) * width <= 1e-14 * b.params.distance[rows]
+        keep = (width > 1e-9 * (1.0 + np.abs(m))) & ~flat
         rows = rows[keep]
+
+
+def _unresolved_tops(b: Batch, theta, v, h, g, h_best, rows):
+    """Set h and g to NaN (in place) where a point of `_refine_top` would be the highest yet
+    but its height disagrees with half the steps: next to the edge of reach, where the shot
+    arrives with vx ~ 0, the integration can come out finite and meaningless (into a headwind
+    a 130 m/s shot 'passed' 7e8 m above the target), and the top must not be taken there."""
+    cand = np.flatnonzero(np.isfinite(h) & (h > h_best[rows]))
+    if not cand.size or b.params.closed_form:
+        return
+    sub = b.take(rows[cand])
+    coarse = height(theta[cand], v[rows[cand]], sub.with_steps(max(sub.params.steps // 2, 1)))[0]
+    bad = cand[~_agree(h[cand], coarse, sub)]
+    h[bad], g[bad] = np.nan, np.nan
 
 
 def arc_root(b: Batch, v, top, high, theta0=None, *, tol: float, stop=None):
