@@ -285,6 +285,51 @@ def test_a_target_reached_only_with_more_steps_is_hit_with_them(solver):
     hit(solve(p, solver=solver))
 
 
+@pytest.mark.parametrize("solver", SOLVERS)
+@pytest.mark.parametrize("kw", [
+    # the root where vx at D is 5e-10 of its launch's (87.66°)
+    dict(distance=0.9488703654136392, target_height=0.09369030805030515,
+         mass=0.8933492969542834, linear_drag=1.8122021452060184, velocity=47.20129351333926),
+    # ... and 3e-9 (80.18°)
+    dict(distance=75.65149055422798, target_height=-2.043681351838487,
+         mass=0.028212390149337862, linear_drag=0.014991265836755049,
+         velocity=235.7514506575928),
+], ids=["0.95m", "76m"])
+def test_a_high_arc_next_to_the_edge_of_reach_is_hit(kw, solver):
+    """Issue 18: with linear drag a high arc's height runs off like ln(vx at D) towards the
+    edge of reach (vx -> 0 at x = v cos(theta) / k), and the target can lie where vx at D is
+    1e-9 of its launch's: even steps never resolve it, a mesh graded to the shot does
+    (`reach.graded_height`), with Newton's step in ln(vx) (`reach.edge_step`). Both were not
+    converged, the work budget spent."""
+    p = Problem(drag="linear", arc="high", **kw)
+    sol = solve(p, solver=solver)
+    hit(sol)
+    theta_top, _ = reference_top(p, p.velocity, lo_deg=0.0, hi_deg=89.9)
+    assert math.radians(sol.angle_deg) > theta_top  # the high arc
+
+
+@pytest.mark.parametrize("kw", [
+    # a steep high arc, quadratic drag, 0.91 m at 106 m/s: the root at 89.96°
+    dict(distance=0.9107691761331078, target_height=-0.07775571017055252, drag="quadratic",
+         mass=1.6568941652524403, diameter=0.12474502446527572,
+         drag_coefficient=0.31505306020142543, velocity=106.09158963373507, arc="high"),
+    # the high arc of a target 1.1e-8 x D below the top (linear drag)
+    dict(distance=101.23101370111337, target_height=29.047322028510006, drag="linear",
+         mass=0.016241973146689015, linear_drag=0.008192791259871908,
+         velocity=72.74234694380225, arc="high"),
+    # 68.6° into a 1.6 m/s headwind, a 0.13 g pellet, 80 m
+    dict(distance=80.3497907814001, target_height=205.3233563616058, drag="quadratic",
+         mass=0.00013410483240316784, diameter=0.008144924755335669,
+         drag_coefficient=0.37830646458824524, wind=-1.5562969783371299,
+         angle=68.61910189833563),
+], ids=["steep-quadratic", "near-top-linear", "pellet-headwind"])
+def test_sweep_corners_that_were_not_converged(kw):
+    """Issue 18, `benchmarks/sweep_corners.py --count 40 --seed 3552420803`: not converged
+    before this session's changes to the searches and the refinement (work budget spent, or a
+    solver run at the search's steps that its bounds kept from the root)."""
+    hit(solve(Problem(**kw)))
+
+
 def test_the_top_into_a_headwind_is_never_taken_where_the_integration_is_unresolved():
     """Issue 18: into a headwind the top at a speed lies at the edge of reach, where the shot
     arrives with vx ~ 0 and the integration can come out finite and meaningless: the search
