@@ -330,6 +330,22 @@ def test_sweep_corners_that_were_not_converged(kw):
     hit(solve(Problem(**kw)))
 
 
+def test_a_pellet_a_tailwind_carries_above_the_target_at_every_speed_is_out_of_reach():
+    """Issue 18: a 0.04 g pellet at 51° in a 37 m/s tailwind passes above a target 5.4 m down
+    at every speed, a crawl too (the wind carries it): the search of a root below the slowest
+    speed scanned bisected towards 0 m/s for 80 iterations (100,000 RK4 steps, 2.8 s) and said
+    not converged."""
+    p = Problem(distance=23.510834021209043, target_height=-5.3978772025488935,
+                drag="quadratic", mass=4.2320340920939226e-05, diameter=0.023879518749036106,
+                drag_coefficient=0.7863371683491605, wind=37.08109738473892,
+                angle=51.0868781677446)
+    sol = solve(p)
+    assert sol.status.value == "out_of_reach", sol.message
+    theta = math.radians(p.angle)
+    for v in np.geomspace(1e-3, 1e3, 13):  # the oracle: every speed passes above
+        assert reference_height_at(p, theta, v, p.distance) > p.target_height
+
+
 def test_the_top_into_a_headwind_is_never_taken_where_the_integration_is_unresolved():
     """Issue 18: into a headwind the top at a speed lies at the edge of reach, where the shot
     arrives with vx ~ 0 and the integration can come out finite and meaningless: the search

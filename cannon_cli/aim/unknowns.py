@@ -258,7 +258,7 @@ class Speed(Unknowns):
                      if np.isfinite(best_h[j]) and best_h[j] < 0 else
                      f"every speed that gets to x = {b.params.distance[j]:g} m passes above "
                      f"the target (the lowest at {best_h[j] + b.target_height[j]:.6g} m, at "
-                     f"{best_v[j]:.6g} m/s), and slower shots fall short of it"
+                     f"{best_v[j]:.6g} m/s), and no slower one gets there below it"
                      if np.isfinite(best_h[j]) else
                      f"it never reaches x = {b.params.distance[j]:g} m")
             g.verdict(i, OUT_OF_REACH, f"out of reach at {math.degrees(b.angle[j]):g}° "
