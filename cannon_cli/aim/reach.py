@@ -28,7 +28,8 @@ import math
 
 import numpy as np
 
-from ..physics.model import Y, integrate, vacuum
+from ..physics import steps as steps_rule
+from ..physics.model import VX, Y, integrate, vacuum
 from ..physics.steps import distinct
 from .loss import Batch
 
@@ -50,10 +51,11 @@ CRAWL = 1e-6
 _H = 1e-60  # the complex step
 
 
-def height(theta, v, b: Batch, wrt=None):
+def height(theta, v, b: Batch, wrt=None, *, end=False):
     """(h, dh/dz): h = y(D) - y_target (m) at angle theta (rad) and speed v (m/s), and its
     derivative with respect to the angle (``wrt`` 0) or the speed (1), or None. NaN where the
-    shot does not reach x = D."""
+    shot does not reach x = D. With ``end``, two more: the horizontal speed at D (m/s) and
+    its derivative (or None)."""
     theta = np.asarray(theta, float)
     v = np.asarray(v, float)
     p = b.params
@@ -63,12 +65,35 @@ def height(theta, v, b: Batch, wrt=None):
         with np.errstate(all="ignore"):
             y = np.asarray(vacuum(th, vv, p)[0])
             y = np.where((np.cos(theta) > 0) & (v > 0), y, np.nan)
+            u = vv * np.cos(th)
         h = y.real - b.target_height
-        return h, (None if wrt is None else y.imag / _H)
+        out = h, (None if wrt is None else y.imag / _H)
+        return out + (u.real, None if wrt is None else u.imag / _H) if end else out
     if wrt is None:
-        return integrate(theta, v, p)[0][Y] - b.target_height, None
-    x, d1, _ = integrate(theta, v, p, order=1, dirs=(wrt,))
-    return x[Y] - b.target_height, d1[Y, 0]
+        x, d = integrate(theta, v, p)[0], None
+    else:
+        x, d1, _ = integrate(theta, v, p, order=1, dirs=(wrt,))
+        d = d1[:, 0]
+    out = x[Y] - b.target_height, (None if d is None else d[Y])
+    return out + (x[VX], None if d is None else d[VX]) if end else out
+
+
+def stall_grading(theta, v, vx_end) -> np.ndarray:
+    """Per shot, the grading of a mesh for it (`model.Params.mesh`): its horizontal speed at
+    the distance over its launch's where that is below `steps.STALL`, else 1 (even)."""
+    with np.errstate(all="ignore"):
+        q = np.asarray(vx_end, float) / (np.asarray(v, float) * np.cos(theta))
+    return np.where((q > 0) & (q < steps_rule.STALL), q, 1.0)
+
+
+def graded(b: Batch, grading) -> Batch:
+    """The same shots on meshes graded by ``grading`` (per shot; 1: even)."""
+    return dataclasses.replace(b, params=dataclasses.replace(
+        b.params, grading=np.asarray(grading, float)))
+
+
+def _agree(fine, coarse, b: Batch):
+    return np.abs(fine - coarse) <= 15 * 1e-4 * b.params.distance
 
 
 def resolved_height(theta, v, b: Batch, wrt=None):
@@ -79,8 +104,84 @@ def resolved_height(theta, v, b: Batch, wrt=None):
     if b.params.closed_form:
         return fine, d
     coarse = height(theta, v, b.with_steps(max(b.params.steps // 2, 1)))[0]
-    ok = np.abs(fine - coarse) <= 15 * 1e-4 * b.params.distance
+    ok = _agree(fine, coarse, b)
     return np.where(ok, fine, np.nan), (None if d is None else np.where(ok, d, np.nan))
+
+
+#: The grading tried for a shot that does not get to x = D on even steps, where no speed at
+#: the distance is known to grade by (`graded_height`): then measured on that mesh.
+GRADING_GUESS = 1e-6
+#: How many times `graded_height` doubles the steps of a shot that neither mesh resolves.
+GRADED_DOUBLINGS = 5
+
+
+def graded_height(theta, v, b: Batch, wrt=None, level=None):
+    """`resolved_height` for the searches near the edge of reach, on evenly spaced ``b``:
+    (h, dh, vx, dvx) as `height` with ``end``, and per shot the level that resolved it (or
+    the last tried) and its mesh: steps and grading (1: even).
+
+    The levels are meshes tried in turn until one agrees with half its steps: level 2k is
+    even with 2^k times b's steps, level 2k+1 graded to the shot (`stall_grading` of the
+    speed at D last found; `GRADING_GUESS` where no integration got there yet), with as many
+    (`GRADED_DOUBLINGS` doublings at most); a shot that does not stall is not graded, and one
+    that no count gets there, even or graded, falls short (a graded mesh alone that does not
+    get there says nothing: it can starve the launch). Each shot starts at its
+    ``level`` (default 0): a search that moves a little starts from the level that resolved
+    its last point. Near the edge of reach the shot arrives with vx ~ 0, and
+    even steps resolve it only with thousands, or not at all: a high arc with linear drag
+    whose root lies where vx falls to 1e-10 of its launch's is resolved by 128 graded steps.
+    A graded mesh starves the launch, though, where a fast steep shot with quadratic drag
+    loses most of its horizontal speed: 2000 m/s at 89.57° is resolved by 512 even steps
+    and by no graded mesh."""
+    theta = np.asarray(theta, float)
+    v = np.asarray(v, float)
+    n = theta.size
+    level = np.zeros(n, dtype=int) if level is None else np.asarray(level, int).copy()
+    if b.params.closed_form:
+        return height(theta, v, b, wrt, end=True) + (level, np.full(n, b.params.steps),
+                                                     np.ones(n))
+    out = [np.full(n, np.nan), None if wrt is None else np.full(n, np.nan), np.full(n, np.nan),
+           None if wrt is None else np.full(n, np.nan)]
+    q = np.full(n, GRADING_GUESS)  # the grading of each shot, once a speed at D is known
+    known = np.zeros(n, dtype=bool)
+    short = np.zeros(n, dtype=bool)
+    starved = np.zeros(n, dtype=bool)
+    rows = np.arange(n)
+    top = 2 * GRADED_DOUBLINGS + 1
+    while rows.size:
+        for lv in distinct(level[rows]):
+            r = rows[level[rows] == lv]
+            steps = b.params.steps * 2 ** (lv // 2)
+            mesh = (b.take(r) if lv % 2 == 0 else graded(b.take(r), q[r])).with_steps(
+                steps, even=lv % 2 == 0)
+            got = height(theta[r], v[r], mesh, wrt, end=True)
+            half = height(theta[r], v[r], mesh.with_steps(steps // 2, even=lv % 2 == 0),
+                          end=True)
+            # far from the root a height needs only its sign and rough size (a tenth), next
+            # to it 1e-4 x distance: a steep shot 4 km above the target needs 4096 steps for
+            # the latter and 128 for the former
+            good = _agree(got[0], half[0], mesh) | (np.abs(got[0] - half[0]) <= 0.1 * np.abs(got[0]))
+            for a, x in zip(out, got):
+                if a is not None:
+                    a[r[good]] = x[good]
+            u = np.where(np.isfinite(got[2]), got[2], half[2])
+            seen = np.isfinite(u)
+            # no count got there, even or graded: the shot falls short (no more levels); a
+            # graded mesh that does not get there where even steps do is not tried again
+            short[r[~seen & ~known[r] & (lv % 2 == 1)]] = True
+            starved[r[~seen & known[r] & (lv % 2 == 1)]] = True
+            q[r[seen]] = stall_grading(theta[r[seen]], v[r[seen]], u[seen])
+            known[r[seen]] = True
+        done = np.isfinite(out[0][rows]) | short[rows]
+        rows = rows[~done]
+        # the next level; a shot that does not stall skips the graded ones
+        level[rows] += 1
+        skip = (level[rows] % 2 == 1) & ((known[rows] & (q[rows] >= 1.0)) | starved[rows])
+        level[rows[skip]] += 1
+        rows = rows[(level[rows] <= top) & (b.params.steps * 2 ** (level[rows] // 2) <= SCAN_MOST)]
+    level = np.minimum(level, top)
+    return tuple(out) + (level, b.params.steps * 2 ** (level // 2),
+                         np.where(level % 2 == 1, q, 1.0))
 
 
 #: The most RK4 steps a point of a scan is integrated with (`scan_height`).
@@ -176,7 +277,7 @@ def top_angle(b: Batch, v, *, near=None, stop=None):
             a = np.clip(near[r] - 0.05, -LIMIT, LIMIT)
             c = np.clip(near[r] + 0.05, -LIMIT, LIMIT)
             pts = np.stack([a, near[r], c], 1).ravel()
-            h, g = height(pts, np.repeat(v[r], 3), _repeat(b.take(r), 3), 0)
+            h, g = resolved_height(pts, np.repeat(v[r], 3), _repeat(b.take(r), 3), 0)
             h, g = h.reshape(-1, 3), g.reshape(-1, 3)
             inside = (g[:, 0] > 0) & (g[:, 2] < 0) & np.isfinite(h[:, 1])
             rr = r[inside]
@@ -216,6 +317,7 @@ def _refine_top(b: Batch, v, lo, hi, best, h_best, active, iterations: int = 80,
         w = c - a
         m = np.where(usable, np.clip(sec, a + 0.01 * w, c - 0.01 * w), 0.5 * (a + c))
         h, g = height(m, v[rows], b.take(rows), 0)
+        _unresolved_tops(b, m, v, h, g, h_best, rows)
         better = np.isfinite(h) & (h > h_best[rows])
         best[rows] = np.where(better, m, best[rows])
         h_best[rows] = np.where(better, h, h_best[rows])
@@ -225,15 +327,32 @@ def _refine_top(b: Batch, v, lo, hi, best, h_best, active, iterations: int = 80,
         lo[rows] = np.where(right, a, m)
         g_lo[rows] = np.where(right, ga, g)
         width = hi[rows] - lo[rows]
-        # the top is flat: an angle within 1e-9 rad moves its height by ~1e-18 x D
-        keep = width > 1e-9 * (1.0 + np.abs(m))
+        # the top is flat: an angle within 1e-9 rad moves its height by ~1e-18 x D, and
+        # within the bracket by at most its slopes at the ends times its width
+        flat = (np.abs(g_lo[rows]) + np.abs(g_hi[rows])) * width <= 1e-14 * b.params.distance[rows]
+        keep = (width > 1e-9 * (1.0 + np.abs(m))) & ~flat
         rows = rows[keep]
 
 
-def arc_root(b: Batch, v, top, high, theta0=None, *, tol: float):
+def _unresolved_tops(b: Batch, theta, v, h, g, h_best, rows):
+    """Set h and g to NaN (in place) where a point of `_refine_top` would be the highest yet
+    but its height disagrees with half the steps: next to the edge of reach, where the shot
+    arrives with vx ~ 0, the integration can come out finite and meaningless (into a headwind
+    a 130 m/s shot 'passed' 7e8 m above the target), and the top must not be taken there."""
+    cand = np.flatnonzero(np.isfinite(h) & (h > h_best[rows]))
+    if not cand.size or b.params.closed_form:
+        return
+    sub = b.take(rows[cand])
+    coarse = height(theta[cand], v[rows[cand]], sub.with_steps(max(sub.params.steps // 2, 1)))[0]
+    bad = cand[~_agree(h[cand], coarse, sub)]
+    h[bad], g[bad] = np.nan, np.nan
+
+
+def arc_root(b: Batch, v, top, high, theta0=None, *, tol: float, stop=None):
     """Per row, the angle (rad) on the arc asked for (``high``: above ``top``, else below) at
     which speed v hits, where h(top) >= 0; ``theta0`` an optional first guess inside the arc.
-    Returns (theta, converged)."""
+    Returns (theta, converged, steps, grading): the mesh of `graded_height` that resolved the
+    last point. ``stop()``, if given, ends the search where it is."""
     inner = np.asarray(top, float).copy()  # h >= 0 here
     outer = np.where(high, LIMIT, -LIMIT)   # h < 0 or no reach here
     x = 0.5 * (inner + outer)
@@ -241,39 +360,88 @@ def arc_root(b: Batch, v, top, high, theta0=None, *, tol: float):
         t0 = np.asarray(theta0, float)
         ok = np.isfinite(t0) & ((t0 - inner) * (outer - t0) > 0)
         x = np.where(ok, t0, x)
-    return _bracketed_newton(lambda z, rows: resolved_height(z, v[rows], b.take(rows), 0),
-                             inner, outer, x, tol * b.params.distance)
+    level = np.zeros(b.size, dtype=int)
+    steps = np.full(b.size, b.params.steps)
+    grading = np.ones(b.size)
+
+    def fn(z, rows):
+        h, g, u, du, lv, steps[rows], grading[rows] = graded_height(
+            z, v[rows], b.take(rows), 0, level[rows])
+        # the next point starts a doubling below the level that resolved this one (from even
+        # steps where none did: a higher level is no better where the shot falls short)
+        level[rows] = np.where(np.isfinite(h), np.maximum(lv - 2, 0), 0)
+        return h, g, edge_step(z, h, g, u, du)
+
+    x, conv = _bracketed_newton(fn, inner, outer, x, tol * b.params.distance, stop=stop)
+    return x, conv, steps, grading
 
 
-def _bracketed_newton(fn, inner, outer, x, atol, iterations: int = 80):
+def edge_step(z, h, g, u, du):
+    """Newton's next z for h(z) = 0 where the shot nearly stalls at D (its horizontal speed
+    there, u > 0, with du/dz), taken in ln u where Newton's own step would cut u by more than
+    e: near the edge of reach h runs off like ln u (linear drag) or a power of u, and a step
+    in z overshoots the edge, where the shot no longer gets there; in ln u it does not (u
+    taken linear in z). NaN where Newton's own step stands."""
+    with np.errstate(all="ignore"):
+        plain = -h / g
+        toward = u + du * plain < u / math.e
+        big = -h * du / (g * u)  # the Newton step in ln u
+        step = np.where(toward & (u > 0), u * np.expm1(np.clip(big, -700.0, 0.0)) / du, np.nan)
+    return z + step
+
+
+def _bracketed_newton(fn, inner, outer, x, atol, iterations: int = 80, stop=None):
     """Root of h = fn(z, rows)[0] between ``inner`` (h >= 0) and ``outer`` (h < 0 or NaN), from
-    x: Newton's step where it stays strictly inside the bracket and the point is valid, else
-    bisection. Stops when |h| <= atol or the bracket is at the floating-point floor. Returns
-    (x, converged)."""
+    x: Newton's step (or fn's third item, its own next point, where not NaN) where it stays
+    strictly inside the bracket and the point is valid, else false position between the ends
+    where both heights are known (Illinois: the end kept twice running counts half), else
+    bisection. Stops when |h| <= atol or the bracket is at the floating-point floor, or
+    ``stop()``. Returns (x, converged).
+
+    (Newton from the convex side of a root overshoots it every time: next to the edge of
+    reach, where the slope steepens towards the root, bisection alone then halved the miss
+    an iteration, 27 iterations from 1 m to 1e-8 m.)"""
     n = x.shape[0]
     x = x.copy()
     inner, outer = inner.copy(), outer.copy()
+    h_in, h_out = np.full(n, np.nan), np.full(n, np.nan)
+    last = np.zeros(n, dtype=int)  # the end replaced last: +1 inner, -1 outer
     conv = np.zeros(n, dtype=bool)
     rows = np.arange(n)
     for _ in range(iterations):
-        if not rows.size:
+        if not rows.size or (stop is not None and stop()):
             break
-        h, g = fn(x[rows], rows)
+        h, g, *proposed = fn(x[rows], rows)
         valid = np.isfinite(h) & np.isfinite(g)
         done = valid & (np.abs(h) <= atol[rows])
         pos = valid & (h >= 0)
+        side = np.where(pos, 1, -1)
+        # Illinois: the end not replaced, twice running, has its height halved
+        kept = side == last[rows]
+        h_in[rows] = np.where(pos, h, np.where(kept, 0.5 * h_in[rows], h_in[rows]))
+        h_out[rows] = np.where(~pos, np.where(np.isfinite(h), h, np.nan),
+                               np.where(kept, 0.5 * h_out[rows], h_out[rows]))
+        last[rows] = side
         inner[rows] = np.where(pos, x[rows], inner[rows])
         outer[rows] = np.where(~pos, x[rows], outer[rows])
         with np.errstate(all="ignore"):
             step = x[rows] - h / g
-        a, c = inner[rows], outer[rows]
+            if proposed:  # fn's own next point where it has one (`edge_step`)
+                step = np.where(np.isfinite(proposed[0]), proposed[0], step)
+            a, c = inner[rows], outer[rows]
+            ha, hc = h_in[rows], h_out[rows]
+            false = a - ha * (c - a) / (hc - ha)
         lo, hi = np.minimum(a, c), np.maximum(a, c)
         newton = valid & np.isfinite(step) & (step > lo) & (step < hi)
-        nxt = np.where(newton, step, 0.5 * (a + c))
-        floor = np.abs(c - a) <= 4 * np.finfo(float).eps * np.maximum(np.abs(a), np.abs(c))
-        conv[rows] = done | (floor & valid & (np.abs(h) <= 1e3 * atol[rows]))
-        x[rows] = np.where(done, x[rows], np.where(floor, a, nxt))
-        rows = rows[~(done | floor)]
+        usable = np.isfinite(false) & (false > lo) & (false < hi) & (hc < 0) & (ha >= 0)
+        nxt = np.where(newton, step, np.where(usable, false, 0.5 * (a + c)))
+        eps = np.finfo(float).eps
+        floor = np.abs(c - a) <= 4 * eps * np.maximum(np.abs(a), np.abs(c))
+        # Newton's step below the rounding of x: x is as close as a double gets
+        here = valid & ~floor & (np.abs(h / np.where(g != 0, g, np.nan)) <= eps * np.abs(x[rows]))
+        conv[rows] = done | ((floor | here) & valid & (np.abs(h) <= 1e3 * atol[rows]))
+        x[rows] = np.where(done | here, x[rows], np.where(floor, a, nxt))
+        rows = rows[~(done | floor | here)]
     return x, conv
 
 
@@ -352,8 +520,16 @@ def speed_root(b: Batch, angle, vmax, *, tol: float, most: int = None, stop=None
     # the slowest speed of the scan hits and nothing brackets the target above it: the root
     # is below it, if anywhere (between a standstill and the slowest speed)
     slow = ~ok & np.isfinite(hs[:, 0]) & (hs[:, 0] >= 0)
+    if slow.any():
+        # ... where a shot a thousand times slower still passes above, none is: the wind
+        # carries it (a bisection towards 0 m/s ran its 80 iterations, 100,000 RK4 steps)
+        k = np.flatnonzero(slow)
+        crawl = 1e-3 * grid[k, 0]
+        sub = b.take(k).with_steps(int(st[k, 0].max()), even=True)
+        h0 = resolved_height(angle[k], crawl, sub)[0]
+        slow[k[~(h0 < 0)]] = False
+        outer[k[h0 < 0]] = crawl[h0 < 0]
     inner = np.where(slow, grid[:, 0], inner)
-    outer = np.where(slow, 0.0, outer)
     ok |= slow
     # where no speed hits: the closest the scan came (the highest below the target, or,
     # where every speed that gets there passes above, the lowest)
@@ -377,7 +553,8 @@ def speed_root(b: Batch, angle, vmax, *, tol: float, most: int = None, stop=None
         sub = b.take(rows).with_steps(int(s), even=True)
         root, c = _bracketed_newton(
             lambda z, idx: resolved_height(angle[rows][idx], z, sub.take(idx), 1),
-            inner[rows], outer[rows], inner[rows].copy(), tol * sub.params.distance)
+            inner[rows], outer[rows], inner[rows].copy(), tol * sub.params.distance,
+            stop=stop)
         v[rows], conv[rows] = root, c
     unresolved = ~ok & open_.any(axis=1)
     return np.where(ok, v, np.nan), conv, best_h, best_v, steps, unresolved

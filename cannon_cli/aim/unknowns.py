@@ -136,6 +136,8 @@ class Angle(Unknowns):
         # once twice the steps move the highest crossing by less than a quarter of its
         # distance below the target (near the edge of reach that takes more steps)
         more = min(steps, SEARCH_STEPS)
+        # per row, the steps at which the top was found to reach the target
+        found_at = np.full(rows.size, more)
         close = np.flatnonzero(~reachable & np.isfinite(best))
         while close.size and more < steps_rule.MAX_STEPS and not g.budget.over():
             more *= 2
@@ -144,8 +146,16 @@ class Angle(Unknowns):
             theta_top[close], best[close] = reach.top_angle(near, near.velocity,
                                                            near=theta_top[close])
             reachable[close] = best[close] >= -tol[close]
+            found_at[close] = more
             moved = np.abs(best[close] - was)
             close = close[~reachable[close] & ~(moved < 0.25 * np.abs(best[close]))]
+        if close.size and more < steps_rule.MAX_STEPS:
+            # the budget ran out before more steps settled it: no verdict
+            g.spent(rows[close], force=True)
+            g.measure(rows[close], steps)
+            keep = np.flatnonzero(~np.isin(np.arange(rows.size), close))
+            rows, b, theta_top, best = rows[keep], b.take(keep), theta_top[keep], best[keep]
+            reachable, found_at = reachable[keep], found_at[keep]
         nowhere = np.flatnonzero(~np.isfinite(best))
         if nowhere.size:  # the closest approach is the greatest range, on the target's level
             far = b.take(nowhere)
@@ -170,13 +180,29 @@ class Angle(Unknowns):
         again = rows[reachable]
         if not again.size:
             return
-        sub = b.take(np.flatnonzero(reachable))
-        top, high = theta_top[reachable], g.high[again]
-        th, _ = reach.arc_root(sub, sub.velocity, top, high, g.theta[again], tol=g.search_tol())
+        ok = np.flatnonzero(reachable)
+        top, high, found_at = theta_top[ok], g.high[again], found_at[ok]
+        th = np.full(again.size, np.nan)
+        at, q = np.zeros(again.size, dtype=int), np.ones(again.size)
+        # the root is sought, and confirmed, with the steps that found the top above the
+        # target (with fewer the top can pass below it: no root to find)
+        for s in distinct(found_at):
+            k = np.flatnonzero(found_at == s)
+            sub = b.take(ok[k]).with_steps(int(s), even=True)
+            th[k], _, at[k], q[k] = reach.arc_root(sub, sub.velocity, top[k], high[k],
+                                                   g.theta[again[k]], tol=g.search_tol(),
+                                                   stop=g.budget.over)
         g.theta[again] = np.where(np.isfinite(th), th, top)
+        # near the edge of reach the root was resolved with more steps, or on a mesh graded
+        # to the shot (it stalls towards the target): the solver confirms it on that mesh
+        g.grading[again] = q
         lo_a = np.where(high, top, -reach.LIMIT)
         hi_a = np.where(high, reach.LIMIT, top)
-        g.confirm(again, steps, *self.bounds(sub, g.vmax[again], lo_a, hi_a))
+        lo, hi = self.bounds(b.take(ok), g.vmax[again], lo_a, hi_a)
+        at = np.maximum(at, steps)
+        for s in distinct(at):
+            k = np.flatnonzero(at == s)
+            g.confirm(again[k], int(s), lo[k], hi[k])
 
 
 class Speed(Unknowns):
@@ -226,7 +252,7 @@ class Speed(Unknowns):
                      if np.isfinite(best_h[j]) and best_h[j] < 0 else
                      f"every speed that gets to x = {b.params.distance[j]:g} m passes above "
                      f"the target (the lowest at {best_h[j] + b.target_height[j]:.6g} m, at "
-                     f"{best_v[j]:.6g} m/s), and slower shots fall short of it"
+                     f"{best_v[j]:.6g} m/s), and no slower one gets there below it"
                      if np.isfinite(best_h[j]) else
                      f"it never reaches x = {b.params.distance[j]:g} m")
             g.verdict(i, OUT_OF_REACH, f"out of reach at {g.cols.angle_deg[i]:g}° "

@@ -410,17 +410,22 @@ def _lbfgs_run(residual: Residual, z0, lower, upper, *, tol: float, max_iter: in
         loss = _loss(f)
         last.update(w=w.copy(), z=z, f=f)
         total = float(np.sum(loss))
+        # a trial point within the rounding of the best one: no lower loss to find between
+        rounding = np.all(np.abs(z - best["z"]) <= 4 * np.finfo(float).eps
+                          * np.maximum(np.abs(best["z"]), 1.0))
         if total < best["loss"]:
             best.update(loss=total, z=z, f=f)
         if total < 0.5 * best["mark"]:
             best.update(mark=total, since=0)
         else:
             best["since"] += 1
-            if best["since"] > STALL_EVALUATIONS and best["loss"] <= floor:
+            if best["since"] > STALL_EVALUATIONS and (best["loss"] <= floor or rounding):
                 # at the floating-point floor of a steep shot L-BFGS-B's line searches go on
-                # until the iteration limit: stop, and keep the best point. Only down there:
-                # higher up a loss that halves slowly is a valley being followed, or a first
-                # trial step far too short for a large residual (scipy's |w| = 1)
+                # until the iteration limit: stop, and keep the best point. Only down there
+                # (or where the trial points no longer move in double precision: a target
+                # between two adjacent angles): higher up a loss that halves slowly is a valley
+                # being followed, or a first trial step far too short for a large residual
+                # (scipy's |w| = 1)
                 raise _Stalled
         bad = ~np.isfinite(loss)
         if bad.any():

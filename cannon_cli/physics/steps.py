@@ -12,6 +12,9 @@ MIN_STEPS, MAX_STEPS = 16, 4096
 #: The most RK4 steps a start is given (a steep shot stalls at its end, which a graded mesh
 #: resolves better than more even steps: see `aim.driver`'s refinement).
 START_STEPS = 128
+#: A shot whose horizontal speed at the target is below this fraction of its launch's is
+#: integrated on a graded mesh (`model.Params.mesh`).
+STALL = 0.25
 #: Richardson divisor 2^p - 1 of RK4 (order 4).
 RICHARDSON = 15.0
 #: Richardson divisor for a drag table. The PCHIP Cd(Mach) has a second derivative that jumps
