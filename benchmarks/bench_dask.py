@@ -12,8 +12,8 @@ in the machine's load falls on both:
 checks that both write the same bytes, and prints the medians, the throughput ratio, the time
 to the first output (the start: imports, and the cluster's), the CPU time of the whole process
 tree, and the peak memory of each run: the driver's RSS, and the RSS and PSS summed over the
-driver and its workers (sampled with psutil, which Dask installs, at a cost of 2-3 % of a
-core; see `run`), and the CPU time that other processes took meanwhile (this script's own
+driver and its workers (sampled with psutil, which Dask installs, at a cost of 2-3 % of
+a core; see `run`), and the CPU time that other processes took meanwhile (this script's own
 included). Run it on an idle machine: the ratio is the figure.
 """
 
@@ -40,10 +40,11 @@ def run(cmd: list[str]) -> dict:
     stdout, the peak RSS of the process and of its whole tree and the peak PSS of the tree
     (MiB), and the CPU time (user + system) of the tree.
 
-    The tree is sampled with psutil: every 20 ms for RSS and CPU (each process's last CPU time
-    seen, which misses at most its last 20 ms; the tree itself every 200 ms), every second for
+    The tree is sampled with psutil: every 50 ms for RSS and CPU (each process's last CPU time
+    seen, which misses at most its last 50 ms; the tree itself every 500 ms), every 2 s for
     PSS, which counts the pages that the fork server shares with the workers it forked once,
-    not once per process as RSS.
+    not once per process as RSS. (Sampling every 20 ms, the tree every 200 ms and PSS every
+    second cost this script 5-6 % of a core, taken from the runs it measures.)
     (``getrusage`` would not do: the workers forked by the fork server are reaped by it, and it
     outlives the command.)"""
     import psutil
@@ -62,7 +63,7 @@ def run(cmd: list[str]) -> dict:
             return
         tree, ticks = [proc], 0
         while p.poll() is None:
-            if ticks % 10 == 0:  # walking /proc costs ms of CPU: every 200 ms
+            if ticks % 10 == 0:  # walking /proc costs ms of CPU: every 500 ms
                 try:
                     tree = [proc, *proc.children(recursive=True)]
                 except psutil.Error:
@@ -78,7 +79,7 @@ def run(cmd: list[str]) -> dict:
                 if q is proc:
                     peak["own"] = max(peak["own"], rss)
             peak["tree"] = max(peak["tree"], rss)
-            if ticks % 50 == 0:  # 3 ms of CPU per process: every second
+            if ticks % 40 == 0:  # 3 ms of CPU per process: every 2 s
                 pss = 0
                 for q in tree:
                     try:
@@ -87,7 +88,7 @@ def run(cmd: list[str]) -> dict:
                         pass
                 peak["pss"] = max(peak["pss"], pss)
             ticks += 1
-            time.sleep(0.02)
+            time.sleep(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
