@@ -1,6 +1,7 @@
 """Batches on Dask (issue 15): one process against a local Dask cluster, whole processes.
 
     python benchmarks/bench_dask.py [--repeat N] [--lines N] [--workers N] [--chunk-size N]
+                                    [--split]
 
 Writes a quadratic-drag NDJSON batch (distance uniform in 50-550 m, 150 m/s, as bench_batch.py;
 100,000 lines by default), then times the whole command, alternating the two so that a change
@@ -14,7 +15,9 @@ to the first output (the start: imports, and the cluster's), the CPU time of the
 tree, and the peak memory of each run: the driver's RSS, and the RSS and PSS summed over the
 driver and its workers (sampled with psutil, which Dask installs, at a cost of 2-3 % of
 a core; see `run`), and the CPU time that other processes took meanwhile (this script's own
-included). Run it on an idle machine: the ratio is the figure.
+included). With ``--split`` it also times N separate processes run at once, each on 1/N of the
+lines, without Dask: the most that N processes give on the machine at that size, against which
+to read the ratio. Run it on an idle machine: the ratio is the figure.
 """
 
 from __future__ import annotations
@@ -109,6 +112,23 @@ def run(cmd: list[str]) -> dict:
             "others": max(0.0, busy - sum(cpu.values()))}
 
 
+def run_split(cmds: list[list[str]]) -> dict:
+    """The wall time of ``cmds`` run at once, and their CPU time (they are reaped here)."""
+    import resource
+
+    busy0, before = _busy(), resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    procs = [subprocess.Popen(c, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+             for c in cmds]
+    codes = [p.wait() for p in procs]
+    elapsed = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    if any(code not in (0, 3) for code in codes):
+        sys.exit(f"{' '.join(cmds[0])} exited {codes}")
+    return {"wall": elapsed, "cpu": cpu, "others": max(0.0, _busy() - busy0 - cpu)}
+
+
 def _busy() -> float:
     """CPU seconds that the machine has spent busy since boot, all processes (nan but on
     Linux): less the run's own, what else ran during the run."""
@@ -127,6 +147,9 @@ def main() -> None:
     ap.add_argument("--lines", type=int, default=100_000)
     ap.add_argument("--workers", type=int, default=2)
     ap.add_argument("--chunk-size", type=int, default=4096)
+    ap.add_argument("--split", action="store_true",
+                    help="also run N separate processes at once, each on 1/N of the lines, "
+                    "without Dask: the most that N processes give on this machine")
     args = ap.parse_args()
     cannon = shutil.which("cannon")
     if cannon is None:
@@ -141,10 +164,23 @@ def main() -> None:
         base = [cannon, "solve", "--input", str(path), "--nl", "-q", "--chunk-size",
                 str(args.chunk_size)]
         dask = base + ["--workers", str(args.workers)]
+        parts = []
+        if args.split:
+            lines = path.read_text().splitlines(keepends=True)
+            size = -(-len(lines) // args.workers)
+            for k in range(args.workers):
+                part = Path(tmp) / f"part{k}.ndjson"
+                part.write_text("".join(lines[k * size:(k + 1) * size]))
+                parts.append([*base[:3], str(part), *base[4:]])
         print(f"{args.lines:,} quadratic-drag NDJSON lines, chunk size {args.chunk_size}, "
               f"{os.cpu_count()} CPUs, load average {os.getloadavg()[0]:.2f} at the start")
-        runs: dict = {"one": [], "dask": []}
+        runs: dict = {"one": [], "dask": [], "split": []}
         for i in range(args.repeat):
+            if parts:
+                r = run_split(parts)
+                runs["split"].append(r)
+                print(f"  run {i + 1} split: {r['wall']:6.2f} s, CPU {r['cpu']:6.2f} s; other "
+                      f"processes' CPU meanwhile {r['others']:5.2f} s", flush=True)
             for name, cmd in (("one", base), ("dask", dask)):
                 r = run(cmd)
                 runs[name].append(r)
@@ -152,7 +188,7 @@ def main() -> None:
                       f"{r['first']:5.2f} s), CPU {r['cpu']:6.2f} s, peak RSS {r['own']:4.0f} "
                       f"MiB (with workers {r['tree']:4.0f} MiB, PSS {r['pss']:4.0f} MiB); "
                       f"other processes' CPU meanwhile {r['others']:5.2f} s", flush=True)
-        digests = {r["digest"] for rs in runs.values() for r in rs}
+        digests = {r["digest"] for name in ("one", "dask") for r in runs[name]}
 
         def median(name: str, key: str) -> float:
             return statistics.median(r[key] for r in runs[name])
@@ -175,6 +211,10 @@ def main() -> None:
         print(f"CPU time, medians    : one process {cpu_one:.2f} s, with Dask {cpu_many:.2f} s "
               f"(driver and workers): on {os.cpu_count()} idle cores the ratio cannot exceed "
               f"{os.cpu_count() * cpu_one / cpu_many:.2f} x")
+        if parts:
+            split, n = median("split", "wall"), args.workers
+            print(f"{n} processes on 1/{n} each, no Dask: median {split:.2f} s, "
+                  f"{one / split:.2f} x the one process: the most that {n} processes give here")
         print(f"other processes' CPU : median {median('one', 'others'):.2f} s during the single "
               f"process, {median('dask', 'others'):.2f} s during the Dask runs (0 on an idle "
               f"machine, but this script's sampling)")

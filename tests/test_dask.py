@@ -167,19 +167,21 @@ def test_the_commands_own_cluster_forks_its_workers_ready_and_loses_nothing(monk
                                                                              tmp_path):
     # the workers of --workers N come from the fork server with the solver imported; the one
     # started again after a death is spawned by Dask, and the chunk it lost is solved again
-    ready = dask_run.Runner(workers=2)
-    try:
-        assert list(ready.client.run(_preloaded).values()) == [True, True]
-    finally:
-        ready.close()
     data = MIXED * 3
     single = run("solve", "-i", "-", "-q", "--nl", "--chunk-size", "4", input=data)
-    monkeypatch.setattr(dask_run, "Runner", functools.partial(
-        _Runner, task=functools.partial(_kill_once, str(tmp_path / "died"), 8)))
+    own = dask_run.Runner(workers=2, task=functools.partial(
+        _kill_once, str(tmp_path / "died"), 8))
+    try:
+        assert list(own.client.run(_preloaded).values()) == [True, True]
+    except BaseException:
+        own.close()
+        raise
+    monkeypatch.setattr(dask_run, "Runner", lambda **_: own)  # the command's, and it closes it
     dask = run("solve", "-i", "-", "-q", "--nl", "--chunk-size", "4", "--workers", "2",
                input=data)
     assert (tmp_path / "died").exists()
     assert (dask.stdout_bytes, dask.exit_code) == (single.stdout_bytes, single.exit_code)
+    assert own.client.status == "closed"
 
 
 def _records(stdout: str) -> list[dict]:

@@ -5,8 +5,8 @@ Dask, and at its first chunk numpy, autograd, cannon_cli and scipy.optimize: mea
 chunk took 0.71-0.84 s of CPU against 0.33 s for the next ones, while the driver imports Dask
 and starts the scheduler on the same cores. Here the workers are forked ('forkserver') from one
 server process that has imported all of it once (about 1 s of CPU), started before the driver
-imports Dask so that the two overlap; a first chunk takes 0.32-0.34 s. Their interpreters also
-end without finalizing: closing the cluster took 0.03-0.1 s, against 0.5-1.7 s.
+imports Dask so that the two overlap; a first chunk takes 0.31-0.34 s. Their interpreters also
+end without finalizing: closing the cluster took 0.03-0.1 s, against 0.3-1.7 s.
 
 Forking the driver itself ('fork') would cost less CPU still, but the driver runs Dask's event
 loop and its threads when it forks, and a lock that one of them holds at that moment stays held
@@ -73,9 +73,9 @@ def start(workers: int, config: dict, scheduler_kwargs: dict) -> tuple[Any, Any]
         import distributed
         import distributed.utils
 
-        # the server runs: Dask's own preload list would only be imported here, by the driver,
-        # for nothing (pandas among them when it is installed)
-        distributed.utils._forkserver_preload_set = True
+        if forked:  # the server runs: Dask's own preload list would only be imported here, by
+            # the driver, for nothing (pandas among them when it is installed)
+            distributed.utils._forkserver_preload_set = True
         # the first workers only: one that dies is started again by Dask's default, spawn
         method = {"distributed.worker.multiprocessing-method": "forkserver"} if forked else {}
         with dask.config.set({**config, **method}):
