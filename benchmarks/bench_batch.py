@@ -4,7 +4,7 @@
 
 Prints medians, in ms and µs per target:
 - 10,000 quadratic-drag targets, distance uniform in 50-550 m, speed 150 m/s, other settings
-  default, in-process through `aim.solve_columns` (newton, and the default lbfgs), and how many
+  default, in-process through `aim.solve_columns` (newton, the default, and lbfgs), and how many
   meet the accuracy bar: true miss <= 1e-6 x distance against an independent DOP853 integration
   of all targets at once (in time-free form: x as the variable, the 10,000 systems stacked into
   one, rtol 1e-12);

@@ -53,7 +53,7 @@ def test_solve_minimum_speed_json_matches_closed_form():
     assert out["converged"] is True
     assert math.isclose(out["velocity_mps"], math.sqrt(G * 120), rel_tol=1e-9)
     assert math.isclose(out["angle_deg"], 45.0, rel_tol=1e-7)
-    assert out["solver"] == "lbfgs"
+    assert out["solver"] == "newton"  # the default
     assert isinstance(out["iterations"], int)
 
 

@@ -330,7 +330,7 @@ def test_compare_widens_the_surrogate_to_the_problem_and_measures_misses_alike()
     rows = {r["approach"]: r for r in out["rows"]}
     assert rows["surrogate"]["velocity_mps"] > 0.9 * vmin  # not pinned at 9.99 m/s
     # one measure for both columns: the height at the target distance, signed
-    for name in ("physics (lbfgs)", "policy + refine", "physics (gd, same start)"):
+    for name in ("physics (newton)", "policy + refine", "physics (gd, same start)"):
         r = rows[name]
         assert r["true_height_miss_m"] == pytest.approx(r["believed_height_miss_m"], abs=1e-6 * 120)
     th = math.radians(rows["surrogate"]["angle_deg"])

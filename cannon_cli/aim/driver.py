@@ -11,6 +11,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from ..optim import DEFAULT_SOLVER
 from ..optim import solvers
 from ..physics import memory
 from ..physics.columns import Columns
@@ -27,7 +28,7 @@ ProgressCallback = Optional[Callable[[SolveProgress], None]]
 __all__ = ["DEFAULT_TOL", "SolveProgress", "solve", "solve_many", "solve_columns"]
 
 
-def solve(problem: Problem, *, solver: str = "lbfgs", tol: float = DEFAULT_TOL,
+def solve(problem: Problem, *, solver: str = DEFAULT_SOLVER, tol: float = DEFAULT_TOL,
           max_iter: Optional[int] = None, learning_rate: Optional[float] = None,
           start: Optional[tuple] = None, callback: ProgressCallback = None) -> Solution:
     """Solve one problem. See `solve_many`."""
@@ -35,13 +36,13 @@ def solve(problem: Problem, *, solver: str = "lbfgs", tol: float = DEFAULT_TOL,
                       learning_rate=learning_rate, start=start, callback=callback)[0]
 
 
-def solve_many(problems: Sequence[Problem], *, solver: str = "lbfgs", tol: float = DEFAULT_TOL,
+def solve_many(problems: Sequence[Problem], *, solver: str = DEFAULT_SOLVER, tol: float = DEFAULT_TOL,
                max_iter: Optional[int] = None, learning_rate: Optional[float] = None,
                start: Optional[tuple] = None,
                callback: ProgressCallback = None) -> list[Solution]:
     """Solve many problems at once, vectorised over targets; one `Solution` per problem, in order.
 
-    ``solver`` is one of lbfgs, newton, adam, gd. ``tol`` is the relative miss at which the
+    ``solver`` is one of newton (the default), lbfgs, adam, gd. ``tol`` is the relative miss at which the
     solver stops; ``max_iter`` and ``learning_rate`` default per solver. ``start`` =
     (angle_deg, velocity_mps), scalars or per-problem arrays (NaN or None: the built-in start),
     replaces the built-in starting point for the unknowns; the built-in one is exact in
@@ -54,7 +55,7 @@ def solve_many(problems: Sequence[Problem], *, solver: str = "lbfgs", tol: float
     return [results.solution(i, p) for i, p in enumerate(problems)]
 
 
-def solve_columns(cols: Columns, *, solver: str = "lbfgs", tol: float = DEFAULT_TOL,
+def solve_columns(cols: Columns, *, solver: str = DEFAULT_SOLVER, tol: float = DEFAULT_TOL,
                   max_iter: Optional[int] = None, learning_rate: Optional[float] = None,
                   start: Optional[tuple] = None, callback: ProgressCallback = None) -> Results:
     """`solve_many` for problems given as arrays (`Columns`), answered as arrays (`Results`):

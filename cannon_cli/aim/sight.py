@@ -34,6 +34,7 @@ import math
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
+from ..optim import DEFAULT_SOLVER
 from ..errors import InputError
 from ..problem import Physics, Problem, Solution
 
@@ -76,7 +77,7 @@ def _zero_problem(p: Problem) -> Problem:
                    velocity=p.velocity, arc="low", **physics)
 
 
-def zero_angles(problems: Sequence[Problem], *, solver: str = "lbfgs") -> list:
+def zero_angles(problems: Sequence[Problem], *, solver: str = DEFAULT_SOLVER) -> list:
     """delta (degrees) for each problem: 0 without a zero distance (and None without a sight),
     else the zero's solved elevation; a problem whose zero cannot be hit gets an `InputError`
     in its place (not raised: a batch makes it that record's error). Problems that share a
@@ -106,7 +107,7 @@ def zero_angles(problems: Sequence[Problem], *, solver: str = "lbfgs") -> list:
     return out
 
 
-def checked_zero_angles(problems: Sequence[Problem], *, solver: str = "lbfgs") -> list:
+def checked_zero_angles(problems: Sequence[Problem], *, solver: str = DEFAULT_SOLVER) -> list:
     """`zero_angles`, with a zero that cannot be hit raised: for one gun, whose zero is the
     same for every shot, that is bad input at once."""
     zeros = zero_angles(problems, solver=solver)
@@ -128,7 +129,7 @@ def adjustment(solution: Solution, zero_angle_deg: float) -> Adjustment:
 
 
 def with_adjustments(solutions: Sequence[Solution], zeros: Optional[list] = None, *,
-                     solver: str = "lbfgs") -> list:
+                     solver: str = DEFAULT_SOLVER) -> list:
     """The solutions, those with a sight carrying their `Adjustment` (``zeros`` from
     `zero_angles`, computed here if not given). A zero that cannot be hit raises its
     `InputError`."""

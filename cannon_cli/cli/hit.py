@@ -7,6 +7,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..optim import DEFAULT_SOLVER
 from ..errors import ExitCode
 from . import parsers
 from .environment import Environment
@@ -77,7 +78,7 @@ def hit(
         show_default=False, help="Spacing of a sweep's distances.")] = None,
     solver: Annotated[Solver, typer.Option(
         case_sensitive=False, rich_help_panel=HOW,
-        help="The solver of the aim (see cannon solve).")] = Solver.lbfgs,
+        help="The solver of the aim (see cannon solve).")] = Solver(DEFAULT_SOLVER),
     out: Annotated[Optional[str], typer.Option(
         "--out", metavar="FILE", rich_help_panel=OUTPUT, show_default=False,
         help="Draw to FILE (.png, .svg, .pdf): P(hit) and sigma against range for a sweep, the "

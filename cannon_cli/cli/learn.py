@@ -10,6 +10,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..optim import DEFAULT_SOLVER
 from . import parsers
 from .options import EXIT_CODES_HELP, HOW, OUTPUT, TARGET, Quiet, Solver, TargetHeight, with_physics
 from .environment import Environment
@@ -99,7 +100,7 @@ def compare(
                                               help="Policy training steps (at least 1).")] = 1000,
     solver: Annotated[Solver, typer.Option(case_sensitive=False, rich_help_panel=HOW,
                                            help="Solver for the physics and the refinement.")
-                      ] = Solver.lbfgs,
+                      ] = Solver(DEFAULT_SOLVER),
     seed: Annotated[int, typer.Option(parser=parsers.integer(), metavar="N", rich_help_panel=HOW,
                                       help="Random seed.")] = 0,
     json_out: Annotated[bool, typer.Option("--json", rich_help_panel=OUTPUT,

@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..optim import DEFAULT_SOLVER
 from ..errors import ExitCode
 from . import parsers
 from .options import (
@@ -129,7 +130,7 @@ def trajectory(
     arc: ArcOpt = Arc.low,
     max_velocity: MaxVelocity = None,
     solver: Annotated[Solver, typer.Option(case_sensitive=False, rich_help_panel=HOW,
-                                           help="As for solve.")] = Solver.lbfgs,
+                                           help="As for solve.")] = Solver(DEFAULT_SOLVER),
     out: Out = None,
     width: Width = None,
     height: Height = None,

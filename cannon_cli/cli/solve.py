@@ -8,6 +8,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..optim import DEFAULT_SOLVER
 from ..errors import ExitCode
 from . import parsers
 from .options import (BATCH, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, Angle, Arc, ArcOpt,
@@ -38,15 +39,15 @@ def solve(
     sight_height: SightHeight = None,
     zero: Zero = None,
     solver: Annotated[Solver, typer.Option(
-        help="lbfgs: scipy L-BFGS-B; newton: Newton with exact derivatives; adam; gd: plain "
-        "gradient descent.", case_sensitive=False, rich_help_panel=HOW)] = Solver.lbfgs,
+        help="newton: Newton with exact derivatives; lbfgs: scipy L-BFGS-B; adam; gd: plain "
+        "gradient descent.", case_sensitive=False, rich_help_panel=HOW)] = Solver(DEFAULT_SOLVER),
     tol: Annotated[Optional[float], typer.Option(
         parser=parsers.number, metavar="TOL",
         help="Stop when |miss| / distance is below this. (default: 1e-12)",
         rich_help_panel=HOW, show_default=False)] = None,
     max_iter: Annotated[Optional[int], typer.Option(
         parser=parsers.integer(1), metavar="N", help="Iteration limit, at least 1. (default per "
-        "solver: lbfgs 200, newton 50, adam and gd 2000)",
+        "solver: newton 50, lbfgs 200, adam and gd 2000)",
         rich_help_panel=HOW, show_default=False)] = None,
     learning_rate: Annotated[Optional[float], typer.Option(
         parser=parsers.number, metavar="RATE",

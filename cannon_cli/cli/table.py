@@ -6,6 +6,7 @@ from typing import Annotated, Optional
 
 import typer
 
+from ..optim import DEFAULT_SOLVER
 from . import parsers
 from .options import (ANGLE_UNITS, EXIT_CODES_HELP, HOW, OUTPUT, TARGET, UNKNOWNS, Arc,
                       Scheduler, SightedTargetHeight, SightHeight, Solver, UnitsOpt, UnitSystem,
@@ -46,7 +47,7 @@ def table(
     sight_height: SightHeight = None,
     zero: Zero = None,
     solver: Annotated[Solver, typer.Option(case_sensitive=False, rich_help_panel=HOW,
-                                           help="As for solve.")] = Solver.lbfgs,
+                                           help="As for solve.")] = Solver(DEFAULT_SOLVER),
     chunk_size: Annotated[int, typer.Option(
         parser=parsers.integer(1, 1_000_000), metavar="N", rich_help_panel=HOW,
         help="Rows solved together as arrays, and written together (1 to 1000000).")] = 4096,

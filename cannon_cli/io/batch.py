@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from itertools import islice
 from typing import Any, Callable, Iterable, Iterator, Optional
 
+from ..optim import DEFAULT_SOLVER
 from ..aim import sight
 from ..aim.driver import solve_columns
 from ..aim.sensitivity import corrections
@@ -102,7 +103,7 @@ def solve_chunk(chunk: list[Record], defaults: dict, solve_options: dict,
         except InputError as e:
             out[j] = error_record(rec, str(e))
     # a sight's zero that cannot be hit is its record's error, found before the solve
-    zeros = sight.zero_angles([p for _, p in good], solver=solve_options.get("solver", "lbfgs"))
+    zeros = sight.zero_angles([p for _, p in good], solver=solve_options.get("solver", DEFAULT_SOLVER))
     for (j, _), z in zip(good, zeros):
         if isinstance(z, InputError):
             out[j] = error_record(chunk[j], str(z))

@@ -23,9 +23,9 @@ import threading
 from typing import Any
 
 #: what a worker runs, imported by the fork server so that the workers inherit it: Dask's
-#: worker, the chunk's code, and scipy.optimize (lbfgs, the default solver, imports it at its
-#: first solve: 0.3 s)
-WORKER_MODULES = ["distributed", "cannon_cli.io.dask", "cannon_cli.io.batch", "scipy.optimize"]
+#: worker and the chunk's code (not scipy.optimize: only ``--solver lbfgs`` needs it, and then
+#: each worker imports it once, side by side)
+WORKER_MODULES = ["distributed", "cannon_cli.io.dask", "cannon_cli.io.batch"]
 
 
 #: ``distributed.nanny.pre-spawn-environ`` in Dask's defaults (distributed.yaml), which Dask

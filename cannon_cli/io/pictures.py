@@ -21,6 +21,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from ..optim import DEFAULT_SOLVER
 from ..aim import driver as aim
 from ..aim import loss
 from ..optim import FIRST_ORDER
@@ -125,7 +126,7 @@ def shot_of(solution: Solution) -> Shot:
 
 
 def shot_picture(problem: Optional[Problem] = None, *, shot: Optional[Shot] = None,
-                 solution: Optional[Solution] = None, solver: str = "lbfgs",
+                 solution: Optional[Solution] = None, solver: str = DEFAULT_SOLVER,
                  samples: int = 400, target_offset: float = 0.0) -> ShotPicture:
     """The data of the trajectory picture, for one of: a ``shot`` (angle and speed given: it is
     only flown; its target ``target_offset`` m to the right), a ``solution`` (its shot, at its

@@ -34,6 +34,7 @@ from typing import Any, Callable, Optional
 
 import numpy as np
 
+from ..optim import DEFAULT_SOLVER
 from ..aim.driver import solve
 from ..physics import vacuum
 from ..physics.medium import site_density
@@ -118,7 +119,7 @@ def surrogate_speed_max(minimum_speed: float) -> float:
 
 def compare(problem: Problem, *, seed: int = 0, speed_max: Optional[float] = None,
             samples: int = 1000, epochs: int = 100, policy_steps: int = 1000,
-            solver: str = "lbfgs",
+            solver: str = DEFAULT_SOLVER,
             note: Optional[Callable[[str], None]] = None) -> Comparison:
     """Run the three approaches on the minimum-speed version of ``problem``; one `Row` each
     (the policy twice: the network's answer alone, and refined). ``speed_max`` None: see
