@@ -308,6 +308,31 @@ def test_subprocess_python_dash_m():
     assert p.returncode == 0 and p.stdout.startswith("cannon ")
 
 
+
+def test_console_script_loads_only_the_command_it_runs():
+    """`cannon solve ...` imports and registers the solve command alone (start-up, issue 12);
+    help, a typo and completion still see every command."""
+    code = ("import sys\nfrom cannon_cli import cli\nsys.argv = ['cannon'] + sys.argv[1:]\n"
+            "try:\n    cli.run()\nexcept SystemExit:\n    pass\n"
+            "print(sorted(m for m in sys.modules if m.startswith('cannon_cli.cli.')), "
+            "file=sys.stderr)\n")
+
+    def loaded(*args):
+        p = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True,
+                           timeout=60)
+        return p.stdout, eval(p.stderr.strip().splitlines()[-1])
+
+    out, mods = loaded("--traceback", "solve", "--distance", "120", "--json")
+    assert json.loads(out)["converged"] is True
+    assert "cannon_cli.cli.solve" in mods
+    assert not {"cannon_cli.cli.table", "cannon_cli.cli.plot", "cannon_cli.cli.learn"} & set(mods)
+    _, mods = loaded("compare", "--help")
+    assert "cannon_cli.cli.learn" in mods and "cannon_cli.cli.solve" not in mods
+    for args in (("--help",), ("sovle",)):
+        out, mods = loaded(*args)
+        assert {"cannon_cli.cli.solve", "cannon_cli.cli.plot", "cannon_cli.cli.true"} <= set(mods)
+
+
 @installed
 def test_subprocess_closed_pipe_is_quiet():
     p = subprocess.run(f"'{CANNON}' simulate --angle 45 --velocity 30 --csv --samples 200000 "
