@@ -6,6 +6,8 @@ Prints medians (and the ratio to the budget) for:
 - start-up: `cannon --version` against a bare `python -c pass`;
 - one quadratic-drag solve in-process (500 m, speed 150 m/s fixed, other settings default), for
   every solver, with its true miss against an independent DOP853 integration;
+- one minimum-speed solve with quadratic drag at 300 m, and into a 5 m/s headwind with linear
+  drag at 300 m, 20 m up (newton, the default, and lbfgs; issue 12's bar: 2 ms);
 - the whole process: `cannon solve --distance 500 --velocity 150 --drag quadratic --json`.
 The machines are shared and noisy: quote medians and ratios from one run.
 """
@@ -66,19 +68,31 @@ def main() -> None:
     problem = Problem(distance=500.0, velocity=150.0, drag="quadratic")
     solve(problem)  # imports and first-call costs out of the way
     print("one quadratic-drag solve, 500 m at 150 m/s (budget 5 ms in-process):")
-    for solver in ("lbfgs", "newton", "gd", "adam"):
+    for solver in ("newton", "lbfgs", "gd", "adam"):
         reps = args.repeat if solver in ("lbfgs", "newton") else max(3, args.repeat // 10)
         t = median_time(lambda: solve(problem, solver=solver), reps)
         s = solve(problem, solver=solver)
         print(f"  {solver:6s} {t * 1e3:8.2f} ms  ({t / 5e-3:5.2f} x budget)  iterations "
               f"{s.iterations:4d}  true miss {true_miss(s) / 500:.1e} x distance")
 
+    print("one minimum-speed solve, in-process (budget 2 ms):")
+    for name, p in (("300 m, quadratic", Problem(distance=300.0, drag="quadratic")),
+                    ("300 m, 20 m up, linear, 5 m/s headwind",
+                     Problem(distance=300.0, target_height=20.0, drag="linear", wind=-5.0))):
+        cells = []
+        for solver in ("newton", "lbfgs"):
+            t = median_time(lambda: solve(p, solver=solver), args.repeat)
+            s = solve(p, solver=solver)
+            cells.append(f"{solver} {t * 1e3:6.2f} ms ({s.iterations} iterations, "
+                         f"{s.steps} steps)")
+        print(f"  {name:40s} " + "   ".join(cells))
+
     print("one .308 solve (G7 BC 0.223, 792.48 m/s, ICAO air), in-process, elevation at:")
     for distance in (100.0, 300.0, 500.0, 1000.0):
         g7 = Problem(distance=distance, velocity=792.48, drag="g7", atmosphere="icao",
                      ballistic_coefficient=0.223 * 0.45359237 / 0.0254 ** 2)
         cells = []
-        for solver in ("lbfgs", "newton"):
+        for solver in ("newton", "lbfgs"):
             t = median_time(lambda: solve(g7, solver=solver), args.repeat)
             s = solve(g7, solver=solver)
             cells.append(f"{solver} {t * 1e3:6.2f} ms ({s.iterations} iterations, "

@@ -34,7 +34,7 @@ from dataclasses import dataclass
 import numpy as np
 from autograd.extend import defvjp, primitive
 
-from . import packed, shot
+from . import packed, scalar, shot
 from .core import hermite_max
 from . import vacuum as _vacuum
 from .atmosphere import ConstantAir
@@ -531,29 +531,35 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
         field = lambda src, dst: _field_first(p, src, dst, nb, dn, ndir if order else 0, windy)
     else:
         field = lambda src, dst: _field(p, *_views(src, ndir, order), *_views(dst, ndir, order))
+    one = scalar.integrate(z, p, mesh, apex) if scalar.applies(p, order, z.shape[2]) else None
+    if one is not None:
+        umin[:] = one[0]
+        if apex:
+            top[:] = one[1]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        for h, half, sixth in zip(mesh, 0.5 * mesh, mesh / 6.0):
-            if apex:
-                y0, s0 = z[Y, 0].real.copy(), (z[VY, 0] / z[VX, 0]).real
-            field(z, ks[0])
-            for j, w in enumerate((half, half, h)):
-                np.multiply(ks[j], w, out=tmp)
-                tmp += z
-                field(tmp, ks[j + 1])
-            k1, k2, k3, k4 = ks
-            k2 += k3
-            k2 *= 2.0
-            k2 += k1
-            k2 += k4
-            k2 *= sixth
-            z += k2
-            np.minimum(umin, z[VX, 0].real, out=umin)
-            if apex:
-                s1 = (z[VY, 0] / z[VX, 0]).real
-                cross = (s0 > 0) & ~(s1 > 0)
-                if cross.any():
-                    top[cross] = np.maximum(top[cross], hermite_max(
-                        y0[cross], s0[cross], z[Y, 0].real[cross], s1[cross], h[cross]))
+        if one is None:  # the array loop
+            for h, half, sixth in zip(mesh, 0.5 * mesh, mesh / 6.0):
+                if apex:
+                    y0, s0 = z[Y, 0].real.copy(), (z[VY, 0] / z[VX, 0]).real
+                field(z, ks[0])
+                for j, w in enumerate((half, half, h)):
+                    np.multiply(ks[j], w, out=tmp)
+                    tmp += z
+                    field(tmp, ks[j + 1])
+                k1, k2, k3, k4 = ks
+                k2 += k3
+                k2 *= 2.0
+                k2 += k1
+                k2 += k4
+                k2 *= sixth
+                z += k2
+                np.minimum(umin, z[VX, 0].real, out=umin)
+                if apex:
+                    s1 = (z[VY, 0] / z[VX, 0]).real
+                    cross = (s0 > 0) & ~(s1 > 0)
+                    if cross.any():
+                        top[cross] = np.maximum(top[cross], hermite_max(
+                            y0[cross], s0[cross], z[Y, 0].real[cross], s1[cross], h[cross]))
         x, d1, d2 = (None if a is None else a.copy() for a in _views(z, ndir, order))
         if apex:
             top = np.maximum(top, x[Y].real)

@@ -1,0 +1,102 @@
+"""One shot's RK4 in plain Python numbers: `model.integrate`'s loop for a single 2-D shot with
+constant drag (none, linear, quadratic in constant air), its value and first-order tangents.
+
+Every single solve integrates one shot, many times over (a fixed-speed solve about ten
+integrations, a minimum-speed one about fifty), and on arrays of one element each of the ~30
+numpy calls of a stage of `model._field_first` costs its ~0.3-0.5 us of overhead, not
+arithmetic: measured, ~80 us a step. The same operations on Python floats (or complex numbers,
+on the complex step) take a fraction of that (`benchmarks/bench_solve.py`). This is the same
+field as `model._field_first`, operation for operation in the same order, so that a real
+integration gives the same bits; tests/test_scalar.py holds it to the array path.
+
+Python raises where numpy returns inf (a division by a horizontal speed of exactly 0): then
+`integrate` returns None and the caller integrates on arrays.
+"""
+
+from __future__ import annotations
+
+import cmath
+import math
+
+import numpy as np
+
+from .core import hermite_max
+
+
+def applies(p, order: int, n: int) -> bool:
+    """Whether `integrate` can stand for the array loop: one 2-D shot, value and first-order
+    tangents, drag with a constant coefficient (no table, no air that varies)."""
+    return n == 1 and order < 2 and not p.general and p.lateral is None
+
+
+def integrate(z: np.ndarray, p, mesh, apex: bool):
+    """Step the packed state ``z`` (4, K, 1) (value and K - 1 tangents of (y, vx, vy, t)) over
+    ``mesh`` (steps, 1) in place; returns (lowest vx, highest y or None), or None, ``z``
+    untouched, where plain Python arithmetic raised."""
+    k = z.shape[1]
+    cplx = np.iscomplexobj(z)
+    sqrt = cmath.sqrt if cplx else math.sqrt
+    quadratic = p.drag != "linear"
+    c, kl = float(p.drag_c[0]), float(p.drag_k[0])
+    g, wind = float(p.gravity[0]), float(p.wind[0])
+    windy = wind != 0.0
+    ndir = k - 1
+
+    def field(s):
+        """d/dx of the flat state s (row r, column j at r * k + j), as `model._field_first`."""
+        u, w = s[k], s[2 * k]
+        vr = u - wind if windy else u
+        if quadratic:
+            sp = sqrt(vr * vr + w * w)
+            kap = c * sp
+        else:
+            kap = kl
+        iu = 1.0 / u
+        f0, f1, f2, f3 = w * iu, -(vr * kap) * iu, (-(w * kap) - g) * iu, 1.0 * iu
+        if not ndir:
+            return [f0, f1, f2, f3]
+        out = [f0] + [0.0] * ndir + [f1] + [0.0] * ndir + [f2] + [0.0] * ndir + [f3] + \
+            [0.0] * ndir
+        ck = c / sp if quadratic else 0.0
+        for j in range(1, k):
+            du, dw = s[k + j], s[2 * k + j]
+            a1, a2 = du * kap, dw * kap
+            if quadratic:
+                dk = (vr * du + w * dw) * ck
+                a1 += dk * vr
+                a2 += dk * w
+            out[j] = (dw - f0 * du) * iu
+            out[k + j] = (-a1 - f1 * du) * iu
+            out[2 * k + j] = (-a2 - f2 * du) * iu
+            out[3 * k + j] = (0.0 - f3 * du) * iu
+        return out
+
+    s = z[:, :, 0].ravel().tolist()
+    umin, nan = s[k].real, False
+    top = s[0].real if apex else None
+    hs = np.asarray(mesh)[:, 0].real.tolist()
+    try:
+        for h in hs:
+            half, sixth = 0.5 * h, h / 6.0
+            if apex:
+                y0, s0 = s[0].real, (s[2 * k] / s[k]).real
+            k1 = field(s)
+            k2 = field([a * half + b for a, b in zip(k1, s)])
+            k3 = field([a * half + b for a, b in zip(k2, s)])
+            k4 = field([a * h + b for a, b in zip(k3, s)])
+            s = [x + (((b + cc) * 2.0 + a) + d) * sixth
+                 for x, a, b, cc, d in zip(s, k1, k2, k3, k4)]
+            u = s[k].real
+            if u < umin:
+                umin = u
+            elif u != u:
+                nan = True
+            if apex:
+                s1 = (s[2 * k] / s[k]).real
+                if s0 > 0 and not s1 > 0:
+                    top = max(top, float(hermite_max(*(np.array([a]) for a in (
+                        y0, s0, s[0].real, s1, h)))[0]))
+    except (ArithmeticError, ValueError):
+        return None
+    z[:, :, 0] = np.array(s, dtype=z.dtype).reshape(4, k)
+    return (math.nan if nan else umin), top

@@ -1,0 +1,76 @@
+"""The one-shot loop in plain Python numbers (physics/scalar.py) against the array loop of
+`model.integrate`, which it stands for: the same bits on real numbers, the complex step's
+derivatives to round-off (Python and numpy divide complex numbers differently), and the array
+loop again where Python arithmetic raises."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+import pytest
+
+from cannon_cli import Problem, solve
+from cannon_cli.physics import model, scalar
+from cannon_cli.physics.columns import Columns
+
+
+def _params(drag, wind, grading, n):
+    cols = Columns.of(np.full(n, 300.0), velocity=80.0, drag=drag, wind=wind,
+                      launch_height=2.0, linear_drag=0.05)
+    return cols.params(32, None if grading is None else np.full(n, grading))
+
+
+def _both(monkeypatch, theta, v, drag, wind, grading, **kw):
+    """(one shot through the scalar loop, the same shot beside another through the arrays)."""
+    calls = []
+    run = scalar.integrate
+    monkeypatch.setattr(scalar, "integrate", lambda *a: calls.append(1) or run(*a))
+    one = model.integrate(np.array([theta]), np.array([v]), _params(drag, wind, grading, 1), **kw)
+    assert calls, "the scalar loop was not taken"
+    two = model.integrate(np.array([theta, 0.3]), np.array([v, 60.0]),
+                          _params(drag, wind, grading, 2), **kw)
+    assert len(calls) == 1
+    return one, tuple(None if a is None else np.asarray(a)[..., :1] for a in two)
+
+
+@pytest.mark.parametrize("drag,wind,grading", list(itertools.product(
+    ["quadratic", "linear", "none"], [0.0, -4.0], [None, 0.3])))
+def test_real_integrations_are_the_array_loops_bits(monkeypatch, drag, wind, grading):
+    for order, dirs, apex in [(0, (0,), True), (0, (0,), False), (1, (0, 1), True)]:
+        one, two = _both(monkeypatch, 0.7, 80.0, drag, wind, grading, order=order, dirs=dirs,
+                         apex=apex)
+        for a, b in zip(one, two):
+            if a is not None:
+                np.testing.assert_array_equal(a, b)
+        if apex:  # the top of the arc was crossed and interpolated, not the launch height
+            assert one[-1][0] > 10.0
+
+
+@pytest.mark.parametrize("drag", ["quadratic", "linear"])
+def test_complex_step_derivatives_agree_to_round_off(monkeypatch, drag):
+    for dirs in [(0,), (1,)]:  # one direction: the complex step, on complex numbers
+        one, two = _both(monkeypatch, 0.7, 80.0, drag, -4.0, None, order=1, dirs=dirs, apex=True)
+        np.testing.assert_array_equal(one[0], two[0])
+        np.testing.assert_allclose(one[1], two[1], rtol=1e-13, atol=0)
+        np.testing.assert_allclose(one[3], two[3], rtol=1e-14, atol=0)
+
+
+def test_a_shot_that_raises_in_python_is_integrated_on_arrays(monkeypatch):
+    """vx = 0 exactly: 1 / 0 raises in Python; the array loop answers (NaN: not integrable)."""
+    back = []
+    run = scalar.integrate
+    monkeypatch.setattr(scalar, "integrate", lambda *a: back.append(run(*a)) or back[-1])
+    x, _, _ = model.integrate(np.array([0.5]), np.array([0.0]), _params("quadratic", 0, None, 1))
+    assert back == [None] and np.isnan(x).all()
+
+
+def test_single_solves_are_unchanged_by_the_scalar_loop(monkeypatch):
+    p = Problem(distance=300.0, drag="quadratic", wind=-3.0, target_height=10.0)
+    fast = solve(p)
+    monkeypatch.setattr(scalar, "applies", lambda *a: False)
+    slow = solve(p)
+    assert fast.converged and slow.converged
+    assert fast.angle_deg == pytest.approx(slow.angle_deg, rel=1e-12)
+    assert fast.velocity_mps == pytest.approx(slow.velocity_mps, rel=1e-12)
+    assert fast.iterations == slow.iterations
