@@ -7,7 +7,12 @@ numpy calls of a stage of `model._field_first` costs its ~0.3-0.5 us of overhead
 arithmetic: measured, ~80 us a step. The same operations on Python floats (or complex numbers,
 on the complex step) take a fraction of that (`benchmarks/bench_solve.py`). This is the same
 field as `model._field_first`, operation for operation in the same order, so that a real
-integration gives the same bits; tests/test_scalar.py holds it to the array path.
+integration gives the same bits. On the complex step, complex numbers are divided as numpy
+divides them (`_cdiv`; Python rounds differently, and Adam, circling its answer in the
+landscape, took other decisions from those last bits: 208 iterations and no convergence
+instead of 109 and convergence); numpy's vectorised complex products still round a last bit
+otherwise now and then (fused multiply-adds, which Python 3.11 cannot ask for), so there the
+derivatives agree to about 1e-16. tests/test_scalar.py holds it to the array path.
 
 Python raises where numpy returns inf (a division by a horizontal speed of exactly 0): then
 `integrate` returns None and the caller integrates on arrays.
@@ -23,6 +28,23 @@ import numpy as np
 from .core import hermite_max
 
 
+def _cdiv(a: complex, b: complex) -> complex:
+    """a / b as numpy divides complex numbers (Smith's method with the reciprocal of the
+    denominator, numpy's loops.c.src), not as Python does (it divides by the denominator)."""
+    br, bi = b.real, b.imag
+    if abs(br) >= abs(bi):
+        rat = bi / br
+        scl = 1.0 / (br + bi * rat)
+        return complex((a.real + a.imag * rat) * scl, (a.imag - a.real * rat) * scl)
+    rat = br / bi
+    scl = 1.0 / (bi + br * rat)
+    return complex((a.real * rat + a.imag) * scl, (a.imag * rat - a.real) * scl)
+
+
+def _div(a, b):
+    return a / b
+
+
 def applies(p, order: int, n: int) -> bool:
     """Whether `integrate` can stand for the array loop: one 2-D shot, value and first-order
     tangents, drag with a constant coefficient (no table, no air that varies)."""
@@ -36,6 +58,7 @@ def integrate(z: np.ndarray, p, mesh, apex: bool):
     k = z.shape[1]
     cplx = np.iscomplexobj(z)
     sqrt = cmath.sqrt if cplx else math.sqrt
+    div = _cdiv if cplx else _div
     quadratic = p.drag != "linear"
     c, kl = float(p.drag_c[0]), float(p.drag_k[0])
     g, wind = float(p.gravity[0]), float(p.wind[0])
@@ -51,7 +74,7 @@ def integrate(z: np.ndarray, p, mesh, apex: bool):
             kap = c * sp
         else:
             kap = kl
-        iu = 1.0 / u
+        iu = div(1.0 + 0j, u) if cplx else 1.0 / u
         f0, f1, f2, f3 = w * iu, -(vr * kap) * iu, (-(w * kap) - g) * iu, 1.0 * iu
         if not ndir:
             return [f0, f1, f2, f3]
@@ -79,7 +102,7 @@ def integrate(z: np.ndarray, p, mesh, apex: bool):
         for h in hs:
             half, sixth = 0.5 * h, h / 6.0
             if apex:
-                y0, s0 = s[0].real, (s[2 * k] / s[k]).real
+                y0, s0 = s[0].real, div(s[2 * k], s[k]).real
             k1 = field(s)
             k2 = field([a * half + b for a, b in zip(k1, s)])
             k3 = field([a * half + b for a, b in zip(k2, s)])
@@ -92,7 +115,7 @@ def integrate(z: np.ndarray, p, mesh, apex: bool):
             elif u != u:
                 nan = True
             if apex:
-                s1 = (s[2 * k] / s[k]).real
+                s1 = div(s[2 * k], s[k]).real
                 if s0 > 0 and not s1 > 0:
                     top = max(top, float(hermite_max(*(np.array([a]) for a in (
                         y0, s0, s[0].real, s1, h)))[0]))
