@@ -531,7 +531,8 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
         field = lambda src, dst: _field_first(p, src, dst, nb, dn, ndir if order else 0, windy)
     else:
         field = lambda src, dst: _field(p, *_views(src, ndir, order), *_views(dst, ndir, order))
-    one = scalar.integrate(z, p, mesh, apex) if scalar.applies(p, order, z.shape[2]) else None
+    one = (scalar.integrate(z, p, mesh, apex, _kappa) if scalar.applies(p, order, z.shape[2])
+           else None)
     if one is not None:
         umin[:] = one[0]
         if apex:

@@ -1,5 +1,5 @@
-"""One shot's RK4 in plain Python numbers: `model.integrate`'s loop for a single 2-D shot with
-constant drag (none, linear, quadratic in constant air), its value and first-order tangents.
+"""One shot's RK4 in plain Python numbers: `model.integrate`'s loop for a single 2-D shot, its
+value and first-order tangents.
 
 Every single solve integrates one shot, many times over (a fixed-speed solve about ten
 integrations, a minimum-speed one about fifty), and on arrays of one element each of the ~30
@@ -14,6 +14,11 @@ instead of 109 and convergence); numpy's vectorised complex products still round
 otherwise now and then (fused multiply-adds, which Python 3.11 cannot ask for), so there the
 derivatives agree to about 1e-16. tests/test_scalar.py holds it to the array path.
 
+Drag through a table or varying air takes kappa and its partials from the model's own
+`model._kappa` (the drag table's PCHIP, the atmosphere), called on numbers instead of arrays:
+nothing of the physics is written here a second time, and those results agree with the array
+path's to a last bit (numpy's vectorised power and exponential round otherwise now and then).
+
 Python raises where numpy returns inf (a division by a horizontal speed of exactly 0): then
 `integrate` returns None and the caller integrates on arrays.
 """
@@ -22,6 +27,7 @@ from __future__ import annotations
 
 import cmath
 import math
+from dataclasses import replace
 
 import numpy as np
 
@@ -47,20 +53,24 @@ def _div(a, b):
 
 def applies(p, order: int, n: int) -> bool:
     """Whether `integrate` can stand for the array loop: one 2-D shot, value and first-order
-    tangents, drag with a constant coefficient (no table, no air that varies)."""
-    return n == 1 and order < 2 and not p.general and p.lateral is None
+    tangents."""
+    return n == 1 and order < 2 and p.lateral is None
 
 
-def integrate(z: np.ndarray, p, mesh, apex: bool):
+def integrate(z: np.ndarray, p, mesh, apex: bool, kappa):
     """Step the packed state ``z`` (4, K, 1) (value and K - 1 tangents of (y, vx, vy, t)) over
     ``mesh`` (steps, 1) in place; returns (lowest vx, highest y or None), or None, ``z``
-    untouched, where plain Python arithmetic raised."""
+    untouched, where plain Python arithmetic raised. ``kappa`` is `model._kappa`."""
     k = z.shape[1]
     cplx = np.iscomplexobj(z)
     sqrt = cmath.sqrt if cplx else math.sqrt
     div = _cdiv if cplx else _div
+    num = complex if cplx else float
     quadratic = p.drag != "linear"
+    general = p.general
     c, kl = float(p.drag_c[0]), float(p.drag_k[0])
+    one = replace(p, drag_c=c)  # kappa on numbers, not on arrays of one
+    korder = 1 if k > 1 else 0
     g, wind = float(p.gravity[0]), float(p.wind[0])
     windy = wind != 0.0
     ndir = k - 1
@@ -69,9 +79,16 @@ def integrate(z: np.ndarray, p, mesh, apex: bool):
         """d/dx of the flat state s (row r, column j at r * k + j), as `model._field_first`."""
         u, w = s[k], s[2 * k]
         vr = u - wind if windy else u
+        k_s = k_y = None
         if quadratic:
             sp = sqrt(vr * vr + w * w)
-            kap = c * sp
+            if general:
+                kk = [None if q is None else num(q) for q in kappa(one, sp, s[0], korder)]
+                kap = kk[0]
+                if korder:
+                    k_s, k_y = kk[1], kk[2]
+            else:
+                kap = c * sp
         else:
             kap = kl
         iu = div(1.0 + 0j, u) if cplx else 1.0 / u
@@ -80,12 +97,14 @@ def integrate(z: np.ndarray, p, mesh, apex: bool):
             return [f0, f1, f2, f3]
         out = [f0] + [0.0] * ndir + [f1] + [0.0] * ndir + [f2] + [0.0] * ndir + [f3] + \
             [0.0] * ndir
-        ck = c / sp if quadratic else 0.0
+        ck = div(k_s if general else c, sp) if quadratic else 0.0
         for j in range(1, k):
             du, dw = s[k + j], s[2 * k + j]
             a1, a2 = du * kap, dw * kap
             if quadratic:
                 dk = (vr * du + w * dw) * ck
+                if k_y is not None:
+                    dk += k_y * s[j]
                 a1 += dk * vr
                 a2 += dk * w
             out[j] = (dw - f0 * du) * iu
