@@ -112,6 +112,36 @@ def test_fused_first_order_equals_the_generic_jets(case, three, monkeypatch):
     assert _rel(top, top_g) < 1e-10 and _rel(umin, umin_g) < 1e-10
 
 
+@pytest.mark.parametrize("order", [0, 1, 2])
+@pytest.mark.parametrize("three", [False, True], ids=["2d", "3d"])
+def test_without_the_time_the_rest_of_the_end_state_is_the_same(order, three):
+    """`Setup.time` off (the solvers' residuals): the other rows and their derivatives are the
+    same numbers, through the fused path (order 1) and the generic one (orders 0 and 2)."""
+    from autograd import jacobian
+    from autograd import numpy as anp
+
+    setup = _setup("g7-icao", graded=True, **({"omega": earth_rotation(45.0, 75.0)}
+                                              if three else {}))
+    th, v = _launch("g7-icao")
+    lateral = {"azimuth": np.array([0.01, -0.02, 0.0]),
+               "crosswind": np.array([4.0, -2.0, 0.5])} if three else {}
+
+    def state(elevation, time):
+        inputs = {"elevation": elevation, "speed": v, **lateral}
+        return anp.stack(end_state(inputs, Setup(setup.params, setup.omega, three, time=time)))
+
+    def derivative(time):
+        f = lambda e: state(e, time)
+        for _ in range(order):
+            f = jacobian(f)
+        return np.asarray(f(th))
+
+    timed, timeless = derivative(True), derivative(False)
+    # (a jacobian's entries across shots are zeros: the shots are independent)
+    assert np.isfinite(timed).all() and np.isnan(timeless[-1][timed[-1] != 0]).all()
+    assert np.array_equal(timeless[:-1], timed[:-1])
+
+
 def _inputs(three: bool):
     th, v = _launch("g7-icao")
     out = {"elevation": th, "speed": v, "wind": np.array([1.0, -2.0, 0.5]),

@@ -36,7 +36,8 @@ def integrate(z, f: Forces, mesh, order: int = 0, *, track: bool = False, apex: 
     both ends; None unless ``apex``: on a small batch its interpolation is a third of the
     work) and the lowest horizontal velocity at a step's end (a shot whose vx does not stay
     positive turned back or fell vertically before the distance)."""
-    vx, vy = (2, 3) if _values(z).shape[0] == 6 else (1, 2)
+    vx = (_values(z).shape[0] - 1) // 2  # after y[, z]; with or without t last
+    vy = vx + 1
     apex = track and apex
     step = _fused_step(z, f) if fused else _step(f, order)
     if fused:

@@ -44,8 +44,9 @@ def _kappa_partials(f: Forces, s, y):
 
 def rates(z: np.ndarray, f: Forces, out: np.ndarray) -> np.ndarray:
     """d/dx of the packed state z (S, 1 + D, N), value and first derivatives along D launch
-    directions (S = 4, (y, vx, vy, t), or 6, (y, z, vx, vy, vz, t)), written into ``out``."""
-    p = z.shape[0] // 2 - 1  # the position rows (y[, z]); then the velocity rows, then t
+    directions (S = 4, (y, vx, vy, t), or 6, (y, z, vx, vy, vz, t); without t, 3 or 5),
+    written into ``out``."""
+    p = (z.shape[0] - 1) // 2  # the position rows (y[, z]); then the velocity rows[, then t]
     vel = slice(p, 2 * p + 1)
     x, d = z[:, 0], z[:, 1:]
     v, dv = x[vel], d[vel]
@@ -55,7 +56,8 @@ def rates(z: np.ndarray, f: Forces, out: np.ndarray) -> np.ndarray:
         vrel[2] -= f.crosswind
     n, dn = out[:, 0], out[:, 1:]
     n[:p], dn[:p] = v[1:], dv[1:]
-    n[-1], dn[-1] = 1.0, 0.0
+    if z.shape[0] > 2 * p + 1:
+        n[-1], dn[-1] = 1.0, 0.0
     if f.drag == "none":
         n[vel], dn[vel] = 0.0, 0.0
     else:

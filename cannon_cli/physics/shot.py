@@ -55,6 +55,9 @@ class Setup:
     #: a Cd correction whose coefficients are the inputs "cd_k" (`correction.Curve`; None: off,
     #: and the params' table flies as it is). With one, the table's own correction is replaced.
     cd: Optional[correction.Curve] = None
+    #: whether to integrate the flight time: a residual that has no use for it (`aim.loss`)
+    #: saves its row, a sixth of a 3-D jet's arithmetic (its t comes back NaN)
+    time: bool = True
 
 
 def _defaults(setup: Setup, n: int) -> dict:
@@ -94,6 +97,8 @@ def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track
         state = [h0, 0.0, horizontal * ca, vy, horizontal * sa, 0.0]
     else:
         state = [h0, speed * ce, vy, 0.0]
+    if not setup.time:
+        state.pop()
     if order:
         z = Jet(np.stack([_as_jet(s, nd, order, n).a for s in state]), nd, order)
     else:
@@ -130,16 +135,17 @@ def _end(*args):
     a = out.a if order else out[:, None, :]
     s, n = a.shape[0], a.shape[-1]
     nd = len(dirs) if order else 0
-    packed = np.full((n, s, 1 + nd + nd * nd), np.nan)
-    packed[:, :, 0] = a[:, 0].T
+    # without the time the last row stays NaN
+    packed = np.full((n, s + (not setup.time), 1 + nd + nd * nd), np.nan)
+    packed[:, :s, 0] = a[:, 0].T
     if order >= 1:
-        packed[:, :, 1:1 + nd] = a[:, 1:1 + nd].transpose(2, 0, 1)
+        packed[:, :s, 1:1 + nd] = a[:, 1:1 + nd].transpose(2, 0, 1)
     if order >= 2:
         for r, (k, l) in enumerate(zip(*np.triu_indices(nd))):
-            packed[:, :, 1 + nd + nd * k + l] = packed[:, :, 1 + nd + nd * l + k] = \
+            packed[:, :s, 1 + nd + nd * k + l] = packed[:, :s, 1 + nd + nd * l + k] = \
                 a[:, 1 + nd + r].T
     # a shot that turned back or fell vertically before the distance: NaN all through
-    bad = ~np.isfinite(packed[:, :, 0]).all(axis=1) | ~(umin > 0)
+    bad = ~np.isfinite(packed[:, :s, 0]).all(axis=1) | ~(umin > 0)
     packed[bad] = np.nan
     return packed
 
