@@ -114,9 +114,11 @@ def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track
     frac = p.mesh() / p.distance
     mesh = [dist * row for row in frac]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        if order and fused.applies(f, dirs, order, z.a.dtype):
-            out = core.integrate(z.a, f, mesh, order, track=track, apex=apex, fused=True)
-            return (Jet(out[0], nd, order),) + out[1:] if track else Jet(out, nd, order)
+        if fused.applies(f, dirs, order, z.a.dtype if order else z.dtype):
+            out = core.integrate(z.a if order else z[:, None], f, mesh, order, track=track,
+                                 apex=apex, fused=True)
+            wrap = (lambda a: Jet(a, nd, order)) if order else (lambda a: a[:, 0])
+            return (wrap(out[0]),) + out[1:] if track else wrap(out)
         return core.integrate(z, f, mesh, order, track=track, apex=apex)
 
 
