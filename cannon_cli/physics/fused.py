@@ -42,10 +42,11 @@ def _kappa_partials(f: Forces, s, y):
     return k.a[0], k.a[1], k.a[2]
 
 
-def rates(z: np.ndarray, f: Forces, out: np.ndarray) -> np.ndarray:
+def rates(z: np.ndarray, f: Forces, out: np.ndarray, scale=None) -> np.ndarray:
     """d/dx of the packed state z (S, 1 + D, N), value and first derivatives along D launch
     directions (S = 4, (y, vx, vy, t), or 6, (y, z, vx, vy, vz, t); without t, 3 or 5),
-    written into ``out``. D = 0 is the values alone (the line searches', the checks')."""
+    times ``scale`` (per shot; None: 1), written into ``out``. D = 0 is the values alone (the
+    line searches', the checks')."""
     p = (z.shape[0] - 1) // 2  # the position rows (y[, z]); then the velocity rows[, then t]
     vel = slice(p, 2 * p + 1)
     x, d = z[:, 0], z[:, 1:]
@@ -85,8 +86,9 @@ def rates(z: np.ndarray, f: Forces, out: np.ndarray) -> np.ndarray:
         nk = -kap
         if first:
             np.multiply(dv, nk, out=dn[vel])
-            if dkap is not None:
-                dn[vel] -= dkap * vrel[:, None]
+            if dkap is not None:  # direction by direction: broadcasting both ways is slower
+                for k in range(dkap.shape[0]):
+                    dn[vel][:, k] -= vrel * dkap[k]
         np.multiply(vrel, nk, out=n[vel])
     n[p + 1] -= f.gravity
     if f.omega is not None:
@@ -94,10 +96,14 @@ def rates(z: np.ndarray, f: Forces, out: np.ndarray) -> np.ndarray:
         for k in range(dv.shape[1]):
             _coriolis(f.omega, dv[:, k], dn[vel][:, k])
     iu = 1.0 / x[p]
-    n *= iu
+    # the scale rides on 1 / vx: (s n / vx)' = n' (s / vx) - (s n / vx) vx' / vx, no pass more
+    scaled = iu if scale is None else iu * scale
+    n *= scaled
     if first:
-        dn -= n[:, None] * d[p]
-        dn *= iu
+        dn *= scaled
+        du = d[p] * iu
+        for k in range(du.shape[0]):
+            dn[:, k] -= n * du[k]
     return out
 
 
