@@ -178,7 +178,7 @@ class Group:
                 r = rows[sel]
                 b = self.batch.take(r).with_steps(max(int(steps) // 2, 1))
                 if self.three:
-                    x = integrate(self.theta[r], self.speed[r], b.params)[0]
+                    x = integrate(self.theta[r], self.speed[r], b.params, time=False)[0]
                     miss[sel], side[sel] = x[Y] - b.target_height, x[Z]
                 else:
                     miss[sel] = np.asarray(height_miss(self.theta[r], self.speed[r], b))
@@ -205,7 +205,7 @@ class Group:
         self.azimuth[rows] = np.arctan2(offset, d)
         if side is None:
             p = b.params.take(rows).with_steps(max(int(self.steps[rows].min()) // 2, 1))
-            z = integrate(theta, speed, p)[0][Z]
+            z = integrate(theta, speed, p, time=False)[0][Z]
         else:
             z = side
         # a shot that barely gets to the distance crawls across it in the crosswind: its drift
@@ -354,10 +354,10 @@ class Group:
             x, d1, _, top = integrate(th, v, p, order=order, dirs=(0,), apex=True)
             y, vx, vy, t = x[:4]
             slope = d1[Y, 0] if order else None
-            half = integrate(th, v, p.with_steps(max(steps // 2, 1)))[0]
+            half = integrate(th, v, p.with_steps(max(steps // 2, 1)), time=False)[0]
             # the observed order, where a table does not already count order 2 (its PCHIP
             # knots make the convergence irregular: measured, the .308 batch 40 % slower)
-            quarter = (integrate(th, v, p.with_steps(steps // 4))[0]
+            quarter = (integrate(th, v, p.with_steps(steps // 4), time=False)[0]
                        if steps >= 64 and p.table is None else None)
             table = p.table is not None
             error = steps_rule.error(y, half[Y], table=table,
@@ -498,6 +498,6 @@ class Group:
             sub = rows[self.steps[rows] == s]
             p = self.batch.params.take(sub).with_steps(max(int(s), 1))
             p = replace(p, lateral=replace(p.lateral, azimuth=np.zeros(sub.size)))
-            out[sub] = integrate(self.theta[sub], self.speed[sub], p)[0][Z]
+            out[sub] = integrate(self.theta[sub], self.speed[sub], p, time=False)[0][Z]
         out[~np.isfinite(self.theta) | ~np.isfinite(self.speed)] = np.nan
         return out

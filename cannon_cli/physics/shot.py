@@ -194,20 +194,23 @@ def end_state(inputs: dict, setup: Setup) -> tuple:
 _MODEL_ORDER = (0, 2, 3, 5, 1, 4)
 
 
-def integrate(theta, v, params, lateral, order: int = 0, dirs=(0, 1), apex: bool = False):
+def integrate(theta, v, params, lateral, order: int = 0, dirs=(0, 1), apex: bool = False,
+               time: bool = True):
     """`model.integrate` for 3-D shots: ``lateral`` (`model.Lateral`) gives each shot's
     azimuth, crosswind and the Earth's rotation. Returns (state, d1, d2[, apex]) with the state
     (6, N) = (y, vx, vy, t, z, vz) and the derivatives with respect to (elevation, speed)[dirs]
     as the model gives them; NaN for a shot that turns back or falls vertically before the
-    distance."""
+    distance. Without ``time``, t is not integrated, and NaN."""
     n = np.shape(theta)[0]
     values = [np.asarray(theta, dtype=float), lateral.azimuth, np.asarray(v, dtype=float),
               params.wind, lateral.crosswind, np.ones(n), params.gravity,
               params.launch_height, params.distance, np.ones(n)] + [np.zeros(n)] * len(CD)
     slots = tuple((0, 2)[d] for d in dirs) if order else ()
-    setup = Setup(params, lateral.omega, True)
+    setup = Setup(params, lateral.omega, True, time=time)
     out, top, umin = _fly(values, setup, order, slots, True, track=True, apex=apex)
     a = out.a if order else out[:, None, :]
+    if not time:
+        a = np.concatenate([a, np.full((1,) + a.shape[1:], np.nan)])
     perm = list(_MODEL_ORDER)
     x = a[perm, 0].copy()
     nd = len(slots)
@@ -217,7 +220,8 @@ def integrate(theta, v, params, lateral, order: int = 0, dirs=(0, 1), apex: bool
         d2 = np.empty((6, nd, nd, n))
         for r, (k, l) in enumerate(zip(*np.triu_indices(nd))):
             d2[:, k, l] = d2[:, l, k] = a[perm, 1 + nd + r]
-    bad = ~(umin > 0) | ~np.isfinite(x).all(axis=0)
+    kept = slice(None) if time else [0, 1, 2, 4, 5]  # (not the t of the model's order)
+    bad = ~(umin > 0) | ~np.isfinite(x[kept]).all(axis=0)
     if bad.any():
         for arr in (x, d1, d2):
             if arr is not None:
