@@ -40,7 +40,7 @@ def vjp_maker(argnum: int, ndir: int, locate=None):
             # which state rows carry a cotangent, slot by slot, in one pass over g: the packed
             # rows are strided, and only those (a residual's y[, z] of 4 or 6) are read below
             # (measured, the four products of a 3-D Jacobian of 10,000 shots: ~2 ms each)
-            rows = (raw != 0).any(axis=0)
+            rows = np.any(raw, axis=0)  # (NaN counts: it is not 0)
             if rows[:, s2:].any():
                 raise NotImplementedError("third derivatives of the trajectory are not available")
 
