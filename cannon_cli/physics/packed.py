@@ -1,7 +1,9 @@
 """What the model's autograd primitives share: their output packs the end state with its first
 and second derivatives along D directions into slots (value at 0, d/dp_a at 1 + a,
 d²/dp_a dp_b at 1 + D + D a + b), and their vector-Jacobian product reads the derivatives back
-from those slots in autograd.numpy, so that autograd can differentiate it once more."""
+from those slots in autograd.numpy, so that autograd can differentiate it once more. The array is
+(N, S, slots), shots first, or (S, slots, N), shots last (``shots_last``): then each row and
+slot is contiguous, and packing and reading it back cost copies, not strided passes."""
 
 from __future__ import annotations
 
@@ -26,7 +28,7 @@ def traces(x) -> set:
     return found
 
 
-def vjp_maker(argnum: int, ndir: int, locate=None):
+def vjp_maker(argnum: int, ndir: int, locate=None, *, shots_last: bool = False):
     """The VJP maker of a packed primitive's argument ``argnum`` (one of ``ndir``), or, with
     ``locate(args) -> (index, ndir)``, of an argument whose slot the primitive's own arguments
     say (a primitive that packs only the directions it integrated)."""
@@ -37,6 +39,11 @@ def vjp_maker(argnum: int, ndir: int, locate=None):
 
         def vjp(g):
             raw = unbox(g)
+            if shots_last:  # (S, slots, N): seen as (N, S, slots), a view
+                raw, g, packed = raw.transpose(2, 0, 1), anp.transpose(g, (2, 0, 1)), \
+                    anp.transpose(ans, (2, 0, 1))
+            else:
+                packed = ans
             # which state rows carry a cotangent, slot by slot, in one pass over g: the packed
             # rows are strided, and only those (a residual's y[, z] of 4 or 6) are read below
             # (measured, the four products of a 3-D Jacobian of 10,000 shots: ~2 ms each)
@@ -53,7 +60,7 @@ def vjp_maker(argnum: int, ndir: int, locate=None):
                 if live.size == raw.shape[1]:
                     live = slice(None)
                 return anp.sum(anp.where(raw[:, live, gs] != 0,
-                                         g[:, live, gs] * ans[:, live, slot], 0.0), axis=1)
+                                         g[:, live, gs] * packed[:, live, slot], 0.0), axis=1)
 
             out = term(0, s1 + k)
             for a in range(nd):

@@ -128,27 +128,24 @@ def _as_jet(x, nd, order, n):
 
 @primitive
 def _end(*args):
-    """Packed (N, S, 1 + D + D²): the end state, its first derivatives along the D directions
+    """Packed (S, 1 + D + D², N): the end state, its first derivatives along the D directions
     ``dirs`` (indices into `INPUTS`) and the second ones (slot 1 + D + D a + b), NaN where not
     integrated: only the directions differentiated, so that the array and the VJP's work stay
-    small."""
+    small. Shots last, as the integration holds them: packing is copying (`packed`)."""
     *values, setup, order, dirs, three = args
     out, _, umin = _fly(list(values), setup, order, dirs, three, track=True)
     a = out.a if order else out[:, None, :]
     s, n = a.shape[0], a.shape[-1]
     nd = len(dirs) if order else 0
     # without the time the last row stays NaN
-    packed = np.full((n, s + (not setup.time), 1 + nd + nd * nd), np.nan)
-    packed[:, :s, 0] = a[:, 0].T
-    if order >= 1:
-        packed[:, :s, 1:1 + nd] = a[:, 1:1 + nd].transpose(2, 0, 1)
+    packed = np.full((s + (not setup.time), 1 + nd + nd * nd, n), np.nan)
+    packed[:s, :1 + nd] = a[:, :1 + nd]
     if order >= 2:
         for r, (k, l) in enumerate(zip(*np.triu_indices(nd))):
-            packed[:, :s, 1 + nd + nd * k + l] = packed[:, :s, 1 + nd + nd * l + k] = \
-                a[:, 1 + nd + r].T
+            packed[:s, 1 + nd + nd * k + l] = packed[:s, 1 + nd + nd * l + k] = a[:, 1 + nd + r]
     # a shot that turned back or fell vertically before the distance: NaN all through
-    bad = ~np.isfinite(packed[:, :s, 0]).all(axis=1) | ~(umin > 0)
-    packed[bad] = np.nan
+    bad = ~np.isfinite(packed[:s, 0]).all(axis=0) | ~(umin > 0)
+    packed[..., bad] = np.nan
     return packed
 
 
@@ -159,7 +156,7 @@ def _slot(argnum):
     return locate
 
 
-defvjp(_end, *(packed.vjp_maker(i, M, _slot(i)) for i in range(M)))
+defvjp(_end, *(packed.vjp_maker(i, M, _slot(i), shots_last=True) for i in range(M)))
 
 
 def end_state(inputs: dict, setup: Setup) -> tuple:
@@ -187,7 +184,7 @@ def end_state(inputs: dict, setup: Setup) -> tuple:
     order = min(2, len(set().union(*traces)))
     dirs = tuple(i for i, t in enumerate(traces) if t)
     out = _end(*values, setup, order, dirs, three)
-    return tuple(out[:, i, 0] for i in range(6 if three else 4))
+    return tuple(out[i, 0] for i in range(6 if three else 4))
 
 
 #: The model's order of a 3-D end state (`model.integrate`): the 2-D state first, then z, vz.
