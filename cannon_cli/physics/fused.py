@@ -12,6 +12,10 @@ kappa' = kappa_s (v_rel . v') / |v_rel| + kappa_y y'. kappa and its partials com
 field's own `field._kappa` run on a two-direction jet in (|v_rel|, y): no drag law is written
 here. Measured (`benchmarks/bench_core.py`): a 3-D solve's Jacobian, 10,000 shots, about half
 the generic path's time; tested against it to 1e-10 (tests/test_core.py).
+
+With no direction at all (D = 0) the same code is the values alone: the generic path makes a
+list and a stack of arrays a stage there, ~25 % of a 3-D line search. The rates come scaled by
+the RK4 stage's weight (`core._fused_step`), which rides on 1 / vx at no cost.
 """
 
 from __future__ import annotations
