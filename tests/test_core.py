@@ -79,12 +79,14 @@ def test_fast_path_equals_the_generic_one(case, graded):
     assert _rel(e1[:, 0], a[:, 1]) < 1e-10 and _rel(x1, a[:, 0]) < 1e-10
 
 
+@pytest.mark.parametrize("order", [0, 1])
 @pytest.mark.parametrize("three", [False, True], ids=["2d", "3d"])
 @pytest.mark.parametrize("case", sorted(CASES) + ["none"])
-def test_fused_first_order_equals_the_generic_jets(case, three, monkeypatch):
-    """`fused.rates` (the first-order tangents along the launch inputs, fused) against the jets
-    through `field.rates`, along every launch direction at once: 2-D, and 3-D with crosswind and
-    the Earth's rotation; graded meshes; drag tables in ICAO air; no drag."""
+def test_fused_first_order_equals_the_generic_jets(case, three, order, monkeypatch):
+    """`fused.rates` (the first-order tangents along the launch inputs, fused; or the values
+    alone) against the jets through `field.rates`, along every launch direction at once: 2-D,
+    and 3-D with crosswind and the Earth's rotation; graded meshes; drag tables in ICAO air; no
+    drag."""
     from cannon_cli.physics import core, fused, shot
 
     if case == "none":
@@ -99,17 +101,49 @@ def test_fused_first_order_equals_the_generic_jets(case, three, monkeypatch):
               np.array([4.0, -2.0, 0.5]) if three else np.zeros(3), np.ones(3), p.gravity,
               p.launch_height + np.array([0.0, 1.5, -2.0]), p.distance, np.ones(3)]
     values += [np.zeros(3)] * len(CD)
-    dirs = (0, 1, 2, 7) if three else (0, 2, 7)
+    dirs = ((0, 1, 2, 7) if three else (0, 2, 7)) if order else ()
     calls = []
     monkeypatch.setattr(core, "fused_rates", lambda *a: calls.append(1) or fused.rates(*a))
-    fast, top, umin = shot._fly(values, setup, 1, dirs, three, track=True, apex=True)
+    fast, top, umin = shot._fly(values, setup, order, dirs, three, track=True, apex=True)
     assert len(calls) == 4 * p.steps  # the fused path was taken
     monkeypatch.setattr(fused, "applies", lambda *a: False)
-    slow, top_g, umin_g = shot._fly(values, setup, 1, dirs, three, track=True, apex=True)
-    assert slow.a.shape == fast.a.shape == (6 if three else 4, 1 + len(dirs), 3)
-    assert np.isfinite(fast.a).all()
-    assert _rel(fast.a, slow.a) < 1e-10
+    slow, top_g, umin_g = shot._fly(values, setup, order, dirs, three, track=True, apex=True)
+    if order:
+        fast, slow = fast.a, slow.a
+        assert fast.shape == (6 if three else 4, 1 + len(dirs), 3)
+    assert slow.shape == fast.shape and np.isfinite(fast).all()
+    assert _rel(fast, slow) < 1e-10
     assert _rel(top, top_g) < 1e-10 and _rel(umin, umin_g) < 1e-10
+
+
+@pytest.mark.parametrize("order", [0, 1, 2])
+@pytest.mark.parametrize("three", [False, True], ids=["2d", "3d"])
+def test_without_the_time_the_rest_of_the_end_state_is_the_same(order, three):
+    """`Setup.time` off (the solvers' residuals): the other rows and their derivatives are the
+    same numbers, through the fused path (order 1) and the generic one (orders 0 and 2)."""
+    from autograd import jacobian
+    from autograd import numpy as anp
+
+    setup = _setup("g7-icao", graded=True, **({"omega": earth_rotation(45.0, 75.0)}
+                                              if three else {}))
+    th, v = _launch("g7-icao")
+    lateral = {"azimuth": np.array([0.01, -0.02, 0.0]),
+               "crosswind": np.array([4.0, -2.0, 0.5])} if three else {}
+
+    def state(elevation, time):
+        inputs = {"elevation": elevation, "speed": v, **lateral}
+        return anp.stack(end_state(inputs, Setup(setup.params, setup.omega, three, time=time)))
+
+    def derivative(time):
+        f = lambda e: state(e, time)
+        for _ in range(order):
+            f = jacobian(f)
+        return np.asarray(f(th))
+
+    timed, timeless = derivative(True), derivative(False)
+    # (a jacobian's entries across shots are zeros: the shots are independent)
+    assert np.isfinite(timed).all() and np.isnan(timeless[-1][timed[-1] != 0]).all()
+    assert np.array_equal(timeless[:-1], timed[:-1])
 
 
 def _inputs(three: bool):

@@ -149,9 +149,12 @@ class Group:
                  else np.full(n, steps_rule.MIN_STEPS))
         self.steps[:] = steps
         rows = np.flatnonzero(todo)
+        side = None
+        if self.three:  # fed the line to the target, where `aim_across` starts from
+            self.azimuth[rows] = np.arctan2(b.target_offset[rows], b.params.distance[rows])
         if not b.params.closed_form:
-            self._make_feasible(rows)
-        self.aim_across(rows)
+            side = self._make_feasible(rows)
+        self.aim_across(rows, side=side)
         self._solve_rows(rows)
         search = np.flatnonzero(~todo & ~windless)
         for s in distinct(self.steps[search]):
@@ -164,25 +167,35 @@ class Group:
     def _make_feasible(self, rows):
         """Move starts from which the shot never reaches the target distance (it falls
         vertically first, so the loss is undefined) to where it does (`Unknowns.towards_reach`:
-        faster for an unknown speed, flatter for an unknown angle)."""
+        faster for an unknown speed, flatter for an unknown angle). Returns where 3-D shots
+        land sideways in the last pass (z at the distance, else None), which `aim_across`
+        starts from instead of integrating them once more."""
         for _ in range(40):
             miss = np.empty(len(rows))
+            side = np.empty(len(rows)) if self.three else None
             for steps in distinct(self.steps[rows]):
                 sel = self.steps[rows] == steps
                 r = rows[sel]
                 b = self.batch.take(r).with_steps(max(int(steps) // 2, 1))
-                miss[sel] = np.asarray(height_miss(self.theta[r], self.speed[r], b))
+                if self.three:
+                    x = integrate(self.theta[r], self.speed[r], b.params, time=False)[0]
+                    miss[sel], side[sel] = x[Y] - b.target_height, x[Z]
+                else:
+                    miss[sel] = np.asarray(height_miss(self.theta[r], self.speed[r], b))
             bad = rows[~np.isfinite(miss)]
             if not bad.size:
-                return
+                return side
             self.unknowns.towards_reach(self, bad)
+        return None
 
-    def aim_across(self, rows, *, start: bool = False):
+    def aim_across(self, rows, *, start: bool = False, side=None):
         """Aim 3-D shots at the azimuth that cancels their lateral miss, by a Newton step on
         tan(azimuth): without crosswind or the Earth's rotation a shot stays in its vertical
         plane, z(D) = D tan(azimuth), and with them the drift changes little with the aim.
         With ``start``, at the start's elevation and speed: the searches of `reach` fly the
-        vertical plane of this azimuth, not of wherever a failed solver left it."""
+        vertical plane of this azimuth, not of wherever a failed solver left it. ``side``:
+        the shots' z at the distance fired along the line to the target, already integrated
+        (with half their steps)."""
         if not self.three or not len(rows):
             return
         b = self.batch
@@ -190,8 +203,11 @@ class Group:
         theta, speed = ((self.first[0][rows], self.first[1][rows]) if start
                         else (self.theta[rows], self.speed[rows]))
         self.azimuth[rows] = np.arctan2(offset, d)
-        p = b.params.take(rows).with_steps(max(int(self.steps[rows].min()) // 2, 1))
-        z = integrate(theta, speed, p)[0][Z]
+        if side is None:
+            p = b.params.take(rows).with_steps(max(int(self.steps[rows].min()) // 2, 1))
+            z = integrate(theta, speed, p, time=False)[0][Z]
+        else:
+            z = side
         # a shot that barely gets to the distance crawls across it in the crosswind: its drift
         # says nothing of the aim's, so the turn is held within 0.1 (5.7°)
         tan = np.tan(self.azimuth[rows]) - np.clip((z - offset) / d, -0.1, 0.1)
@@ -338,10 +354,10 @@ class Group:
             x, d1, _, top = integrate(th, v, p, order=order, dirs=(0,), apex=True)
             y, vx, vy, t = x[:4]
             slope = d1[Y, 0] if order else None
-            half = integrate(th, v, p.with_steps(max(steps // 2, 1)))[0]
+            half = integrate(th, v, p.with_steps(max(steps // 2, 1)), time=False)[0]
             # the observed order, where a table does not already count order 2 (its PCHIP
             # knots make the convergence irregular: measured, the .308 batch 40 % slower)
-            quarter = (integrate(th, v, p.with_steps(steps // 4))[0]
+            quarter = (integrate(th, v, p.with_steps(steps // 4), time=False)[0]
                        if steps >= 64 and p.table is None else None)
             table = p.table is not None
             error = steps_rule.error(y, half[Y], table=table,
@@ -482,6 +498,6 @@ class Group:
             sub = rows[self.steps[rows] == s]
             p = self.batch.params.take(sub).with_steps(max(int(s), 1))
             p = replace(p, lateral=replace(p.lateral, azimuth=np.zeros(sub.size)))
-            out[sub] = integrate(self.theta[sub], self.speed[sub], p)[0][Z]
+            out[sub] = integrate(self.theta[sub], self.speed[sub], p, time=False)[0][Z]
         out[~np.isfinite(self.theta) | ~np.isfinite(self.speed)] = np.nan
         return out

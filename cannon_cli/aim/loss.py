@@ -112,7 +112,8 @@ def impact_miss(theta, v, azimuth, b: Batch):
     (rad). Differentiable with respect to all three."""
     p, lat = b.params, b.params.lateral
     state = shot.end_state({"elevation": theta, "azimuth": azimuth, "speed": v,
-                            "crosswind": lat.crosswind}, shot.Setup(p, lat.omega, True))
+                            "crosswind": lat.crosswind},
+                           shot.Setup(p, lat.omega, True, time=False))
     return state[0] - b.target_height, state[1] - b.target_offset
 
 

@@ -36,7 +36,8 @@ def integrate(z, f: Forces, mesh, order: int = 0, *, track: bool = False, apex: 
     both ends; None unless ``apex``: on a small batch its interpolation is a third of the
     work) and the lowest horizontal velocity at a step's end (a shot whose vx does not stay
     positive turned back or fell vertically before the distance)."""
-    vx, vy = (2, 3) if _values(z).shape[0] == 6 else (1, 2)
+    vx = (_values(z).shape[0] - 1) // 2  # after y[, z]; with or without t last
+    vy = vx + 1
     apex = track and apex
     step = _fused_step(z, f) if fused else _step(f, order)
     if fused:
@@ -83,18 +84,20 @@ def _fused_step(z, f: Forces):
     tmp = np.empty_like(z)
 
     def step(z, h):
+        # the rates come scaled by their weights (h/2, h/2, h, h/6), which costs them no pass
+        # over the state: a stage is then one addition, and the sum (K1 + 2 K2 + K3) / 3 + K4
+        # five passes: 9 passes of the state a step instead of 12
         half = h * 0.5
-        fused_rates(z, f, ks[0])
-        for j, w in enumerate((half, half, h)):
-            np.multiply(ks[j], w, out=tmp)
-            np.add(tmp, z, out=tmp)
-            fused_rates(tmp, f, ks[j + 1])
+        for j, w in enumerate((half, half, h, h * (1.0 / 6.0))):
+            fused_rates(tmp if j else z, f, ks[j], w)
+            if j < 3:
+                np.add(z, ks[j], out=tmp)
         k1, k2, k3, k4 = ks
-        k2 += k3
         k2 *= 2.0
         k2 += k1
+        k2 += k3
+        k2 *= 1.0 / 3.0
         k2 += k4
-        k2 *= h * (1.0 / 6.0)
         z += k2
         return z
     return step

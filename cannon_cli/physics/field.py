@@ -139,14 +139,15 @@ def acceleration(y, v, f: Forces, order: int = 0) -> tuple:
 
 
 def rates(s, f: Forces, order: int = 0) -> list:
-    """d/dx of the state ``s`` (a sequence of its components, 2-D or 3-D by its length) under
-    ``f``: the list of the components' rates, the `acceleration` over vx. ``order`` is the
-    derivative order the components carry (for the table and air lookups)."""
-    three = len(s) == 6
+    """d/dx of the state ``s`` (a sequence of its components, 2-D or 3-D by its length; the time
+    last, or left out) under ``f``: the list of the components' rates, the `acceleration` over
+    vx. ``order`` is the derivative order the components carry (for the table and air
+    lookups)."""
+    three = len(s) >= 5
     if three:
-        y, _, u, w, v3, _ = s
+        y, _, u, w, v3 = s[:5]
     else:
-        y, u, w, _ = s
+        y, u, w = s[:3]
         v3 = None
     iu = 1.0 / u
     ax, ay, az = _accel(y, u, w, v3, f, order)
@@ -157,5 +158,6 @@ def rates(s, f: Forces, order: int = 0) -> list:
     out.append(ay * iu)
     if three:
         out.append(0.0 * iu if az is None else az * iu)
-    out.append(iu)
+    if len(s) % 2 == 0:  # the time
+        out.append(iu)
     return out

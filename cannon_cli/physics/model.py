@@ -492,7 +492,7 @@ def _integrate_second_along(theta, v, p: Params, dirs, along: int, apex: bool):
 
 
 def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = False,
-              along: int | None = None):
+              along: int | None = None, time: bool = True):
     """Integrate N shots from x = 0 to x = distance with p.steps classical RK4 steps.
 
     Returns (state, d1, d2): state (4, N) = (y, vx, vy, t) at x = distance; d1 (4, D, N) and
@@ -502,11 +502,12 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
     ``apex``, a fourth item: the highest point (m) on the way to the target, from the cubic
     Hermite interpolant of y over the step where vy changes sign (exact data: y and dy/dx at
     both ends of the step). Shots whose horizontal velocity does not stay positive come back
-    NaN: they turn back, or fall vertically, before the distance.
+    NaN: they turn back, or fall vertically, before the distance. Without ``time`` the flight
+    time may come back NaN (3-D shots do not integrate it then).
     """
     if p.lateral is not None:
         WORK.steps += p.steps * step_cost(p, order) * THREE_D_COST
-        return shot.integrate(theta, v, p, p.lateral, order, dirs, apex)
+        return shot.integrate(theta, v, p, p.lateral, order, dirs, apex, time)
     theta, v = np.asarray(theta), np.asarray(v)
     dtype = np.result_type(theta, v, float)  # complex on the complex-step path
     theta, v = theta.astype(dtype), v.astype(dtype)

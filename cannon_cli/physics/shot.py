@@ -55,6 +55,9 @@ class Setup:
     #: a Cd correction whose coefficients are the inputs "cd_k" (`correction.Curve`; None: off,
     #: and the params' table flies as it is). With one, the table's own correction is replaced.
     cd: Optional[correction.Curve] = None
+    #: whether to integrate the flight time: a residual that has no use for it (`aim.loss`)
+    #: saves its row, a sixth of a 3-D jet's arithmetic (its t comes back NaN)
+    time: bool = True
 
 
 def _defaults(setup: Setup, n: int) -> dict:
@@ -82,18 +85,21 @@ def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track
     elev, az, speed, wind, cross, scale, g, h0, dist, sound = q[:len(PHYSICAL)]
     # the speed of sound is scaled only where it is asked about (a hot path otherwise)
     sound = sound if isinstance(sound, Jet) or np.any(values[9] != 1.0) else None
-    lift = lambda a, f: a.apply(*f) if isinstance(a, Jet) else f[0]
+    # cos and sin once each (the second derivatives are their negatives): 4 of 12 trig passes
+    lift = lambda a, c, s: a.apply(c, -s, -c) if isinstance(a, Jet) else c
     ev, av = np.asarray(values[0]), np.asarray(values[1])
-    ce = lift(elev, (np.cos(ev), -np.sin(ev), -np.cos(ev)))
-    se = lift(elev, (np.sin(ev), np.cos(ev), -np.sin(ev)))
+    cos_e, sin_e = np.cos(ev), np.sin(ev)
+    ce, se = lift(elev, cos_e, sin_e), lift(elev, sin_e, -cos_e)
     vy = speed * se
     if three:
-        ca = lift(az, (np.cos(av), -np.sin(av), -np.cos(av)))
-        sa = lift(az, (np.sin(av), np.cos(av), -np.sin(av)))
+        cos_a, sin_a = np.cos(av), np.sin(av)
+        ca, sa = lift(az, cos_a, sin_a), lift(az, sin_a, -cos_a)
         horizontal = speed * ce
         state = [h0, 0.0, horizontal * ca, vy, horizontal * sa, 0.0]
     else:
         state = [h0, speed * ce, vy, 0.0]
+    if not setup.time:
+        state.pop()
     if order:
         z = Jet(np.stack([_as_jet(s, nd, order, n).a for s in state]), nd, order)
     else:
@@ -109,9 +115,11 @@ def _fly(values: list, setup: Setup, order: int, dirs: tuple, three: bool, track
     frac = p.mesh() / p.distance
     mesh = [dist * row for row in frac]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        if order and fused.applies(f, dirs, order, z.a.dtype):
-            out = core.integrate(z.a, f, mesh, order, track=track, apex=apex, fused=True)
-            return (Jet(out[0], nd, order),) + out[1:] if track else Jet(out, nd, order)
+        if fused.applies(f, dirs, order, z.a.dtype if order else z.dtype):
+            out = core.integrate(z.a if order else z[:, None], f, mesh, order, track=track,
+                                 apex=apex, fused=True)
+            wrap = (lambda a: Jet(a, nd, order)) if order else (lambda a: a[:, 0])
+            return (wrap(out[0]),) + out[1:] if track else wrap(out)
         return core.integrate(z, f, mesh, order, track=track, apex=apex)
 
 
@@ -121,26 +129,24 @@ def _as_jet(x, nd, order, n):
 
 @primitive
 def _end(*args):
-    """Packed (N, S, 1 + D + D²): the end state, its first derivatives along the D directions
+    """Packed (S, 1 + D + D², N): the end state, its first derivatives along the D directions
     ``dirs`` (indices into `INPUTS`) and the second ones (slot 1 + D + D a + b), NaN where not
     integrated: only the directions differentiated, so that the array and the VJP's work stay
-    small."""
+    small. Shots last, as the integration holds them: packing is copying (`packed`)."""
     *values, setup, order, dirs, three = args
     out, _, umin = _fly(list(values), setup, order, dirs, three, track=True)
     a = out.a if order else out[:, None, :]
     s, n = a.shape[0], a.shape[-1]
     nd = len(dirs) if order else 0
-    packed = np.full((n, s, 1 + nd + nd * nd), np.nan)
-    packed[:, :, 0] = a[:, 0].T
-    if order >= 1:
-        packed[:, :, 1:1 + nd] = a[:, 1:1 + nd].transpose(2, 0, 1)
+    # without the time the last row stays NaN
+    packed = np.full((s + (not setup.time), 1 + nd + nd * nd, n), np.nan)
+    packed[:s, :1 + nd] = a[:, :1 + nd]
     if order >= 2:
         for r, (k, l) in enumerate(zip(*np.triu_indices(nd))):
-            packed[:, :, 1 + nd + nd * k + l] = packed[:, :, 1 + nd + nd * l + k] = \
-                a[:, 1 + nd + r].T
+            packed[:s, 1 + nd + nd * k + l] = packed[:s, 1 + nd + nd * l + k] = a[:, 1 + nd + r]
     # a shot that turned back or fell vertically before the distance: NaN all through
-    bad = ~np.isfinite(packed[:, :, 0]).all(axis=1) | ~(umin > 0)
-    packed[bad] = np.nan
+    bad = ~np.isfinite(packed[:s, 0]).all(axis=0) | ~(umin > 0)
+    packed[..., bad] = np.nan
     return packed
 
 
@@ -151,7 +157,7 @@ def _slot(argnum):
     return locate
 
 
-defvjp(_end, *(packed.vjp_maker(i, M, _slot(i)) for i in range(M)))
+defvjp(_end, *(packed.vjp_maker(i, M, _slot(i), shots_last=True) for i in range(M)))
 
 
 def end_state(inputs: dict, setup: Setup) -> tuple:
@@ -179,27 +185,30 @@ def end_state(inputs: dict, setup: Setup) -> tuple:
     order = min(2, len(set().union(*traces)))
     dirs = tuple(i for i, t in enumerate(traces) if t)
     out = _end(*values, setup, order, dirs, three)
-    return tuple(out[:, i, 0] for i in range(6 if three else 4))
+    return tuple(out[i, 0] for i in range(6 if three else 4))
 
 
 #: The model's order of a 3-D end state (`model.integrate`): the 2-D state first, then z, vz.
 _MODEL_ORDER = (0, 2, 3, 5, 1, 4)
 
 
-def integrate(theta, v, params, lateral, order: int = 0, dirs=(0, 1), apex: bool = False):
+def integrate(theta, v, params, lateral, order: int = 0, dirs=(0, 1), apex: bool = False,
+               time: bool = True):
     """`model.integrate` for 3-D shots: ``lateral`` (`model.Lateral`) gives each shot's
     azimuth, crosswind and the Earth's rotation. Returns (state, d1, d2[, apex]) with the state
     (6, N) = (y, vx, vy, t, z, vz) and the derivatives with respect to (elevation, speed)[dirs]
     as the model gives them; NaN for a shot that turns back or falls vertically before the
-    distance."""
+    distance. Without ``time``, t is not integrated, and NaN."""
     n = np.shape(theta)[0]
     values = [np.asarray(theta, dtype=float), lateral.azimuth, np.asarray(v, dtype=float),
               params.wind, lateral.crosswind, np.ones(n), params.gravity,
               params.launch_height, params.distance, np.ones(n)] + [np.zeros(n)] * len(CD)
     slots = tuple((0, 2)[d] for d in dirs) if order else ()
-    setup = Setup(params, lateral.omega, True)
+    setup = Setup(params, lateral.omega, True, time=time)
     out, top, umin = _fly(values, setup, order, slots, True, track=True, apex=apex)
     a = out.a if order else out[:, None, :]
+    if not time:
+        a = np.concatenate([a, np.full((1,) + a.shape[1:], np.nan)])
     perm = list(_MODEL_ORDER)
     x = a[perm, 0].copy()
     nd = len(slots)
@@ -209,7 +218,8 @@ def integrate(theta, v, params, lateral, order: int = 0, dirs=(0, 1), apex: bool
         d2 = np.empty((6, nd, nd, n))
         for r, (k, l) in enumerate(zip(*np.triu_indices(nd))):
             d2[:, k, l] = d2[:, l, k] = a[perm, 1 + nd + r]
-    bad = ~(umin > 0) | ~np.isfinite(x).all(axis=0)
+    kept = slice(None) if time else [0, 1, 2, 4, 5]  # (not the t of the model's order)
+    bad = ~(umin > 0) | ~np.isfinite(x[kept]).all(axis=0)
     if bad.any():
         for arr in (x, d1, d2):
             if arr is not None:
