@@ -673,6 +673,10 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60, sto
         done = up & (h <= atol[rows])
         # close enough for the solver to finish from (`aim` confirms every answer)
         done |= (v_hi[rows] - v_lo[rows]) <= 1e-9 * v_hi[rows]
+        # the edge of reach: just slower, the shot does not get there, and the top passes
+        # the target far off (the least speed is no top: `edge`); no use closing in further
+        done |= ((v_hi[rows] - v_lo[rows] <= 1e-7 * v_hi[rows]) & (h_lo[rows] == -np.inf)
+                 & (h_hi[rows] > 1e3 * atol[rows]))
         conv[rows[done]] = np.abs(h_hi[rows[done]]) <= 1e3 * atol[rows[done]]
         rows = rows[~done]
     # still reaching at the lowest speed tried: no least speed (a tailwind carries the shot)
