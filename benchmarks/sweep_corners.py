@@ -751,6 +751,12 @@ def _check_least(pr, sol, why):
     j = int(np.nanargmin(np.where(np.isfinite(hs), hs, np.inf)))
     neg = lambda a: -f(a)
     lo = min(-_maximise(neg, grid[max(j - 1, 0)], grid[min(j + 1, len(grid) - 1)])[1], hs[j])
+    if hb >= pr.target_height and lo > pr.target_height:
+        # every angle near passes above: one farther off may still pass below
+        wide = np.radians(np.linspace(-89.5, 89.5, 180))
+        low = np.array([f(a) for a in wide])
+        low = low[np.isfinite(low)]
+        lo = min(lo, low.min()) if low.size else lo
     if hb >= pr.target_height and not lo > pr.target_height:
         why.append(f"not the least speed: {slower:.10g} m/s passes "
                    f"{(hb - pr.target_height) / pr.distance:.3g} x D above")
