@@ -60,6 +60,9 @@ class Group:
     """The problems of one drag model and one kind of unknowns (`unknowns.KINDS`), their
     state as arrays (one entry a problem), and the steps that solve them."""
 
+    #: (for `unknowns`, which this module imports) the discretisation aimed at, the promise
+    accuracy, promise = ACCURACY, PROMISE
+
     def __init__(self, cols: Columns, medium, kind: str, index, opts: dict,
                  callback):
         self.cols, self.kind, self.opts, self.callback = cols, kind, opts, callback

@@ -353,7 +353,6 @@ def _tangents(g, rows, theta, v):
     error below `group.ACCURACY`. Returns, per row, whether it was settled so (the rest are
     left to the solver, as before)."""
     from . import edge
-    from .group import ACCURACY, PROMISE
 
     out = np.zeros(rows.size, dtype=bool)
     for j, i in enumerate(rows):
@@ -371,11 +370,11 @@ def _tangents(g, rows, theta, v):
         # of the ratio, 1.5e-5 m by the ratio)
         gradings = [r * q for r in (0.1, 0.01)] if 0.0 < q < steps_rule.STALL else [1.0]
         one = np.array([i])
-        tol = ACCURACY * d
+        tol = g.accuracy * d
 
         def settled():
             miss = g.end[0, i] + g.error[i] - b.target_height[0]
-            return abs(g.error[i]) <= tol and abs(miss) <= 0.1 * PROMISE * d
+            return abs(g.error[i]) <= tol and abs(miss) <= 0.1 * g.promise * d
 
         # (a few measurements, not bounded by the work budget, which the searches before
         # have spent by now: the grading with the smaller error at TANGENT_STEPS, then the
