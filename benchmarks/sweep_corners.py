@@ -734,7 +734,11 @@ def _check_arc(pr, sol, why):
 
 def _check_least(pr, sol, why):
     """Drag, minimum speed: 1e-5 slower, no angle within 0.1 rad of the answer reaches the
-    target (21 angles, the best refined by Brent)."""
+    target (21 angles, the best refined by Brent): the angles that get to x = D there do not
+    pass both above and below it. (Into a headwind the heights at D are bounded below too:
+    where the shots that get there all pass above the target, the least speed is a tangent
+    at the edge of reach, `cannon_cli.aim.edge`, and a slower shot passing above it is no
+    hit.)"""
     slower = sol.velocity_mps * (1 - 1e-5)
     th = math.radians(sol.angle_deg)
     f = lambda a: h_at(pr, a, slower)
@@ -744,7 +748,16 @@ def _check_least(pr, sol, why):
         return 0.0
     i = int(np.nanargmax(np.where(np.isfinite(hs), hs, -np.inf)))
     hb = max(_maximise(f, grid[max(i - 1, 0)], grid[min(i + 1, len(grid) - 1)])[1], hs[i])
-    if hb >= pr.target_height:
+    j = int(np.nanargmin(np.where(np.isfinite(hs), hs, np.inf)))
+    neg = lambda a: -f(a)
+    lo = min(-_maximise(neg, grid[max(j - 1, 0)], grid[min(j + 1, len(grid) - 1)])[1], hs[j])
+    if hb >= pr.target_height and lo > pr.target_height:
+        # every angle near passes above: one farther off may still pass below
+        wide = np.radians(np.linspace(-89.5, 89.5, 180))
+        low = np.array([f(a) for a in wide])
+        low = low[np.isfinite(low)]
+        lo = min(lo, low.min()) if low.size else lo
+    if hb >= pr.target_height and not lo > pr.target_height:
         why.append(f"not the least speed: {slower:.10g} m/s passes "
                    f"{(hb - pr.target_height) / pr.distance:.3g} x D above")
         return 1.0

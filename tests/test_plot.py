@@ -287,7 +287,11 @@ def test_paths_asked_for_a_number_of_iterations_run_to_it():
     short = pictures.landscape(p, solvers=("gd",), start=(60, 45), grid=12, max_iter=5,
                                still=None)
     cut = short.paths[0]  # (the search after it, and the solver's confirmation, drawn too)
-    assert not cut.still and "limit 5 iterations" in cut.message
+    # gd runs its 5 iterations; the bracketed search then finds the least speed, which the
+    # solver confirms (as it stands, where the search lands on the vacuum's exact answer) or
+    # not within the limit
+    assert not cut.still and cut.iterations >= 5
+    assert cut.converged or "limit 5 iterations" in cut.message
     assert len(cut.angle_deg) == cut.iterations + 1
     default = pictures.landscape(p, solvers=("gd",), start=(60, 45), grid=12)
     assert default.paths[0].still

@@ -60,6 +60,9 @@ class Group:
     """The problems of one drag model and one kind of unknowns (`unknowns.KINDS`), their
     state as arrays (one entry a problem), and the steps that solve them."""
 
+    #: (for `unknowns`, which this module imports) the discretisation aimed at, the promise
+    accuracy, promise = ACCURACY, PROMISE
+
     def __init__(self, cols: Columns, medium, kind: str, index, opts: dict,
                  callback):
         self.cols, self.kind, self.opts, self.callback = cols, kind, opts, callback
@@ -238,7 +241,7 @@ class Group:
             if not redo.size:
                 break
             q = self.end[1, redo] / (self.speed[redo] * np.cos(self.theta[redo]))
-            grade = (self.grading[redo] == 1.0) & (q < steps_rule.STALL) & (q > 0)
+            grade = (self.grading[redo] == 1.0) & steps_rule.worth_grading(q)
             # graded only where that mesh's error is the smaller: a fast steep shot with
             # quadratic drag loses most of its horizontal speed at the launch, which a mesh
             # graded towards the target starves (measured: 0.28 m graded, 0.006 m even)
@@ -421,7 +424,7 @@ class Group:
         # (a shot that stalls towards the target, on even steps: `_refine` decides between
         # more steps and a graded mesh)
         q = self.end[1, rows] / (self.speed[rows] * np.cos(self.theta[rows]))
-        short &= ~((self.grading[rows] == 1.0) & (q < steps_rule.STALL) & (q > 0))
+        short &= ~((self.grading[rows] == 1.0) & steps_rule.worth_grading(q))
         more = np.where(short, steps_rule.refined(np.full(rows.size, steps), self.error[rows],
                                                   ACCURACY * d), steps)
         more = np.minimum(more, max(steps, self._fits()))

@@ -254,14 +254,16 @@ def _repeat(b: Batch, count: int) -> Batch:
     return b.take(np.repeat(np.arange(b.size), count))
 
 
-def top_angle(b: Batch, v, *, near=None, stop=None):
+def top_angle(b: Batch, v, *, near=None, stop=None, enough=None):
     """(theta_top, h_top): per row, the angle (rad) at which speed v passes x = D highest, and
     how high relative to the target (m); NaN where no angle reaches x = D.
 
     ``near`` (rad, optional): a guess; a bracket of +-0.05 rad around it is tried first and the
     full scan made only where it does not hold the top. ``stop()``, if given, is asked before
     each refining step: True ends the refinement where it is (the top found so far is then
-    no lower bound to decide reach with: only for searches whose answers the solver confirms)."""
+    no lower bound to decide reach with: only for searches whose answers the solver confirms).
+    ``enough`` (m, per row, optional): a top found this far above the target is not refined
+    further (it is a lower bound: enough to know that v reaches the target)."""
     n = b.size
     v = np.broadcast_to(np.asarray(v, float), (n,))
     lo = np.full(n, np.nan)
@@ -295,17 +297,21 @@ def top_angle(b: Batch, v, *, near=None, stop=None):
         best[rows] = ANGLE_GRID[k]
         h_best[rows] = hs[np.arange(rows.size), k]
     found = np.isfinite(h_best)
-    _refine_top(b, v, lo, hi, best, h_best, found, stop=stop)
+    _refine_top(b, v, lo, hi, best, h_best, found, stop=stop, enough=enough)
     return np.where(found, best, np.nan), np.where(found, h_best, np.nan)
 
 
-def _refine_top(b: Batch, v, lo, hi, best, h_best, active, iterations: int = 80, stop=None):
+def _refine_top(b: Batch, v, lo, hi, best, h_best, active, iterations: int = 80, stop=None,
+                enough=None):
     """Shrink [lo, hi] around the root of dh/dtheta (in place): a secant step where the ends'
     slopes are known and of opposite sign, else bisection; a point where the shot falls short
     lies beyond the feasible range, on the far side of the best angle seen."""
     g_lo = np.full(lo.shape, np.nan)
     g_hi = np.full(lo.shape, np.nan)
+    high = (lambda r: h_best[r] >= enough[r]) if enough is not None else (
+        lambda r: np.zeros(r.size, dtype=bool))
     rows = np.flatnonzero(active)
+    rows = rows[~high(rows)]
     for it in range(iterations):
         if not rows.size or (stop is not None and stop()):
             return
@@ -330,7 +336,7 @@ def _refine_top(b: Batch, v, lo, hi, best, h_best, active, iterations: int = 80,
         # the top is flat: an angle within 1e-9 rad moves its height by ~1e-18 x D, and
         # within the bracket by at most its slopes at the ends times its width
         flat = (np.abs(g_lo[rows]) + np.abs(g_hi[rows])) * width <= 1e-14 * b.params.distance[rows]
-        keep = (width > 1e-9 * (1.0 + np.abs(m))) & ~flat
+        keep = (width > 1e-9 * (1.0 + np.abs(m))) & ~flat & ~high(rows)
         rows = rows[keep]
 
 
@@ -626,21 +632,26 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60, sto
     NaN. ``stop()``, if given, is asked before each step: True ends the search where it is."""
     stop = stop or (lambda: False)
     unit = np.sqrt(b.params.gravity * b.params.distance)
+    # H(v) is bracketed by its sign: a top 1e-3 x D above the target is high enough (refined
+    # on, a top at the edge of reach costs 50 integrations, bisected to 1e-9 rad against
+    # angles that do not get there; 27 of them in a search into a headwind)
+    enough = 1e-3 * b.params.distance
     v_hi = np.where(np.isfinite(v0) & (v0 > 0), v0, unit)
-    th_hi, h_hi = top_angle(b, v_hi, near=theta0, stop=stop)
+    th_hi, h_hi = top_angle(b, v_hi, near=theta0, stop=stop, enough=enough)
     for _ in range(80):
         up = ~(h_hi >= 0)
         if not up.any() or stop():
             break
         r = np.flatnonzero(up)
         v_hi[r] *= 2.0
-        th_hi[r], h_hi[r] = top_angle(b.take(r), v_hi[r], near=None, stop=stop)
+        th_hi[r], h_hi[r] = top_angle(b.take(r), v_hi[r], near=None, stop=stop,
+                                      enough=enough[r])
     # a shot that reaches the target even at a crawl (a tailwind carries it) has no least speed
     crawl = CRAWL * unit
     _, h_crawl = top_angle(b, crawl, stop=stop)
     carried = h_crawl >= 0
     v_lo = 0.5 * v_hi
-    th_lo, h_lo = top_angle(b, v_lo, near=th_hi, stop=stop)
+    th_lo, h_lo = top_angle(b, v_lo, near=th_hi, stop=stop, enough=enough)
     h_lo[carried] = np.inf
     v_lo[carried] = crawl[carried]
     for _ in range(HALVINGS):
@@ -650,7 +661,8 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60, sto
         r = np.flatnonzero(down)
         v_hi[r], th_hi[r], h_hi[r] = v_lo[r], th_lo[r], h_lo[r]
         v_lo[r] *= 0.5
-        th_lo[r], h_lo[r] = top_angle(b.take(r), v_lo[r], near=th_lo[r], stop=stop)
+        th_lo[r], h_lo[r] = top_angle(b.take(r), v_lo[r], near=th_lo[r], stop=stop,
+                                      enough=enough[r])
     atol = tol * b.params.distance
     conv = np.abs(h_hi) <= atol
     rows = np.flatnonzero(~conv & (h_hi >= 0) & ~carried)
@@ -663,7 +675,8 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60, sto
         w = c - a
         usable = np.isfinite(sec) & (it % 3 != 2)
         m = np.where(usable, np.clip(sec, a + 0.02 * w, c - 0.02 * w), 0.5 * (a + c))
-        th, h = top_angle(b.take(rows), m, near=th_hi[rows], stop=stop)
+        th, h = top_angle(b.take(rows), m, near=th_hi[rows], stop=stop,
+                          enough=enough[rows])
         up = h >= 0
         v_hi[rows] = np.where(up, m, c)
         h_hi[rows] = np.where(up, h, hc)
@@ -673,6 +686,10 @@ def minimum_speed(b: Batch, v0, theta0, *, tol: float, iterations: int = 60, sto
         done = up & (h <= atol[rows])
         # close enough for the solver to finish from (`aim` confirms every answer)
         done |= (v_hi[rows] - v_lo[rows]) <= 1e-9 * v_hi[rows]
+        # the edge of reach: just slower, the shot does not get there, and the top passes
+        # the target far off (the least speed is no top: `edge`); no use closing in further
+        done |= ((v_hi[rows] - v_lo[rows] <= 1e-7 * v_hi[rows]) & (h_lo[rows] == -np.inf)
+                 & (h_hi[rows] > 1e3 * atol[rows]))
         conv[rows[done]] = np.abs(h_hi[rows[done]]) <= 1e3 * atol[rows[done]]
         rows = rows[~done]
     # still reaching at the lowest speed tried: no least speed (a tailwind carries the shot)

@@ -156,10 +156,12 @@ class Params:
         # a group passes gradings of 1 until a shot stalls: the even mesh, without expm1
         if self.grading is None or not (self.grading != 1.0).any():
             return np.broadcast_to(self.distance / n, (n, self.size))
-        lq = np.log(np.clip(self.grading, 1e-12, 1.0))
+        # q > 1: the steps grow, for a shot whose horizontal speed grows on the way (a light
+        # shot carried by a tailwind from a slow launch)
+        lq = np.log(np.clip(self.grading, 1e-12, 1e12))
         i = np.arange(n + 1)[:, None]
-        with np.errstate(invalid="ignore", divide="ignore"):
-            frac = np.where(lq < 0, np.expm1(i * lq / n) / np.expm1(lq), i / n)
+        with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
+            frac = np.where(lq != 0, np.expm1(i * lq / n) / np.expm1(lq), i / n)
         return np.diff(frac, axis=0) * self.distance
 
 

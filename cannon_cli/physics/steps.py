@@ -15,6 +15,19 @@ START_STEPS = 128
 #: A shot whose horizontal speed at the target is below this fraction of its launch's is
 #: integrated on a graded mesh (`model.Params.mesh`).
 STALL = 0.25
+
+
+def worth_grading(q) -> np.ndarray:
+    """Whether a shot whose horizontal speed at the target is ``q`` times its launch's is
+    integrated on a mesh graded by q (`model.Params.mesh`): where it stalls (q < `STALL`),
+    the steps shrink towards the target; where a tailwind carries a slow launch (q > 1 /
+    `STALL`), they grow from the launch, like equal steps in time (measured: a 0.05 g pellet
+    launched at 0.49 m/s horizontally into a 34 m/s tailwind, q = 19: 128 steps graded by 10
+    as accurate as 512 even ones, 3e-7 m; graded by 100, 32 steps)."""
+    q = np.asarray(q, float)
+    return (q > 0) & ((q < STALL) | (q > 1.0 / STALL))
+
+
 #: Richardson divisor 2^p - 1 of RK4 (order 4).
 RICHARDSON = 15.0
 #: Richardson divisor for a drag table. The PCHIP Cd(Mach) has a second derivative that jumps
