@@ -47,6 +47,18 @@ def true_miss(sol) -> float:
     return abs(r.y_events[0][0][1] - p.target_height)
 
 
+def _newton_and_lbfgs(problem, repeat: int) -> str:
+    """The median time of one solve of ``problem`` by newton and by lbfgs, with their counts."""
+    from cannon_cli import solve
+
+    cells = []
+    for solver in ("newton", "lbfgs"):
+        t = median_time(lambda: solve(problem, solver=solver), repeat)
+        s = solve(problem, solver=solver)
+        cells.append(f"{solver} {t * 1e3:6.2f} ms ({s.iterations} iterations, {s.steps} steps)")
+    return "   ".join(cells)
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--repeat", type=int, default=30)
@@ -79,25 +91,13 @@ def main() -> None:
     for name, p in (("300 m, quadratic", Problem(distance=300.0, drag="quadratic")),
                     ("300 m, 20 m up, linear, 5 m/s headwind",
                      Problem(distance=300.0, target_height=20.0, drag="linear", wind=-5.0))):
-        cells = []
-        for solver in ("newton", "lbfgs"):
-            t = median_time(lambda: solve(p, solver=solver), args.repeat)
-            s = solve(p, solver=solver)
-            cells.append(f"{solver} {t * 1e3:6.2f} ms ({s.iterations} iterations, "
-                         f"{s.steps} steps)")
-        print(f"  {name:40s} " + "   ".join(cells))
+        print(f"  {name:40s} " + _newton_and_lbfgs(p, args.repeat))
 
     print("one .308 solve (G7 BC 0.223, 792.48 m/s, ICAO air), in-process, elevation at:")
     for distance in (100.0, 300.0, 500.0, 1000.0):
         g7 = Problem(distance=distance, velocity=792.48, drag="g7", atmosphere="icao",
                      ballistic_coefficient=0.223 * 0.45359237 / 0.0254 ** 2)
-        cells = []
-        for solver in ("newton", "lbfgs"):
-            t = median_time(lambda: solve(g7, solver=solver), args.repeat)
-            s = solve(g7, solver=solver)
-            cells.append(f"{solver} {t * 1e3:6.2f} ms ({s.iterations} iterations, "
-                         f"{s.steps} steps)")
-        print(f"  {distance:6.0f} m  " + "   ".join(cells))
+        print(f"  {distance:6.0f} m  " + _newton_and_lbfgs(g7, args.repeat))
 
     cmd = [cannon, "solve", "--distance", "500", "--velocity", "150", "--drag", "quadratic",
            "--json"]
