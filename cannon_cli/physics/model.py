@@ -520,20 +520,10 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
         if order == 2 and along is not None:
             return _integrate_second_along(theta, v, p, dirs, along, apex)
     z, ndir = _initial(theta, v, p.launch_height, order, dirs)
-    ks = [np.empty_like(z) for _ in range(4)]
-    tmp = np.empty_like(z)
     mesh = p.mesh()
     WORK.steps += p.steps * step_cost(p, order, dtype == complex)
     umin = z[VX, 0].real.copy()
     top = z[Y, 0].real.copy()
-    if order < 2:
-        nb = np.zeros((4, z.shape[2]), dtype=dtype)
-        nb[T] = 1.0
-        dn = np.zeros((4, ndir, z.shape[2]), dtype=dtype) if order == 1 else None
-        windy = p.wind_any
-        field = lambda src, dst: _field_first(p, src, dst, nb, dn, ndir if order else 0, windy)
-    else:
-        field = lambda src, dst: _field(p, *_views(src, ndir, order), *_views(dst, ndir, order))
     one = (scalar.integrate(z, p, mesh, apex, _kappa) if scalar.applies(p, order, z.shape[2])
            else None)
     if one is not None:
@@ -541,29 +531,8 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
         if apex:
             top[:] = one[1]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
-        if one is None:  # the array loop
-            for h, half, sixth in zip(mesh, 0.5 * mesh, mesh / 6.0):
-                if apex:
-                    y0, s0 = z[Y, 0].real.copy(), (z[VY, 0] / z[VX, 0]).real
-                field(z, ks[0])
-                for j, w in enumerate((half, half, h)):
-                    np.multiply(ks[j], w, out=tmp)
-                    tmp += z
-                    field(tmp, ks[j + 1])
-                k1, k2, k3, k4 = ks
-                k2 += k3
-                k2 *= 2.0
-                k2 += k1
-                k2 += k4
-                k2 *= sixth
-                z += k2
-                np.minimum(umin, z[VX, 0].real, out=umin)
-                if apex:
-                    s1 = (z[VY, 0] / z[VX, 0]).real
-                    cross = (s0 > 0) & ~(s1 > 0)
-                    if cross.any():
-                        top[cross] = np.maximum(top[cross], hermite_max(
-                            y0[cross], s0[cross], z[Y, 0].real[cross], s1[cross], h[cross]))
+        if one is None:
+            _rk4_arrays(z, p, mesh, order, ndir, apex, umin, top)
         x, d1, d2 = (None if a is None else a.copy() for a in _views(z, ndir, order))
         if apex:
             top = np.maximum(top, x[Y].real)
@@ -576,6 +545,43 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
         top[bad] = np.nan
         return x, d1, d2, top
     return x, d1, d2
+
+
+def _rk4_arrays(z, p: Params, mesh, order: int, ndir: int, apex: bool, umin, top) -> None:
+    """`integrate`'s loop on arrays: ``z`` (4, K, N) stepped in place over ``mesh``; ``umin``
+    (the lowest vx) and, with ``apex``, ``top`` (the highest y) updated in place."""
+    ks = [np.empty_like(z) for _ in range(4)]
+    tmp = np.empty_like(z)
+    if order < 2:
+        nb = np.zeros((4, z.shape[2]), dtype=z.dtype)
+        nb[T] = 1.0
+        dn = np.zeros((4, ndir, z.shape[2]), dtype=z.dtype) if order == 1 else None
+        windy = p.wind_any
+        field = lambda src, dst: _field_first(p, src, dst, nb, dn, ndir if order else 0, windy)
+    else:
+        field = lambda src, dst: _field(p, *_views(src, ndir, order), *_views(dst, ndir, order))
+    for h, half, sixth in zip(mesh, 0.5 * mesh, mesh / 6.0):
+        if apex:
+            y0, s0 = z[Y, 0].real.copy(), (z[VY, 0] / z[VX, 0]).real
+        field(z, ks[0])
+        for j, w in enumerate((half, half, h)):
+            np.multiply(ks[j], w, out=tmp)
+            tmp += z
+            field(tmp, ks[j + 1])
+        k1, k2, k3, k4 = ks
+        k2 += k3
+        k2 *= 2.0
+        k2 += k1
+        k2 += k4
+        k2 *= sixth
+        z += k2
+        np.minimum(umin, z[VX, 0].real, out=umin)
+        if apex:
+            s1 = (z[VY, 0] / z[VX, 0]).real
+            cross = (s0 > 0) & ~(s1 > 0)
+            if cross.any():
+                top[cross] = np.maximum(top[cross], hermite_max(
+                    y0[cross], s0[cross], z[Y, 0].real[cross], s1[cross], h[cross]))
 
 
 def vacuum(theta, v, p: Params):
