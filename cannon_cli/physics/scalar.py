@@ -66,10 +66,11 @@ def integrate(z: np.ndarray, p, mesh, apex: bool, kappa):
     sqrt = cmath.sqrt if cplx else math.sqrt
     div = _cdiv if cplx else _div
     num = complex if cplx else float
+    unit = num(1.0)
     quadratic = p.drag != "linear"
     general = p.general
     c, kl = float(p.drag_c[0]), float(p.drag_k[0])
-    one = replace(p, drag_c=c)  # kappa on numbers, not on arrays of one
+    one = replace(p, drag_c=c) if general else None  # kappa on numbers, not arrays of one
     korder = 1 if k > 1 else 0
     g, wind = float(p.gravity[0]), float(p.wind[0])
     windy = wind != 0.0
@@ -91,7 +92,7 @@ def integrate(z: np.ndarray, p, mesh, apex: bool, kappa):
                 kap = c * sp
         else:
             kap = kl
-        iu = div(1.0 + 0j, u) if cplx else 1.0 / u
+        iu = div(unit, u)
         f0, f1, f2, f3 = w * iu, -(vr * kap) * iu, (-(w * kap) - g) * iu, 1.0 * iu
         if not ndir:
             return [f0, f1, f2, f3]
