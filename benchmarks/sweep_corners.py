@@ -1,6 +1,6 @@
 """Randomised sweep of the hard corners of aiming, each answer checked by an independent oracle.
 
-    python benchmarks/sweep_corners.py [--count N] [--seed S] [--solver lbfgs|newton]
+    python benchmarks/sweep_corners.py [--count N] [--seed S] [--solver newton|lbfgs]
                                        [--classes a,b] [--list]
 
 Problems are drawn at random from the corners a sceptical user would try first (near-vertical
@@ -64,6 +64,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 import cannon_cli  # noqa: E402
 from cannon_cli import Problem, solve  # noqa: E402
+from cannon_cli.optim import DEFAULT_SOLVER, SOLVERS  # noqa: E402
 
 import mpmath as mp  # noqa: E402
 import numpy as np  # noqa: E402
@@ -983,7 +984,7 @@ def main(argv=None):
     ap.add_argument("--count", type=int, default=20, help="problems per class (default 20)")
     ap.add_argument("--seed", type=int, default=None,
                     help="seed of the draw (default: a fresh one, printed in the header)")
-    ap.add_argument("--solver", default="lbfgs", choices=["lbfgs", "newton", "adam", "gd"])
+    ap.add_argument("--solver", default=DEFAULT_SOLVER, choices=list(SOLVERS))
     ap.add_argument("--classes", default=None,
                     help="comma-separated classes to run (default: all; see --list)")
     ap.add_argument("--list", action="store_true", help="list the classes and their ranges")
