@@ -346,6 +346,35 @@ def test_a_pellet_a_tailwind_carries_above_the_target_at_every_speed_is_out_of_r
         assert reference_height_at(p, theta, v, p.distance) > p.target_height
 
 
+def test_a_tailwind_under_a_barrel_pointed_up_never_lifts_a_path_above_its_line():
+    """Issue 18, a fresh draw's slowest solve (2.35 s, "not converged"): a .308-like G7 bullet
+    at 0.4° in ICAO air and a 3.5 m/s tailwind, the target 23.8 m up at 596 m, above the
+    barrel's line (4.2 m). With a tailwind and the barrel level or up no path rises above that
+    line (docs/physics.md §8), so it is out of reach at once; the search of ever faster speeds
+    went on to 20.9 km/s. The reference, at every speed, passes below the line."""
+    p = Problem(distance=596.0379324220334, target_height=23.79404295570161, drag="g7",
+                mass=0.010669265762728785, diameter=0.010318205267717432,
+                form_factor=1.1041019558436596, atmosphere="icao",
+                altitude=601.8168065021327, wind=3.4947299238810547,
+                angle=0.4012531604246501)
+    sol = solve(p)
+    assert sol.status.value == "out_of_reach" and "line of sight" in sol.message
+    theta = math.radians(p.angle)
+    line = p.distance * math.tan(theta)
+    for v in np.geomspace(300.0, 3e4, 9):
+        assert reference_height_at(p, theta, v, p.distance) < line < p.target_height
+
+
+def test_a_tailwind_can_flatten_a_descent_above_the_barrels_line():
+    """... the rule is for a barrel level or up only: a light ball fired 30° down into a
+    30 m/s tailwind is carried forward faster than it falls, and hits a target above the
+    barrel's line; the rule would have called it out of reach."""
+    p = Problem(distance=100.0, target_height=-40.0, angle=-30.0, drag="quadratic",
+                mass=0.0027, diameter=0.04, drag_coefficient=0.5, wind=30.0)
+    assert p.distance * math.tan(math.radians(p.angle)) < p.target_height
+    hit(solve(p))
+
+
 def test_the_top_into_a_headwind_is_never_taken_where_the_integration_is_unresolved():
     """Issue 18: into a headwind the top at a speed lies at the edge of reach, where the shot
     arrives with vx ~ 0 and the integration can come out finite and meaningless: the search

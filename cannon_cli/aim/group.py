@@ -124,10 +124,15 @@ class Group:
             huge = ~(np.isfinite(unit) & np.isfinite(p.gravity * p.distance ** 2))
         # a fixed angle whose line of sight passes below the target: without wind every path
         # curves down from its line of sight, so no speed can hit; a headwind can bend a path
-        # up, and then the speeds are searched (`unknowns.Speed.reach`)
-        # (the Earth's rotation can lift a shot too)
+        # up, and then the speeds are searched (`unknowns.Speed.reach`); so can a tailwind
+        # under a barrel pointed down (it flattens a descent). A tailwind under a barrel
+        # pointed level or up cannot (docs/physics.md §3: the slope vy/vx falls while vy > 0,
+        # and is below 0 after), which spares an endless search of ever faster shots
+        # (the Earth's rotation can lift a shot too; in 3-D the rule is for no wind only)
         spun = self.three and p.lateral.omega is not None
-        below = (~(sight > b.target_height) & ((p.wind == 0) | (p.drag == "none"))
+        curves_down = ((p.wind == 0) | (p.drag == "none")
+                       | ((p.wind > 0) & (b.angle >= 0) & (not self.three)))
+        below = (~(sight > b.target_height) & curves_down
                  if self.kind == "speed" and not spun else np.zeros(n, dtype=bool))
         todo = np.isfinite(theta) & np.isfinite(speed)
         # a start formula that overflows (strong drag) is no verdict: start from the unit
