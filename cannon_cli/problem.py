@@ -4,6 +4,7 @@ validation and conversion to and from the JSON field names."""
 from __future__ import annotations
 
 import enum
+import functools
 import math
 from dataclasses import dataclass, fields
 from typing import Any, Optional
@@ -79,6 +80,9 @@ STRUCTURED = ("cd_correction",)
 #: the most knots of a Cd correction (`physics.correction.MAX_KNOTS`)
 CD_KNOTS = 6
 PROBLEM_FIELDS = tuple(_JSON_NAMES.values())
+_PROBLEM_FIELD_SET = frozenset(PROBLEM_FIELDS)
+#: JSON field name -> attribute
+_ATTRIBUTES = {v: k for k, v in _JSON_NAMES.items()}
 #: A `Shot`'s own fields beyond a problem's (a problem's azimuth is solved for, not given).
 _SHOT_NAMES = {"azimuth": "azimuth_deg"}
 SHOT_FIELDS = tuple(_SHOT_NAMES.values())
@@ -165,6 +169,21 @@ def _json_name(name: str) -> str:
     return _JSON_NAMES.get(name) or _SHOT_NAMES[name]
 
 
+@functools.cache
+def _numbers(cls) -> tuple[str, ...]:
+    """The fields of ``cls`` that hold numbers (`dataclasses.fields` once per class, not once
+    per record: it cost a batch ~15 us a record)."""
+    return tuple(f.name for f in fields(cls) if f.name not in _NAMES + STRUCTURED)
+
+
+@functools.cache
+def _echoed(cls) -> tuple[tuple[str, str], ...]:
+    """(attribute, JSON name) of the fields of ``cls`` that `Physics.to_json` echoes, in
+    order."""
+    own = {f.name for f in fields(cls)}
+    return tuple((name, key) for name, key in _JSON_NAMES.items() if name in own)
+
+
 @dataclass(frozen=True, kw_only=True)
 class Physics:
     """The gun, the projectile and the air. SI units. Shared by `Problem` and `Shot`.
@@ -215,25 +234,28 @@ class Physics:
     def __post_init__(self) -> None:
         if self.cd_correction is not None:
             object.__setattr__(self, "cd_correction", _cd_correction(self.cd_correction))
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.name in _NAMES + STRUCTURED or (value is None and f.name in _OPTIONAL):
+        values = self.__dict__  # (a frozen dataclass's fields: read without getattr's cost)
+        for name in _numbers(type(self)):
+            value = values[name]
+            if type(value) is float and math.isfinite(value):
+                continue  # the common case, with no more to check (a batch's every record)
+            if value is None and name in _OPTIONAL:
                 continue
             if isinstance(value, bool) or not isinstance(value, (int, float)):
-                raise InputError(f"must be a number, got {value!r}", field=_json_name(f.name))
+                raise InputError(f"must be a number, got {value!r}", field=_json_name(name))
             if not math.isfinite(value):
-                raise InputError(f"must be finite, got {value}", field=_json_name(f.name))
-            object.__setattr__(self, f.name, float(value))
+                raise InputError(f"must be finite, got {value}", field=_json_name(name))
+            object.__setattr__(self, name, float(value))
         for name in ("gravity", "mass", "diameter", "form_factor", "ballistic_coefficient"):
-            value = getattr(self, name)
+            value = values[name]
             if value is not None and value <= 0:
                 raise InputError(f"must be > 0, got {value:g}", field=_JSON_NAMES[name])
         for name in ("drag_coefficient", "air_density", "linear_drag"):
-            value = getattr(self, name)
+            value = values[name]
             if value is not None and value < 0:
                 raise InputError(f"must be >= 0, got {value:g}", field=_JSON_NAMES[name])
         for name, (lo, hi, unit) in SITE_LIMITS.items():
-            value = getattr(self, name)
+            value = values[name]
             if value is not None and not lo <= value <= hi:
                 raise InputError(f"must be within {lo:g}..{hi:g} {unit}, got {value:g}",
                                  field=_JSON_NAMES[name])
@@ -294,17 +316,17 @@ class Physics:
         site's from the weather (`physics.medium.site_density`: the physics works it out, not
         this data layer)."""
         out = {}
-        for name, key in _JSON_NAMES.items():
-            if not hasattr(self, name):
+        values = self.__dict__
+        for name, key in _echoed(type(self)):
+            value = values[name]
+            if value is None:
+                if name == "air_density":
+                    value = air_density
+                if value is None and name in _OPTIONAL:
+                    continue
+            elif value == 0 and name in _ZERO_QUIET:
                 continue
-            value = getattr(self, name)
-            if name == "air_density" and value is None:
-                value = air_density
-            if name in _OPTIONAL and value is None:
-                continue
-            if name in _ZERO_QUIET and value == 0:
-                continue
-            if name == "cd_correction":
+            elif name == "cd_correction":
                 mach, coefficients, width = value
                 value = {"mach": list(mach), "coefficients": list(coefficients), "width": width}
             out[key] = value
@@ -410,14 +432,13 @@ class Problem(Physics):
     def from_json(cls, record: dict[str, Any], **defaults: Any) -> "Problem":
         """A problem from a record keyed by the JSON field names; fields it leaves out come from
         ``defaults`` (keyed by attribute name), then from the class defaults."""
-        unknown = sorted(set(record) - set(PROBLEM_FIELDS))
+        unknown = sorted(record.keys() - _PROBLEM_FIELD_SET)
         if unknown:
             raise InputError(f"unknown field{'s' if len(unknown) > 1 else ''}: "
                              f"{', '.join(unknown)}")
-        by_key = {v: k for k, v in _JSON_NAMES.items()}
         kwargs = {k: v for k, v in defaults.items() if v is not None}
         for key, value in record.items():
-            name = by_key[key]
+            name = _ATTRIBUTES[key]
             if isinstance(value, str) and name in UNIT_KINDS:  # "1000yd", "10 mph", "5mil"
                 value = _quantity(key, value, UNIT_KINDS[name])
             kwargs[name] = value

@@ -747,3 +747,32 @@ def test_fuzz_single_solve_arguments(args):
         assert res.stdout == ""
         return
     assert out[0]["converged"] is (res.exit_code == 0)
+
+
+# ---- one record's numbers, as `Problem` checks them ----------------------------------------
+
+@pytest.mark.parametrize("value, says", [
+    (True, "must be a number"), ("12", "must be a number"), (None, "must be a number"),
+    ([1.0], "must be a number"), (float("nan"), "must be finite"),
+    (float("inf"), "must be finite"),
+])
+def test_a_field_that_is_no_finite_number_is_that_records_error(value, says):
+    from cannon_cli.errors import InputError
+    from cannon_cli.problem import Problem
+
+    with pytest.raises(InputError, match=says) as e:
+        Problem(distance=100.0, mass=value)
+    assert e.value.field == "mass_kg"
+
+
+def test_numbers_of_any_kind_are_kept_as_floats_and_echoed():
+    import numpy as np
+
+    from cannon_cli.problem import Problem
+
+    p = Problem(distance=np.float64(100.0), mass=2, wind=-3, velocity=150)
+    assert all(type(v) is float for v in (p.distance, p.mass, p.wind, p.velocity))
+    echo = p.to_json()
+    assert echo["distance_m"] == 100.0 and echo["mass_kg"] == 2.0 and echo["wind_mps"] == -3.0
+    assert "angle_deg" not in echo and "crosswind_mps" not in echo  # unset, and zero: quiet
+    assert Problem.from_json(echo) == p
