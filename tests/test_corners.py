@@ -503,13 +503,16 @@ def test_the_least_speed_search_refines_only_the_tops_it_needs():
     """Issue 18: the minimum-speed search brackets H(v), the highest a speed passes x = D, by
     its sign; a top already 1e-3 x D above the target is enough. Refined on, each top at the
     edge of reach was bisected to 1e-9 rad against angles that do not get there (50
-    integrations; 27 of them for _BELOW: 45,000 of the solve's 50,000-step budget)."""
+    integrations; 27 of them for _BELOW: 45,000 of the solve's 50,000-step budget, then counted
+    as plain steps, ~130,000 as steps on arrays count now, `model.ARRAY_COST`). Now 38,767
+    (14,080 of them as the steps counted before, the rest the array loop's share and the
+    tangent's evaluations of the field, `edge.EVALUATION_WORK`)."""
     from cannon_cli.physics.model import WORK
 
     before = WORK.steps
     s = solve(Problem(**_BELOW), solver="lbfgs")
     assert s.converged, s.message
-    assert WORK.steps - before < 25_000
+    assert WORK.steps - before < 60_000
 
 
 def test_the_least_speed_of_a_slow_shot_carried_by_a_tailwind():

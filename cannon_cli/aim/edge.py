@@ -29,6 +29,7 @@ import math
 import numpy as np
 
 from ..physics.field import acceleration
+from ..physics.model import WORK
 from ..physics.trajectory import _scalar
 
 #: How much faster than the tangent shot the answer flies (relative): the hit's vx at D grows
@@ -40,6 +41,12 @@ RTOL = 1e-12
 #: The most evaluations of the field one search may take, a bound on its time (measured, about
 #: 10 us each, 100-300 a flight; a 271 km/s shot with quadratic drag 1,500)
 MOST = 60_000
+#: ... and the fewest, where the solve's work budget is spent before it starts (measured: the
+#: tangents of the tests took 7,052 and 18,095)
+FEWEST = 25_000
+#: What one evaluation of the field costs in the work budget's RK4 steps (`model.WORK`):
+#: measured 15.5 us each, DOP853's own work included, against ~15 us a counted step
+EVALUATION_WORK = 1
 
 
 class _Budget(Exception):
@@ -49,10 +56,11 @@ class _Budget(Exception):
 class Tangent:
     """One shot's flights in time, with the edge of reach as an event."""
 
-    def __init__(self, params, target_height: float):
+    def __init__(self, params, target_height: float, most: int = MOST):
         from scipy.integrate import solve_ivp  # slow import: only when a search needs it
 
         self._ivp = solve_ivp
+        self.most = most
         self.f = _scalar(params.forces(lateral=False))
         self.d = float(np.asarray(params.distance).reshape(-1)[0])
         self.h0 = float(np.asarray(params.launch_height).reshape(-1)[0])
@@ -69,7 +77,7 @@ class Tangent:
         of x = D (x, y, vx, vy, t), or None."""
         if not crossing and (theta, v) in self._seen:
             return self._seen[theta, v]
-        if self.evaluations > MOST:
+        if self.evaluations > self.most:
             raise _Budget
         d = self.d
 
@@ -82,6 +90,7 @@ class Tangent:
         sol = self._ivp(self._rhs, (0.0, 1e9), s0, method="DOP853", rtol=RTOL,
                         atol=RTOL * d, events=[stall], dense_output=crossing)
         self.evaluations += sol.nfev
+        WORK.steps += sol.nfev * EVALUATION_WORK
         if not len(sol.t_events[0]):
             return math.nan, math.nan, None
         t_e = sol.t_events[0][0]
@@ -233,11 +242,14 @@ class Tangent:
         return None
 
 
-def least_speed(params, target_height: float, theta0: float, v0: float, limit: float):
+def least_speed(params, target_height: float, theta0: float, v0: float, limit: float,
+                left: float = math.inf):
     """(theta, v, vx at D over vx at launch) of the least speed that hits where it is a tangent
-    at the edge of reach, flown (1 + `MARGIN`) faster; None where none is found (within
-    `MOST` integrations)."""
-    shot = Tangent(params, target_height)
+    at the edge of reach, flown (1 + `MARGIN`) faster; None where none is found within
+    ``left`` evaluations of the field (the solve's work budget left, `EVALUATION_WORK`), at
+    least `FEWEST` and at most `MOST`."""
+    most = int(min(MOST, max(FEWEST, left / EVALUATION_WORK)))
+    shot = Tangent(params, target_height, most)
     try:
         found = shot.solve(theta0, v0, limit)
         if found is None:

@@ -89,6 +89,9 @@ class Group:
         self.vmax = np.where(self.bounded, cols.max_velocity_mps, np.inf)
         n = cols.size
         self.budget = Budget(n, opts["solver"], params, 2 if kind == "both" else 1)
+        #: the problems whose least speed was sought as a tangent at the edge of reach and
+        #: not found (`unknowns._tangents`): not sought again
+        self.no_tangent: set = set()
         self.theta = np.full(n, nan)
         self.speed = np.full(n, nan)
         self.converged = np.zeros(n, dtype=bool)

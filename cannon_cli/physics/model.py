@@ -422,6 +422,13 @@ GENERAL_COST = 3
 #: ... and a step of the generic 3-D path (`shot.integrate`), measured against the 2-D one.
 THREE_D_COST = 2
 
+#: ... and a 2-D step on arrays (`_rk4_arrays`: several shots, or second derivatives) against
+#: one shot's in plain Python (`physics.scalar`), which the costs above count: the array loop's
+#: numpy calls cost ~45-60 us a step for up to a few hundred shots, against 5-11 us (quadratic
+#: drag; 110-250 against 47-58 us through a drag table and ICAO air). Uncounted, a search of
+#: many speeds at once ran a solve's budget to 2-3 s, where the budget means about one.
+ARRAY_COST = 3
+
 
 def step_cost(p: "Params", order: int = 1, complex_step: bool = False) -> int:
     """What an RK4 step of ``p`` costs, in plain first-order steps (for the work budget):
@@ -532,6 +539,7 @@ def integrate(theta, v, p: Params, *, order: int = 0, dirs=(0, 1), apex: bool = 
             top[:] = one[1]
     with np.errstate(invalid="ignore", divide="ignore", over="ignore"):
         if one is None:
+            WORK.steps += p.steps * step_cost(p, order, dtype == complex) * (ARRAY_COST - 1)
             _rk4_arrays(z, p, mesh, order, ndir, apex, umin, top)
         x, d1, d2 = (None if a is None else a.copy() for a in _views(z, ndir, order))
         if apex:
