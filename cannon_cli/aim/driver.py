@@ -52,7 +52,7 @@ def solve_many(problems: Sequence[Problem], *, solver: str = DEFAULT_SOLVER, tol
     results = solve_columns(Columns.from_problems(problems), solver=solver, tol=tol,
                             max_iter=max_iter, learning_rate=learning_rate, start=start,
                             callback=callback)
-    return [results.solution(i, p) for i, p in enumerate(problems)]
+    return results.solutions(problems)
 
 
 def solve_columns(cols: Columns, *, solver: str = DEFAULT_SOLVER, tol: float = DEFAULT_TOL,

@@ -62,16 +62,25 @@ class Results:
                 mine[index] = theirs
 
     def solution(self, i: int, problem: Problem) -> Solution:
-        return Solution(
-            problem=problem, angle_deg=float(self.angle_deg[i]),
-            velocity_mps=float(self.velocity_mps[i]), flight_time_s=float(self.flight_time_s[i]),
-            apex_height_m=float(self.apex_height_m[i]),
-            impact_speed_mps=float(self.impact_speed_mps[i]),
-            impact_angle_deg=float(self.impact_angle_deg[i]), miss_m=float(self.miss_m[i]),
-            converged=bool(self.converged[i]), iterations=int(self.iterations[i]),
-            solver=self.solver, message=self.message[i], steps=int(self.steps[i]),
-            air_density=site_density(problem), status=self.status[i],
-            **{name: float(getattr(self, name)[i]) for name in _LATERAL})
+        return self.solutions([problem], np.array([i]))[0]
+
+    def solutions(self, problems, index=None) -> list[Solution]:
+        """`Solution` s of ``problems``, entries ``index`` (default all, in order): each column
+        turned into Python numbers once (``tolist``), not element by element (a batch's
+        every record)."""
+        index = np.arange(self.angle_deg.shape[0]) if index is None else np.asarray(index)
+        col = {name: np.asarray(getattr(self, name)[index], dtype=_NUMBERS[name]).tolist()
+               for name in _NUMBERS}
+        message, status, solver = self.message, self.status, self.solver
+        return [Solution(problem=problem, solver=solver, message=message[i], status=status[i],
+                         air_density=site_density(problem),
+                         **{name: values[k] for name, values in col.items()})
+                for k, (i, problem) in enumerate(zip(index.tolist(), problems))]
 
 
 _LATERAL = ("azimuth_deg", "lateral_miss_m", "drift_m", "impact_lateral_velocity_mps")
+#: the columns that become a `Solution`'s numbers, and their types
+_NUMBERS = {**dict.fromkeys(("angle_deg", "velocity_mps", "flight_time_s", "apex_height_m",
+                             "impact_speed_mps", "impact_angle_deg", "miss_m") + _LATERAL,
+                            float),
+            "converged": bool, "iterations": int, "steps": int}

@@ -116,7 +116,7 @@ def solve_chunk(chunk: list[Record], defaults: dict, solve_options: dict,
         options, notes = policy_start(solve_options, problems)
         tally.notes.update(notes)
         results = solve_columns(Columns.from_problems(problems), **options)
-        solutions = finish([results.solution(k, p) for k, (_, p) in enumerate(good)], zeros)
+        solutions = finish(results.solutions([p for _, p in good]), zeros)
         extra = corrections(problems, solutions) if wanted else [None] * len(good)
         for (j, _), s, c in zip(good, solutions, extra):
             out[j] = {**_head(chunk[j]), **s.to_json()}
