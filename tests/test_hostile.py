@@ -776,3 +776,15 @@ def test_numbers_of_any_kind_are_kept_as_floats_and_echoed():
     assert echo["distance_m"] == 100.0 and echo["mass_kg"] == 2.0 and echo["wind_mps"] == -3.0
     assert "angle_deg" not in echo and "crosswind_mps" not in echo  # unset, and zero: quiet
     assert Problem.from_json(echo) == p
+
+
+def test_a_number_that_is_not_finite_is_written_as_null_at_any_depth():
+    """A JSON line never carries NaN or Infinity (not JSON): nested in lists too, where a
+    flight's points or a correction's knots would put one."""
+    from cannon_cli.io.writers import dumps
+
+    line = dumps({"a": float("nan"), "b": [1.5, float("inf"), {"c": float("-inf")}],
+                  "d": (2.0, float("nan")), "e": "é"})
+    assert json.loads(line) == {"a": None, "b": [1.5, None, {"c": None}], "d": [2.0, None],
+                                "e": "é"}
+    assert "NaN" not in line and "Infinity" not in line

@@ -79,17 +79,23 @@ ZERO_IN_2D = ("lateral_miss_m", "drift_m", "impact_lateral_velocity_mps", "cross
               "target_offset_m", "elevation_offset_deg")
 
 
+#: one encoder for every line (`json.dumps` with an argument builds one per call)
+_ENCODE = json.JSONEncoder(allow_nan=False).encode
+
+
 def dumps(obj: dict) -> str:
     """One JSON line; NaN and infinities (never expected) become null rather than invalid JSON."""
     try:
-        return json.dumps(obj, allow_nan=False)
+        return _ENCODE(obj)
     except ValueError:
-        return json.dumps(_nulls(obj), allow_nan=False)
+        return _ENCODE(_nulls(obj))
 
 
 def _nulls(obj):
     if isinstance(obj, dict):
         return {k: _nulls(v) for k, v in obj.items()}
+    if isinstance(obj, (list, tuple)):
+        return [_nulls(v) for v in obj]
     if isinstance(obj, float) and not math.isfinite(obj):
         return None
     return obj
