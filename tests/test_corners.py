@@ -516,6 +516,63 @@ def test_the_least_speed_into_a_headwind_is_a_tangent_at_the_edge_of_reach(kw, s
     assert miss <= 1e-6 * p.distance
 
 
+def _linear_headwind_least(d, target, k, w, theta, v, span=math.radians(0.5)):
+    """The least speed that hits (d, target) into the headwind, by the closed form: the
+    highest crossing of x = d over a fine grid of angles within ``span`` of ``theta`` (refined
+    by a bounded search), bisected in the speed within 1e-3 of ``v``."""
+    from scipy.optimize import minimize_scalar
+
+    x, y, t_e = _linear_headwind(k, w)
+
+    def height(a, speed):
+        u, vy = speed * math.cos(a), speed * math.sin(a)
+        if x(t_e(u), u) < d:
+            return -math.inf
+        t = brentq(lambda t: x(t, u) - d, 0.0, t_e(u), xtol=1e-16, rtol=1e-15)
+        return y(t, vy)
+
+    def top(speed):
+        grid = np.linspace(theta - span, theta + span, 2001)
+        h = np.array([height(a, speed) for a in grid])
+        i = int(np.argmax(h))
+        lo, hi = grid[max(i - 1, 0)], grid[min(i + 1, grid.size - 1)]
+        best = minimize_scalar(lambda a: -height(a, speed), bounds=(lo, hi), method="bounded",
+                               options={"xatol": 1e-14})
+        return max(h[i], -best.fun)
+
+    lo, hi = v * (1 - 1e-3), v * (1 + 1e-3)
+    assert top(lo) < target <= top(hi)
+    while hi - lo > 1e-11 * hi:
+        mid = 0.5 * (lo + hi)
+        lo, hi = (lo, mid) if top(mid) >= target else (mid, hi)
+    return hi
+
+
+@pytest.mark.parametrize("kw", [
+    dict(distance=4.661706014000248, target_height=0.44353177890743467, drag="linear",
+         mass=1.501523061298095, linear_drag=1.9902327202300654, wind=-42.182784245515364),
+    dict(distance=161.57225939942032, target_height=61.898073795927, drag="linear",
+         mass=7.659796327493417, linear_drag=3.060648978199092, wind=-50.62712911985505),
+], ids=["4.7m", "162m"])
+def test_the_least_speed_can_be_a_top_a_hair_inside_the_edge_of_reach(kw):
+    """Issue 18, a fresh draw's two bad answers: into a strong headwind a shot that is falling
+    when it stalls gets to D higher a little inside the edge of reach (it crosses D earlier),
+    so the least speed is a top within ~1e-3° of the edge, below the tangent's; the answer was
+    the tangent flown 4e-6 faster (1.1e-5 and 9.3e-5 above the least). Checked against the
+    closed form of linear drag searched apart."""
+    p = Problem(**kw)
+    k = p.linear_drag / p.mass
+    s = solve(p)
+    assert s.converged, s.message
+    least = _linear_headwind_least(p.distance, p.target_height, k, p.wind,
+                                   math.radians(s.angle_deg), s.velocity_mps)
+    assert least * (1 - 1e-9) <= s.velocity_mps <= least * (1 + 1e-6)
+    assert s.velocity_mps < _tangent_speed(p.distance, p.target_height, k, p.wind)[0]
+    miss = _linear_headwind_miss(p.distance, p.target_height, k, p.wind,
+                                 math.radians(s.angle_deg), s.velocity_mps)
+    assert miss <= 1e-6 * p.distance
+
+
 def test_the_least_speed_search_refines_only_the_tops_it_needs():
     """Issue 18: the minimum-speed search brackets H(v), the highest a speed passes x = D, by
     its sign; a top already 1e-3 x D above the target is enough. Refined on, each top at the

@@ -242,10 +242,89 @@ class Tangent:
         return None
 
 
+def _inner_top(shot: Tangent, theta_t: float, v_t: float):
+    """(theta, v) of the least speed where it is a top just inside the edge of reach, slower
+    than the tangent (theta_t, v_t); None where there is none (the tangent is the least).
+
+    A shot that is falling when it stalls at D gets there higher a little inside the edge,
+    where it crosses D earlier, before it has fallen as far: the heights at D then peak
+    within a hair of the edge, and the least speed is that peak's, not the tangent's
+    (measured, linear drag into a 42 m/s headwind: 27.347420 m/s at 7.3232°, the edge at
+    7.3235°, against the tangent's 27.347710 m/s at 7.3326°). The integration in x does not
+    resolve it (the shot stalls there); in time: Newton's method on (h - target, dh/dtheta)
+    = 0, h the height of the first crossing of x = D, its derivatives by differences."""
+    d = shot.d
+
+    def h(theta, v):
+        c = shot.fly(theta, v, True)[2]
+        return math.nan if c is None else c[1] - shot.target
+
+    step = 1e-6  # rad: the differences' step in the angle (DOP853 holds h to ~1e-12 D)
+    inside = -1.0 if shot.fly(theta_t - 1e-4, v_t)[0] >= shot.fly(theta_t + 1e-4, v_t)[0] \
+        else 1.0
+    theta, v = theta_t + inside * 1e-4, v_t
+    for _ in range(30):
+        f0, fp, fm = h(theta, v), h(theta + step, v), h(theta - step, v)
+        dv = 1e-7 * v
+        g1p, g1m, f1 = h(theta + step, v + dv), h(theta - step, v + dv), h(theta, v + dv)
+        if not all(map(math.isfinite, (f0, fp, fm, g1p, g1m, f1))):
+            return None
+        g = (fp - fm) / (2 * step)
+        jac = np.array([[g, (f1 - f0) / dv],
+                        [(fp - 2 * f0 + fm) / step ** 2, ((g1p - g1m) / (2 * step) - g) / dv]])
+        if not jac[1, 0] < 0:  # not a peak
+            return None
+        try:
+            dt, dvel = np.linalg.solve(jac, [-f0, -g])
+        except np.linalg.LinAlgError:
+            return None
+        theta, v = theta + dt, v + dvel
+        if not (math.isfinite(theta) and v > 0):
+            return None
+        if abs(dvel) <= 1e-12 * v and abs(f0) <= 1e-11 * d:
+            break
+    else:
+        return None
+    return (theta, v) if v < v_t and math.isfinite(h(theta, v)) else None
+
+
+def above_at_edge(params, target_height: float, theta: float, v: float, limit: float):
+    """Whether speed ``v`` passes x = D above the target at an end of the interval of angles
+    around ``theta`` that get there (where x_e = D): then a slower speed still hits there,
+    and a least speed found as a top inside the interval (dh/dtheta = 0) is not the least.
+    Into a headwind the height at D over that interval can rise to its ends: measured, a
+    linear-drag shot at 27.34782 m/s and 7.312° (a top, converged) where the least speed,
+    27.34742 m/s at 7.323°, stalls at D. None where the flights ran out of `FEWEST`
+    evaluations."""
+    from scipy.optimize import brentq
+
+    shot = Tangent(params, target_height, FEWEST)
+    d = shot.d
+    reach = lambda t: shot.fly(t, v)[0] - d
+    try:
+        for direction in (-1.0, 1.0):
+            inside, step = theta, 1e-3
+            while True:  # out from theta until the reach falls short of D
+                out = float(np.clip(inside + direction * step, -limit, limit))
+                r = reach(out)
+                if not r >= 0.0 or out in (-limit, limit):
+                    break
+                inside, step = out, 2.0 * step
+            if r >= 0.0 or not math.isfinite(r):  # no end on this side (or no verdict)
+                continue
+            end = brentq(reach, min(inside, out), max(inside, out), xtol=1e-13, rtol=1e-13)
+            if shot.fly(end, v)[1] > target_height:
+                return True
+    except _Budget:
+        return None
+    return False
+
+
 def least_speed(params, target_height: float, theta0: float, v0: float, limit: float,
                 left: float = math.inf):
     """(theta, v, vx at D over vx at launch) of the least speed that hits where it is a tangent
-    at the edge of reach, flown (1 + `MARGIN`) faster; None where none is found within
+    at the edge of reach, flown (1 + `MARGIN`) faster, or a top just inside it where that is
+    slower (`_inner_top`); None where none is found within
     ``left`` evaluations of the field (the solve's work budget left, `EVALUATION_WORK`), at
     least `FEWEST` and at most `MOST`."""
     most = int(min(MOST, max(FEWEST, left / EVALUATION_WORK)))
@@ -261,6 +340,14 @@ def least_speed(params, target_height: float, theta0: float, v0: float, limit: f
         c = shot.fly(theta, v, True)[2]
     except _Budget:
         return None
+    try:  # (the tangent stands where the peak inside it is not found within the budget)
+        inner = _inner_top(shot, *found)
+        if inner is not None:
+            c_inner = shot.fly(*inner, True)[2]
+            if c_inner is not None:
+                (theta, v), c = inner, c_inner
+    except _Budget:
+        pass
     if c is None:
         return None
     return theta, v, c[2] / (v * math.cos(theta))

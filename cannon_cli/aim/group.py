@@ -92,6 +92,8 @@ class Group:
         #: the problems whose least speed was sought as a tangent at the edge of reach and
         #: not found (`unknowns._tangents`): not sought again
         self.no_tangent: set = set()
+        #: ... and those whose answer was found there (`Unknowns.settle` does not check them)
+        self.at_edge: set = set()
         self.theta = np.full(n, nan)
         self.speed = np.full(n, nan)
         self.converged = np.zeros(n, dtype=bool)
@@ -173,6 +175,7 @@ class Group:
         self._refine(search[self.converged[search]])
         for i in np.flatnonzero(~todo & windless):
             self.measure(np.array([i]), int(self.steps[i]))
+        self.unknowns.settle(self, np.arange(n))
         return self._report()
 
     def _make_feasible(self, rows):

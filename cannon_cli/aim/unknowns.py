@@ -72,6 +72,9 @@ class Unknowns:
         for steps in distinct(g.steps[bad]):
             self.reach(g, bad[g.steps[bad] == steps], int(steps))
 
+    def settle(self, g, rows):
+        """Last, on the answers of ``rows``: what only the whole solve can check."""
+
 
 class Angle(Unknowns):
     """The speed is fixed: the unknown is the angle, on the arc asked for."""
@@ -294,6 +297,40 @@ class Both(Unknowns):
             if not g.message[i]:
                 g.verdict(i, NOT_CONVERGED, g.not_converged(i))
 
+    def settle(self, g, rows):
+        """Into a headwind a least speed converged as a top (dh/dtheta = 0) is the least only
+        if its speed passes below the target at both ends of the angles that get there
+        (`edge.above_at_edge`); where it passes above at one, the least speed is a tangent at
+        the edge of reach, sought from there (`_tangents`), and reported only if slower."""
+        from . import edge
+
+        b = g.batch
+        windward = not g.three and b.params.drag != "none"
+        rows = rows[g.converged[rows] & (b.params.wind[rows] < 0)] if windward else rows[:0]
+        # only next to the edge, where the shot stalls towards D: a top elsewhere is resolved
+        # (the check flies DOP853 in time: measured 0.15-0.7 s a solve where it ran on all)
+        q = g.end[1, rows] / (g.speed[rows] * np.cos(g.theta[rows]))
+        rows = rows[q < steps_rule.STALL]
+        for i in rows:
+            if i in g.at_edge:  # an answer of the edge's own (a hair faster than its tangent)
+                continue
+            one = b.take(np.array([i]))
+            above = edge.above_at_edge(one.params, float(one.target_height[0]),
+                                       float(g.theta[i]), float(g.speed[i]), reach.LIMIT)
+            if not above:
+                continue
+            theta, speed = g.theta[i], g.speed[i]
+            g.converged[i] = False
+            solved = _tangents(g, np.array([i]), np.array([theta]), np.array([speed]))
+            if not (solved[0] and g.converged[i] and g.speed[i] < speed):
+                g.theta[i], g.speed[i] = theta, speed
+                g.converged[i] = False
+                g.measure(np.array([i]), int(g.steps[i]))
+                g.verdict(i, NOT_CONVERGED, f"not converged: {speed:.9g} m/s hits at "
+                          f"{math.degrees(theta):.9g}° as the top of its shots, but passes "
+                          f"above the target at the edge of reach: a slower speed hits there, "
+                          f"and its tangent was not found")
+
     def reach(self, g, rows, steps):
         """Minimum speed and the solver failed: bisection on the speed whose highest crossing
         of x = D just reaches the target (`reach.minimum_speed`), confirmed by the solver."""
@@ -369,6 +406,7 @@ def _tangents(g, rows, theta, v):
         th, speed, q = found
         d = float(b.params.distance[0])
         g.theta[i], g.speed[i] = th, speed
+        g.at_edge.add(i)
         # next to the edge vx^2 falls linearly in x, faster at the end than the geometric
         # grading by the speeds' ratio follows: gradings 10 and 100 times steeper are tried
         # first (measured: a 36 m tangent shot 1.3e-7 m off at 1024 steps graded by a tenth
