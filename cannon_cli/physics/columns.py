@@ -87,25 +87,25 @@ class Columns:
         return [self.media[i].drag for i in self.medium]
 
     def groups(self) -> list:
-        """[(medium, kind name, indices)] of the problems that can be solved together: one
-        drag model and air, one kind of unknowns, all 2-D or all 3-D."""
+        """[(medium, kind name, indices, three)] of the problems that can be solved together:
+        one drag model and air, one kind of unknowns, all 2-D or all 3-D (``three``)."""
         kinds = self.kind
         # (each pass over a column of a million problems reads 8 MB: ~1 ms here)
         codes = [0] if len(self.media) == 1 else \
             [int(self.medium[0])] if (self.medium == self.medium[0]).all() else \
             np.unique(self.medium).tolist()
         three = self.three
-        flats = (~three, three) if three.any() else (None,)
+        flats = ((~three, False), (three, True)) if three.any() else ((None, False),)
         out = []
         for code_m in codes:
             same = None if len(codes) == 1 else (self.medium == code_m)
             medium = self.media[code_m]
             for code, name in enumerate(KINDS):
                 mask = kinds == code if same is None else same & (kinds == code)
-                for flat in flats:
+                for flat, is_three in flats:
                     sel = mask if flat is None else mask & flat
                     if sel.any():
-                        out.append((medium, name, np.flatnonzero(sel)))
+                        out.append((medium, name, np.flatnonzero(sel), is_three))
         return out
 
     def take(self, index) -> "Columns":
