@@ -108,6 +108,20 @@ def test_one_kind_a_batch(general):
         assert new.converged.any() and (~new.converged).any() == some_out
 
 
+def test_a_mixed_batch(general):
+    """Vacuum groups among others: 3-D vacuum shots (a crosswind, a target off the line, the
+    Earth's rotation) and drag take the general path; the records are the same."""
+    problems = _problems(300, seed=7)
+    problems += [Problem(distance=200.0, velocity=60.0, crosswind=3.0),
+                 Problem(distance=200.0, target_offset=5.0),
+                 Problem(distance=200.0, angle=30.0, latitude=45.0, bearing=90.0),
+                 Problem(distance=200.0, velocity=60.0, drag="quadratic"),
+                 Problem(distance=200.0, drag="linear")]
+    new = solve_many(problems)
+    _same(new, general(solve_many, problems))
+    assert new[-4].azimuth_deg != 0.0 and all(s.converged for s in new[-5:])
+
+
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")  # (the group's, on such columns)
 def test_rows_left_to_the_group(general):
     """Columns that `Problem` would reject, a start given for some rows, a tolerance that no

@@ -97,10 +97,10 @@ def _answer(cols: Columns, kind: str, tol: float, out: Results, rows: slice) -> 
         out.velocity_mps[rows] = speed
         out.flight_time_s[rows] = t
         out.apex_height_m[rows] = top
-        # (the group's np.hypot to an ulp: hypot costs ten times as much, and in vacuum
-        # neither square overflows where the sizes do not)
+        # (the group's np.hypot and np.arctan2 to an ulp, at a third of their cost: in vacuum
+        # neither square overflows where the sizes do not, and vx > 0 where a shot hits)
         np.sqrt(vx * vx + vy * vy, out=out.impact_speed_mps[rows])
-        np.degrees(np.arctan2(vy, np.abs(vx)), out=out.impact_angle_deg[rows])
+        np.degrees(np.arctan(vy / np.abs(vx)), out=out.impact_angle_deg[rows])
 
 
 def _start(kind, cols, x, dy, g, offset):
