@@ -32,7 +32,7 @@ from .results import Results
 #: tolerance, and one nearer it is left to the group.
 SLOPE_MARGIN = 0.5
 #: Rows answered at a time: a block's temporaries (a few dozen arrays) stay in the CPU's
-#: cache. Measured, 1,000,000 targets: about 30 % faster than whole arrays.
+#: cache. Measured, 1,000,000 targets: a quarter less time than whole arrays.
 BLOCK = 1 << 15
 
 
