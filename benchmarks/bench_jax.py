@@ -494,8 +494,10 @@ def run_case(title: str, cols, three: bool, repeat: int, have_jax: bool) -> None
     sides = {"cannon": lambda: solve_columns(cols, solver="newton")}
     if have_jax:
         inputs = dict(D=p.distance, v=cols.velocity_mps, c=p.drag_c, g=p.gravity, wind=p.wind,
-                      crosswind=cols.crosswind, h0=p.launch_height, H=cols.target_height,
-                      Z=cols.target_offset, high=cols.high.astype(float))
+                      crosswind=np.zeros(n) if cols.crosswind is None else cols.crosswind,
+                      h0=p.launch_height, H=cols.target_height,
+                      Z=np.zeros(n) if cols.target_offset is None else cols.target_offset,
+                      high=cols.high.astype(float))
         solve_jax, compile_s = make_jax_solver(three)
         w, c, _ = timed(lambda: solve_jax(inputs))
         cw, cc = (sum(v[i] for v in compile_s.values()) for i in (0, 1))

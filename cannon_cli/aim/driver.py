@@ -16,6 +16,7 @@ from ..optim import solvers
 from ..physics import memory
 from ..physics.columns import Columns
 from ..problem import Problem, Solution
+from . import closed_form
 from .group import Group, SolveProgress
 from .results import Results
 
@@ -75,8 +76,20 @@ def solve_columns(cols: Columns, *, solver: str = DEFAULT_SOLVER, tol: float = D
     )
     groups = cols.groups() if cols.size else []
     if len(groups) == 1 and groups[0][2].size == cols.size:  # one kind of problem: no copies
-        return Group(cols, *groups[0], opts, callback).run()
+        return _solve_group(cols, *groups[0], opts, callback)
     out = Results.empty(cols.size, solver)
-    for medium, kind, idx in groups:
-        out.put(idx, Group(cols.take(idx), medium, kind, idx, opts, callback).run())
+    for medium, kind, idx, three in groups:
+        out.put(idx, _solve_group(cols.take(idx), medium, kind, idx, three, opts, callback))
     return out
+
+
+def _solve_group(cols: Columns, medium, kind: str, idx, three: bool, opts: dict,
+                 callback) -> Results:
+    """The answers to one group (`Columns.groups`): in vacuum from the closed forms
+    (`closed_form`), which leave to the group what they do not settle."""
+    def general(rows):
+        return Group(cols.take(rows), medium, kind, idx[rows], opts, callback).run()
+
+    if closed_form.applies(medium, three, callback):
+        return closed_form.solve(cols, kind, idx, opts, general)
+    return Group(cols, medium, kind, idx, opts, callback).run()

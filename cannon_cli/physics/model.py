@@ -666,11 +666,6 @@ def flight(theta, v, p: Params):
     theta = np.asarray(theta, dtype=float)
     v = np.asarray(v, dtype=float)
     if p.closed_form:
-        y, vx, vy, t = (np.asarray(a, dtype=float) for a in vacuum(theta, v, p))
-        vy0 = v * np.sin(theta)
-        x_top = vy0 * v * np.cos(theta) / p.gravity
-        top = np.where(x_top >= p.distance, y, p.launch_height + vy0 * vy0 / (2 * p.gravity))
-        top = np.where(vy0 > 0, top, p.launch_height)
-        return y, vx, vy, t, top
+        return _vacuum.flight(theta, v, p.distance, p.launch_height, p.gravity)
     x, _, _, top = integrate(theta, v, p, apex=True)
     return x[Y], x[VX], x[VY], x[T], top
