@@ -1011,6 +1011,9 @@ def main(argv=None):
     table(results)
     offenders(results, args.solver)
     every = [o for outs in results.values() for o in outs]
+    print("\nslowest solves (the margin under the 2 s bar):")
+    for o in sorted(every, key=lambda o: -o.seconds)[:3]:
+        print(f"    [{o.cls}] ({o.category}, {o.seconds:.3f} s) {command(o.kw, args.solver)}")
     notes = sum("float closed form off" in o.notes for o in every)
     if notes:
         print(f"\nnote: {notes} vacuum problem(s) where the float closed forms of "

@@ -106,3 +106,56 @@ def test_single_solves_are_unchanged_by_the_scalar_loop(monkeypatch):
     assert fast.angle_deg == pytest.approx(slow.angle_deg, rel=1e-12)
     assert fast.velocity_mps == pytest.approx(slow.velocity_mps, rel=1e-12)
     assert fast.iterations == slow.iterations
+
+
+# ---- a drag table and the ICAO air at one number (what the loop calls at every stage) ---------
+
+def _numbers(rng, lo, hi, count=400):
+    """Reals, the complex step's (imaginary 1e-20) and complex numbers off the axis."""
+    reals = [float(x) for x in rng.uniform(lo, hi, count)]
+    return ([(x, "real") for x in reals] + [(complex(x, 1e-20), "step") for x in reals]
+            + [(complex(x, 0.3 * abs(x) + 0.1), "complex") for x in reals])
+
+
+@pytest.mark.parametrize("name", ["g1", "g7", "sphere"])
+def test_a_drag_table_at_one_number_is_the_array_evaluation(name):
+    """`DragTable.evaluate` at a Python number takes plain arithmetic (bisect for
+    searchsorted): on real numbers the same bits, in the table and in its tails; complex ones
+    to a few ulps (numpy's complex product and division round otherwise)."""
+    from cannon_cli.physics import dragtable
+
+    table = dragtable.bundled(name)
+    rng = np.random.default_rng(7)
+    cases = _numbers(rng, -1.0, 8.0) + [(float(m), "real") for m in table.mach]
+    cases += [(float("nan"), "real"), (np.float64(1.2), "real")]
+    for m, kind in cases:
+        ours = table.evaluate(m, 3)
+        arrays = [complex(v) if kind != "real" else float(v)
+                  for v in table.evaluate(np.asarray(m), 3)]
+        assert all(type(v) is (float if kind == "real" else complex) for v in ours)
+        for k, (a, b) in enumerate(zip(ours, arrays)):
+            if kind == "real":
+                assert a == b or (np.isnan(a) and np.isnan(b)), (m, k, a, b)
+            else:  # (the third derivative of a tail cancels: relative to the scale of its terms)
+                assert abs(a - b) <= 1e-14 * max(abs(b), 1e-2), (m, k, a, b)
+            if kind == "step":  # the derivative the complex step carries, on its own scale
+                assert abs(a.imag - b.imag) <= 1e-13 * max(abs(b.imag), 1e-22), (m, k, a, b)
+
+
+def test_the_icao_air_at_one_height_is_the_array_evaluation():
+    """`Atmosphere.evaluate` at a Python number below the tropopause: plain arithmetic, the
+    same operations (an ulp from numpy's power); above the tropopause the arrays'."""
+    from cannon_cli.physics.atmosphere import Atmosphere
+
+    rng = np.random.default_rng(8)
+    for air in (Atmosphere(), Atmosphere(altitude=1500.0, humidity=60.0)):
+        for h, kind in _numbers(rng, -3000.0, 8000.0) + [(12_000.0, "real")]:
+            for order in (0, 1, 2):
+                ours, arrays = air.evaluate(h, order), air.evaluate(np.asarray(h), order)
+                flat = lambda out: [v for part in out for v in (
+                    (part,) if order == 0 else part) if v is not None]
+                for a, b in zip(flat(ours), flat(arrays)):
+                    b = complex(b) if kind != "real" else float(b)
+                    assert abs(a - b) <= 2e-15 * abs(b), (h, order, a, b)
+                    if kind == "step":
+                        assert abs(a.imag - b.imag) <= 1e-14 * abs(b.imag), (h, order, a, b)

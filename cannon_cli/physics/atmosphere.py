@@ -62,6 +62,7 @@ and in the isothermal layer rho' = -rho / H_s (H_s = R T / g0), a' = 0.
 
 from __future__ import annotations
 
+import cmath
 import math
 from dataclasses import dataclass, field
 from typing import NamedTuple
@@ -257,6 +258,8 @@ class Atmosphere:
     def evaluate(self, h, order: int = 0) -> tuple:
         """(rho, a) at height h, each a :class:`Derivs` (value, d/dh, d²/dh²) if order >= 1
         (d2 = None if order == 1), from one shared computation of T(h)/T_s."""
+        if isinstance(h, (float, complex)) and h.real < self.h_trop:
+            return self._evaluate_number(h, order)
         h, theta, below = self._theta(h)
         sq = np.sqrt(theta)
         rho = self.rho_site * np.power(theta, self.exponent - 1.0) * self._strat(h, below)
@@ -275,6 +278,29 @@ class Atmosphere:
             r1, a1 = np.where(below, r1, -ih), np.where(below, a1, 0.0)
             if order >= 2:
                 r2, a2 = np.where(below, r2, ih * ih), np.where(below, a2, 0.0)
+        return (Derivs(rho, r1 * rho, None if r2 is None else r2 * rho),
+                Derivs(a, a1 * a, None if a2 is None else a2 * a))
+
+    def _evaluate_number(self, h, order: int) -> tuple:
+        """`evaluate` at one float or complex height below the tropopause, in plain Python
+        arithmetic: the same operations in the same order (`physics.scalar`'s loop calls it at
+        every stage, where numpy's calls on 0-d arrays cost ~10 us an evaluation). Real
+        heights give the same numbers; complex ones (the complex step) agree to ~1e-16."""
+        cplx = isinstance(h, complex)
+        h = complex(h) if cplx else float(h)
+        theta = 1.0 - (LAPSE / self.t_site) * h
+        sq = (cmath.sqrt if cplx else math.sqrt)(theta)
+        rho = self.rho_site * theta ** (self.exponent - 1.0)
+        a = self.a_site * sq
+        if order == 0:
+            return rho, a
+        k = -LAPSE / self.t_site
+        n1 = self.exponent - 1.0
+        inv = 1.0 / theta
+        r1, a1 = n1 * k * inv, 0.5 * k * inv
+        r2 = a2 = None
+        if order >= 2:
+            r2, a2 = n1 * (n1 - 1.0) * k * k * inv * inv, -0.25 * k * k * inv * inv
         return (Derivs(rho, r1 * rho, None if r2 is None else r2 * rho),
                 Derivs(a, a1 * a, None if a2 is None else a2 * a))
 
@@ -334,6 +360,29 @@ class ConstantAir:
         d2 = zero if order >= 2 else None
         return (Derivs(self._const(h, self.rho), zero, d2),
                 Derivs(self._const(h, self.a), zero, d2))
+
+    def _evaluate_number(self, h, order: int) -> tuple:
+        """`evaluate` at one float or complex height below the tropopause, in plain Python
+        arithmetic: the same operations in the same order (`physics.scalar`'s loop calls it at
+        every stage, where numpy's calls on 0-d arrays cost ~10 us an evaluation). Real
+        heights give the same numbers; complex ones (the complex step) agree to ~1e-16."""
+        cplx = isinstance(h, complex)
+        h = complex(h) if cplx else float(h)
+        theta = 1.0 - (LAPSE / self.t_site) * h
+        sq = (cmath.sqrt if cplx else math.sqrt)(theta)
+        rho = self.rho_site * theta ** (self.exponent - 1.0)
+        a = self.a_site * sq
+        if order == 0:
+            return rho, a
+        k = -LAPSE / self.t_site
+        n1 = self.exponent - 1.0
+        inv = 1.0 / theta
+        r1, a1 = n1 * k * inv, 0.5 * k * inv
+        r2 = a2 = None
+        if order >= 2:
+            r2, a2 = n1 * (n1 - 1.0) * k * k * inv * inv, -0.25 * k * k * inv * inv
+        return (Derivs(rho, r1 * rho, None if r2 is None else r2 * rho),
+                Derivs(a, a1 * a, None if a2 is None else a2 * a))
 
     def density_derivs(self, h) -> Derivs:
         return Derivs(self._const(h, self.rho), self._const(h, 0.0), self._const(h, 0.0))

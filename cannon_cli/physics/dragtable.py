@@ -53,6 +53,7 @@ import functools
 import io
 import math
 import os
+from bisect import bisect_right
 from dataclasses import dataclass, field
 from importlib import resources
 
@@ -97,12 +98,16 @@ class DragTable:
     _inner: np.ndarray = field(init=False, repr=False)  #: knots 1..n-2, for searchsorted
     _left: np.ndarray = field(init=False, repr=False)  #: left knot of each segment (n-1,)
     _powers: tuple = field(init=False, repr=False)  #: contiguous copies of coef's 4 rows
+    #: the same as Python numbers, for one number at a time (`_evaluate_number`)
+    _numbers: tuple = field(init=False, repr=False)
 
     def __post_init__(self):
         put = lambda name, value: object.__setattr__(self, name, value)
         put("_inner", np.ascontiguousarray(self.mach[1:-1]))
         put("_left", np.ascontiguousarray(self.mach[:-1]))
         put("_powers", tuple(np.ascontiguousarray(row) for row in self.coef))
+        put("_numbers", (self._inner.tolist(), self._left.tolist(), self.coef.T.tolist(),
+                         float(self.mach[0]), float(self.mach[-1])))
 
     # -- evaluation ---------------------------------------------------------------------------
     # The hot path of a trajectory: one searchsorted on the inner knots (no clip needed), a
@@ -115,6 +120,10 @@ class DragTable:
         """(Cd, dCd/dM, d²Cd/dM², d³Cd/dM³)[:order + 1] at ``mach`` (float or complex, any
         shape), sharing one segment lookup. ``d2`` is piecewise linear (PCHIP is C1: it jumps at the
         knots), ``d3`` piecewise constant."""
+        if isinstance(mach, complex):  # (numpy's complex128 too)
+            return self._evaluate_number(complex(mach), order)
+        if isinstance(mach, float):
+            return self._evaluate_number(float(mach), order)
         m = np.asarray(mach)
         mr = m.real if np.iscomplexobj(m) else m
         i = np.searchsorted(self._inner, mr, side="right")
@@ -134,6 +143,33 @@ class DragTable:
         # min/max propagate it, and skipping them would leave the others on the cubic)
         if m.size and not (mr.min() >= self.mach[0] and mr.max() < self.mach[-1]):
             out = self._tails(m, mr, out)
+        return tuple(out)
+
+    def _evaluate_number(self, m, order: int) -> tuple:
+        """`evaluate` at one float or complex number, in plain Python arithmetic: the same
+        segment (bisect is searchsorted), the same operations in the same order, so the same
+        numbers (`physics.scalar`'s loop calls it at every stage, where numpy's calls on 0-d
+        arrays cost ~20 us an evaluation)."""
+        inner, left, coef, lo, hi = self._numbers
+        mr = m.real
+        i = bisect_right(inner, mr)
+        c3, c2, c1, c0 = coef[i]
+        dx = m - left[i]
+        out = [((c3 * dx + c2) * dx + c1) * dx + c0]
+        if order >= 1:
+            out.append((3.0 * c3 * dx + 2.0 * c2) * dx + c1)
+        if order >= 2:
+            out.append(6.0 * c3 * dx + 2.0 * c2)
+        if order >= 3:
+            out.append(6.0 * c3 + 0.0 * dx)
+        if mr < lo or mr >= hi:  # (NaN: neither, and the cubic's NaN, as on arrays)
+            (c0, s, scale), x0 = (self.tail_lo, lo) if mr < lo else (self.tail_hi, hi)
+            # (numpy's tanh, as on arrays: math's differs by an ulp, which 1 - t² magnifies)
+            t = type(m)(np.tanh((m - x0) / scale))
+            sech2 = 1.0 - t * t
+            tails = (c0 + s * scale * t, s * sech2, -2.0 * s * t * sech2 / scale,
+                     -2.0 * s * sech2 * (1.0 - 3.0 * t * t) / (scale * scale))
+            out = list(tails[:order + 1])
         return tuple(out)
 
     def _tails(self, m, mr, values: list) -> list:
