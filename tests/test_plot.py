@@ -71,6 +71,26 @@ def test_landscape_png(tmp_path):
     assert_picture(out, 900, 650)
 
 
+def test_png_drawn_once_is_savefigs_picture(tmp_path, monkeypatch):
+    """A PNG is drawn once on the Agg canvas, laid out as it is drawn (`draw._png`), not by
+    `savefig`, which draws a laid-out figure twice: the same pixels, the landscape with its
+    colour bar, inset and legend outside the axes, and a 3-D shot's two views."""
+    from matplotlib.image import imread
+
+    ls = pictures.landscape(Problem(distance=300, drag="quadratic"), solvers=("newton", "gd"),
+                            grid=40)
+    shot = pictures.shot_picture(Problem(distance=300, drag="quadratic", crosswind=4.0))
+    once = {"landscape": tmp_path / "l1.png", "shot": tmp_path / "s1.png"}
+    draw.draw_landscape(ls, out=str(once["landscape"]), width=800, height=560)
+    draw.draw_shot(shot, out=str(once["shot"]))
+    monkeypatch.setattr(draw, "_png", lambda fig, path: fig.savefig(path, format="png",
+                                                                     dpi=draw.DPI))
+    draw.draw_landscape(ls, out=str(tmp_path / "l2.png"), width=800, height=560)
+    draw.draw_shot(shot, out=str(tmp_path / "s2.png"))
+    for name, first in once.items():
+        np.testing.assert_array_equal(imread(first), imread(tmp_path / f"{name[0]}2.png"))
+
+
 def test_svg_is_xml_with_an_svg_root(tmp_path):
     out = tmp_path / "shot.svg"
     res = run("plot", "trajectory", "--angle", "30", "--velocity", "40", "--out", str(out))
