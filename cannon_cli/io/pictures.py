@@ -41,7 +41,7 @@ SOLVERS = FIRST_ORDER + tuple(s for s in ALL_SOLVERS if s not in FIRST_ORDER)
 #: for 200 x 200 shots with quadratic drag at 64 steps, the error estimate at 32 included.
 #: Steeper grids take more (`grid_steps`).
 GRID_STEPS = 32
-#: Grid shots integrated at once: a block's RK4 stages (about 1.5 MB at 8192 shots) stay in a
+#: Grid shots integrated at once: a block's RK4 stages (about 1.8 MB at 8192 shots) stay in a
 #: core's L2 cache, where the whole grid's do not. Measured, the 300 m quadratic-drag grid of
 #: 200 x 200 at 64 steps: 0.28-0.30 s of CPU in blocks of 8192, 0.41-0.44 s in one (blocks of
 #: 2000: 0.39-0.46 s, of 20,000: 0.34-0.36 s); each shot's numbers are the same bits.
