@@ -10,11 +10,16 @@ Prints medians (and the ratio to the budget) for:
   landscape with the two second-order paths, `cannon plot landscape --distance 500 --drag
   quadratic --solver lbfgs --solver newton --out x.png`;
 - with --full: the default landscape with all four solvers' paths, `cannon plot landscape
-  --distance 500 --drag quadratic --out x.png` and the same at 300 m (issue 12's case), wall and
-  CPU time (the process's, which a shared machine inflates less); each path is drawn until it
-  is still (`io/still.py`), adam's, which hovers until the work budget ends its run, the longest;
+  --distance 300 --drag quadratic --out x.png` (issue 12's case, against its bar: 3 s of CPU)
+  and the same at 500 m, wall and CPU time (the process's, which a shared machine inflates
+  less); each path is drawn until it is still (`io/still.py`), adam's, which hovers until the
+  work budget ends its run, the longest;
 - a check that `cannon --version` does not import matplotlib or plotext.
-The machines are shared and noisy: quote medians and ratios from one run.
+Every process is `python -m cannon_cli` with this interpreter, so that the tree timed is the
+one Python imports (PYTHONPATH=<tree> to time another; the `cannon` script may be another
+install's). Compile it first where PYTHONDONTWRITEBYTECODE is set (`python -m compileall -q
+cannon_cli`), or every process compiles it again. The machines are shared and noisy: quote
+medians and ratios from one run, trees alternated.
 """
 
 from __future__ import annotations
@@ -22,7 +27,6 @@ from __future__ import annotations
 import argparse
 import os
 import resource
-import shutil
 import statistics
 import subprocess
 import sys
@@ -37,12 +41,11 @@ def main() -> None:
     ap.add_argument("--full", action="store_true",
                     help="also time (once) the default landscape with all four solvers' paths")
     args = ap.parse_args()
-    cannon = shutil.which("cannon")
-    if cannon is None:
-        sys.exit("install the project first: pip install '.[plot]'")
+    cannon = [sys.executable, "-m", "cannon_cli"]
 
     import numpy as np
 
+    import cannon_cli
     from cannon_cli import Problem, solve
     from cannon_cli.io import pictures as plot
 
@@ -69,15 +72,17 @@ def main() -> None:
 
     reps = max(3, args.repeat // 2)
     for cmd in (
-        [cannon, "plot", "trajectory", "--distance", "500", "--drag", "quadratic", "--out", out],
-        [cannon, "plot", "landscape", "--distance", "500", "--drag", "quadratic", "--solver",
+        [*cannon, "plot", "trajectory", "--distance", "500", "--drag", "quadratic", "--out",
+         out],
+        [*cannon, "plot", "landscape", "--distance", "500", "--drag", "quadratic", "--solver",
          "lbfgs", "--solver", "newton", "--out", out],
     ):
         t = median_time(lambda: run(cmd), reps)
-        print(f"whole process: {' '.join(['cannon'] + cmd[1:])}: {t:.2f} s")
+        print(f"whole process: {' '.join(['cannon'] + cmd[3:])}: {t:.2f} s")
     if args.full:
-        for distance in ("500", "300"):
-            cmd = [cannon, "plot", "landscape", "--distance", distance, "--drag", "quadratic",
+        print(f"(the tree timed: {os.path.dirname(os.path.dirname(cannon_cli.__file__))})")
+        for distance in ("300", "500"):
+            cmd = [*cannon, "plot", "landscape", "--distance", distance, "--drag", "quadratic",
                    "--out", out]
             walls, cpus = [], []
             for _ in range(reps):
@@ -85,12 +90,14 @@ def main() -> None:
                 walls.append(median_time(lambda: run(cmd), 1))
                 after = resource.getrusage(resource.RUSAGE_CHILDREN)
                 cpus.append(after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime)
-            print(f"whole process: {' '.join(['cannon'] + cmd[1:])}: "
-                  f"{statistics.median(walls):.2f} s, CPU {statistics.median(cpus):.2f} s "
-                  f"(issue 12's bar: 3 s)")
+            cpu = statistics.median(cpus)
+            bar = f" ({cpu / 3.0:.2f} x issue 12's bar, 3 s of CPU)" if distance == "300" else ""
+            print(f"whole process: {' '.join(['cannon'] + cmd[3:])}: "
+                  f"{statistics.median(walls):.2f} s, CPU {cpu:.2f} s "
+                  f"(runs {', '.join(f'{c:.2f}' for c in cpus)}){bar}")
 
     env = dict(os.environ, PYTHONPROFILEIMPORTTIME="1")
-    done = subprocess.run([cannon, "--version"], capture_output=True, text=True, env=env)
+    done = subprocess.run([*cannon, "--version"], capture_output=True, text=True, env=env)
     drawn = sorted({line.split("|")[-1].strip().split(".")[0] for line in done.stderr.splitlines()
                     if any(m in line for m in ("matplotlib", "plotext"))})
     verdict = ", ".join(drawn) if drawn else "neither matplotlib nor plotext"

