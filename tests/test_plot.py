@@ -227,7 +227,9 @@ def test_unreachable_cells_are_blank():
     assert np.isfinite(miss[-1]).all()
 
 
-def test_grid_is_one_vectorised_call_of_the_model(monkeypatch):
+def _grid_calls(monkeypatch) -> list:
+    """The shapes of the shots of every call of the model that the grid makes, as it makes
+    them."""
     from cannon_cli.aim import loss
 
     calls = []
@@ -238,6 +240,11 @@ def test_grid_is_one_vectorised_call_of_the_model(monkeypatch):
         return real(theta, v, batch)
 
     monkeypatch.setattr(loss, "height_miss", counting)
+    return calls
+
+
+def test_grid_is_one_vectorised_call_of_the_model(monkeypatch):
+    calls = _grid_calls(monkeypatch)
     a, v = np.linspace(20, 60, 50), np.linspace(50, 200, 50)
     pictures.miss_grid(Problem(distance=120), a, v)
     assert calls == [(2500,)]
@@ -268,16 +275,7 @@ def test_grid_in_blocks_is_the_same_bits_as_in_one(monkeypatch, problem):
 
 
 def test_grid_runs_in_blocks(monkeypatch):
-    from cannon_cli.aim import loss
-
-    calls = []
-    real = loss.height_miss
-
-    def counting(theta, v, batch):
-        calls.append(np.shape(theta))
-        return real(theta, v, batch)
-
-    monkeypatch.setattr(loss, "height_miss", counting)
+    calls = _grid_calls(monkeypatch)
     monkeypatch.setattr(pictures, "GRID_BLOCK", 1000)
     pictures.miss_grid(Problem(distance=500, drag="quadratic"), np.linspace(20, 60, 50),
                        np.linspace(50, 200, 50))

@@ -261,18 +261,10 @@ class Atmosphere:
         if isinstance(h, (float, complex)) and h.real < self.h_trop:
             return self._evaluate_number(h, order)
         h, theta, below = self._theta(h)
-        sq = np.sqrt(theta)
-        rho = self.rho_site * np.power(theta, self.exponent - 1.0) * self._strat(h, below)
-        a = self.a_site * sq
+        rho, a, r1, a1, r2, a2 = self._troposphere(theta, order, np.sqrt)
+        rho = rho * self._strat(h, below)
         if order == 0:
             return rho, a
-        k = -LAPSE / self.t_site  # d theta / dh
-        n1 = self.exponent - 1.0
-        inv = 1.0 / theta
-        r1, a1 = n1 * k * inv, 0.5 * k * inv  # d ln(rho)/dh, d ln(a)/dh in the troposphere
-        r2 = a2 = None
-        if order >= 2:
-            r2, a2 = n1 * (n1 - 1.0) * k * k * inv * inv, -0.25 * k * k * inv * inv
         if below is not None:
             ih = 1.0 / self.scale_height
             r1, a1 = np.where(below, r1, -ih), np.where(below, a1, 0.0)
@@ -283,26 +275,33 @@ class Atmosphere:
 
     def _evaluate_number(self, h, order: int) -> tuple:
         """`evaluate` at one float or complex height below the tropopause, in plain Python
-        arithmetic: the same operations in the same order (`physics.scalar`'s loop calls it at
-        every stage, where numpy's calls on 0-d arrays cost ~10 us an evaluation). Real
-        heights give the same numbers; complex ones (the complex step) agree to ~1e-16."""
+        arithmetic (`physics.scalar`'s loop calls it at every stage, where numpy's calls on
+        0-d arrays cost ~10 us an evaluation): an ulp from the arrays' (Python's power)."""
         cplx = isinstance(h, complex)
-        h = complex(h) if cplx else float(h)
-        theta = 1.0 - (LAPSE / self.t_site) * h
-        sq = (cmath.sqrt if cplx else math.sqrt)(theta)
-        rho = self.rho_site * theta ** (self.exponent - 1.0)
-        a = self.a_site * sq
+        theta = 1.0 - (LAPSE / self.t_site) * (complex(h) if cplx else float(h))
+        rho, a, r1, a1, r2, a2 = self._troposphere(theta, order, cmath.sqrt if cplx
+                                                   else math.sqrt)
         if order == 0:
             return rho, a
-        k = -LAPSE / self.t_site
+        return (Derivs(rho, r1 * rho, None if r2 is None else r2 * rho),
+                Derivs(a, a1 * a, None if a2 is None else a2 * a))
+
+    def _troposphere(self, theta, order: int, sqrt) -> tuple:
+        """(rho, a, d ln(rho)/dh, d ln(a)/dh, their second derivatives) below the tropopause at
+        theta = T/T_s, on arrays or numbers (``sqrt`` numpy's or math's); the logarithmic
+        derivatives None beyond ``order``."""
+        rho = self.rho_site * theta ** (self.exponent - 1.0)
+        a = self.a_site * sqrt(theta)
+        if order == 0:
+            return rho, a, None, None, None, None
+        k = -LAPSE / self.t_site  # d theta / dh
         n1 = self.exponent - 1.0
         inv = 1.0 / theta
         r1, a1 = n1 * k * inv, 0.5 * k * inv
         r2 = a2 = None
         if order >= 2:
             r2, a2 = n1 * (n1 - 1.0) * k * k * inv * inv, -0.25 * k * k * inv * inv
-        return (Derivs(rho, r1 * rho, None if r2 is None else r2 * rho),
-                Derivs(a, a1 * a, None if a2 is None else a2 * a))
+        return rho, a, r1, a1, r2, a2
 
     def density_derivs(self, h) -> Derivs:
         """(rho, d rho/dh, d² rho/dh²) at height h above the site."""
@@ -360,29 +359,6 @@ class ConstantAir:
         d2 = zero if order >= 2 else None
         return (Derivs(self._const(h, self.rho), zero, d2),
                 Derivs(self._const(h, self.a), zero, d2))
-
-    def _evaluate_number(self, h, order: int) -> tuple:
-        """`evaluate` at one float or complex height below the tropopause, in plain Python
-        arithmetic: the same operations in the same order (`physics.scalar`'s loop calls it at
-        every stage, where numpy's calls on 0-d arrays cost ~10 us an evaluation). Real
-        heights give the same numbers; complex ones (the complex step) agree to ~1e-16."""
-        cplx = isinstance(h, complex)
-        h = complex(h) if cplx else float(h)
-        theta = 1.0 - (LAPSE / self.t_site) * h
-        sq = (cmath.sqrt if cplx else math.sqrt)(theta)
-        rho = self.rho_site * theta ** (self.exponent - 1.0)
-        a = self.a_site * sq
-        if order == 0:
-            return rho, a
-        k = -LAPSE / self.t_site
-        n1 = self.exponent - 1.0
-        inv = 1.0 / theta
-        r1, a1 = n1 * k * inv, 0.5 * k * inv
-        r2 = a2 = None
-        if order >= 2:
-            r2, a2 = n1 * (n1 - 1.0) * k * k * inv * inv, -0.25 * k * k * inv * inv
-        return (Derivs(rho, r1 * rho, None if r2 is None else r2 * rho),
-                Derivs(a, a1 * a, None if a2 is None else a2 * a))
 
     def density_derivs(self, h) -> Derivs:
         return Derivs(self._const(h, self.rho), self._const(h, 0.0), self._const(h, 0.0))

@@ -79,6 +79,27 @@ def _table_error(detail: str) -> InputError:
     return InputError(detail, field="drag_table")
 
 
+def _cubic(c3, c2, c1, c0, dx, order: int) -> list:
+    """A segment's cubic and its derivatives up to ``order`` at offset ``dx`` from its left
+    knot (Horner), on arrays or numbers."""
+    out = [((c3 * dx + c2) * dx + c1) * dx + c0]
+    if order >= 1:
+        out.append((3.0 * c3 * dx + 2.0 * c2) * dx + c1)
+    if order >= 2:
+        out.append(6.0 * c3 * dx + 2.0 * c2)
+    if order >= 3:
+        out.append(6.0 * c3 + 0.0 * dx)
+    return out
+
+
+def _tail_values(c0, s, scale, t) -> list:
+    """The tail c0 + s L tanh((M - M_end) / L) and its three derivatives, from
+    t = tanh((M - M_end) / L), on arrays or numbers."""
+    sech2 = 1.0 - t * t
+    return [c0 + s * scale * t, s * sech2, -2.0 * s * t * sech2 / scale,
+            -2.0 * s * sech2 * (1.0 - 3.0 * t * t) / (scale * scale)]
+
+
 @dataclass(frozen=True, eq=False)
 class DragTable:
     """A drag function Cd(Mach): knots, the monotone cubic through them, and its derivatives.
@@ -129,14 +150,7 @@ class DragTable:
         i = np.searchsorted(self._inner, mr, side="right")
         p3, p2, p1, p0 = self._powers
         c3, c2, c1, c0 = p3[i], p2[i], p1[i], p0[i]
-        dx = m - self._left[i]
-        out = [((c3 * dx + c2) * dx + c1) * dx + c0]
-        if order >= 1:
-            out.append((3.0 * c3 * dx + 2.0 * c2) * dx + c1)
-        if order >= 2:
-            out.append(6.0 * c3 * dx + 2.0 * c2)
-        if order >= 3:
-            out.append(6.0 * c3 + 0.0 * dx)
+        out = _cubic(c3, c2, c1, c0, m - self._left[i], order)
         # the last knot itself goes to the upper tail, which starts there with exactly the table's
         # value and end slope (the cubic would give the value to within rounding only)
         # (written so that a NaN, from a shot that stalled, sends the batch through the tails:
@@ -154,22 +168,11 @@ class DragTable:
         mr = m.real
         i = bisect_right(inner, mr)
         c3, c2, c1, c0 = coef[i]
-        dx = m - left[i]
-        out = [((c3 * dx + c2) * dx + c1) * dx + c0]
-        if order >= 1:
-            out.append((3.0 * c3 * dx + 2.0 * c2) * dx + c1)
-        if order >= 2:
-            out.append(6.0 * c3 * dx + 2.0 * c2)
-        if order >= 3:
-            out.append(6.0 * c3 + 0.0 * dx)
+        out = _cubic(c3, c2, c1, c0, m - left[i], order)
         if mr < lo or mr >= hi:  # (NaN: neither, and the cubic's NaN, as on arrays)
             (c0, s, scale), x0 = (self.tail_lo, lo) if mr < lo else (self.tail_hi, hi)
             # (numpy's tanh, as on arrays: math's differs by an ulp, which 1 - t² magnifies)
-            t = type(m)(np.tanh((m - x0) / scale))
-            sech2 = 1.0 - t * t
-            tails = (c0 + s * scale * t, s * sech2, -2.0 * s * t * sech2 / scale,
-                     -2.0 * s * sech2 * (1.0 - 3.0 * t * t) / (scale * scale))
-            out = list(tails[:order + 1])
+            out = _tail_values(c0, s, scale, type(m)(np.tanh((m - x0) / scale)))[:order + 1]
         return tuple(out)
 
     def _tails(self, m, mr, values: list) -> list:
@@ -178,10 +181,7 @@ class DragTable:
                                          (mr >= self.mach[-1], self.tail_hi, self.mach[-1])):
             if not np.any(mask):
                 continue
-            t = np.tanh(np.where(mask, (m - x0) / scale, 0.0))
-            sech2 = 1.0 - t * t
-            tails = (c0 + s * scale * t, s * sech2, -2.0 * s * t * sech2 / scale,
-                     -2.0 * s * sech2 * (1.0 - 3.0 * t * t) / (scale * scale))
+            tails = _tail_values(c0, s, scale, np.tanh(np.where(mask, (m - x0) / scale, 0.0)))
             values = [np.where(mask, tail, v) for tail, v in zip(tails, values)]
         return values
 
